@@ -1,0 +1,99 @@
+import { ConvexError, v } from "convex/values";
+import { internalMutation } from "./_generated/server";
+import { bookingProcess } from "./schema";
+import { AGENCY_DEFAULTS } from "./model/agency";
+import { assertTimeZone, AvailabilityError, MAX_MEETING_MINUTES, parseWindows } from "./model/availability";
+import { PhoneError, toE164 } from "./model/phone";
+import { logEvent } from "./model/log";
+
+function wholeMinutes(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConvexError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function httpUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConvexError(`${name} is not a URL: "${value}"`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConvexError(`${name} must be http(s): "${value}"`);
+  return url.toString();
+}
+
+/** Staff create an agency from the dashboard. Everything is validated before anything is written. */
+export const create = internalMutation({
+  args: {
+    name: v.string(),
+    timeZone: v.string(),
+    availability: v.array(v.string()),
+    email: v.optional(v.string()),
+    slotIntervalMinutes: v.optional(v.number()),
+    meetingDurationMinutes: v.optional(v.number()),
+    bufferMinutes: v.optional(v.number()),
+    minNoticeMinutes: v.optional(v.number()),
+    horizonDays: v.optional(v.number()),
+    inboundPhoneNumber: v.optional(v.string()),
+    maxAttempts: v.optional(v.number()),
+    retryDelayMinutes: v.optional(v.number()),
+    bookingProcess: v.optional(bookingProcess),
+    bookingLink: v.optional(v.string()),
+    qualificationQuestions: v.optional(v.array(v.string())),
+  },
+  returns: v.id("agencies"),
+  handler: async (ctx, args) => {
+    if (!args.name.trim()) throw new ConvexError("agency name is empty");
+    try {
+      assertTimeZone(args.timeZone);
+      parseWindows(args.availability);
+    } catch (e) {
+      if (e instanceof AvailabilityError) throw new ConvexError(e.message);
+      throw e;
+    }
+    const d = AGENCY_DEFAULTS;
+    const doc = {
+      name: args.name.trim(),
+      timeZone: args.timeZone,
+      availability: args.availability.map((w) => w.trim()),
+      email: args.email,
+      slotIntervalMinutes: wholeMinutes("slotIntervalMinutes", args.slotIntervalMinutes ?? d.slotIntervalMinutes, 5, 240),
+      meetingDurationMinutes: wholeMinutes(
+        "meetingDurationMinutes",
+        args.meetingDurationMinutes ?? d.meetingDurationMinutes,
+        5,
+        MAX_MEETING_MINUTES,
+      ),
+      bufferMinutes: wholeMinutes("bufferMinutes", args.bufferMinutes ?? d.bufferMinutes, 0, 240),
+      minNoticeMinutes: wholeMinutes("minNoticeMinutes", args.minNoticeMinutes ?? d.minNoticeMinutes, 0, 14 * 24 * 60),
+      horizonDays: wholeMinutes("horizonDays", args.horizonDays ?? d.horizonDays, 1, 60),
+      maxAttempts: wholeMinutes("maxAttempts", args.maxAttempts ?? d.maxAttempts, 1, 10),
+      retryDelayMinutes: wholeMinutes("retryDelayMinutes", args.retryDelayMinutes ?? d.retryDelayMinutes, 5, 14 * 24 * 60),
+      bookingProcess: args.bookingProcess,
+      bookingLink: args.bookingLink === undefined ? undefined : httpUrl("bookingLink", args.bookingLink),
+      qualificationQuestions: args.qualificationQuestions,
+      inboundPhoneNumber: undefined as string | undefined,
+    };
+    if (args.bookingProcess === "link_first" && !doc.bookingLink) {
+      throw new ConvexError('bookingProcess "link_first" needs a bookingLink');
+    }
+    if (args.inboundPhoneNumber !== undefined) {
+      try {
+        doc.inboundPhoneNumber = toE164(args.inboundPhoneNumber);
+      } catch (e) {
+        if (e instanceof PhoneError) throw new ConvexError(`inboundPhoneNumber: ${e.message}`);
+        throw e;
+      }
+      const taken = await ctx.db
+        .query("agencies")
+        .withIndex("by_inbound_number", (q) => q.eq("inboundPhoneNumber", doc.inboundPhoneNumber))
+        .first();
+      if (taken) throw new ConvexError(`inboundPhoneNumber ${args.inboundPhoneNumber} already belongs to another agency`);
+    }
+    const id = await ctx.db.insert("agencies", doc);
+    logEvent("agency.created", { agencyId: id, windows: doc.availability.length });
+    return id;
+  },
+});

@@ -1,0 +1,70 @@
+import { ConvexError, v } from "convex/values";
+import { internalQuery, type QueryCtx } from "./_generated/server";
+import type { Doc, Id } from "./_generated/dataModel";
+import { rulesFor } from "./model/agency";
+import {
+  busyReadRange,
+  freeSlots,
+  slotLabel,
+  toZonedIso,
+  type BusyMeeting,
+  type SchedulingRules,
+} from "./model/availability";
+
+/**
+ * Booked meetings that can touch the horizon, read through `by_agency_and_time`
+ * over a range bounded by the horizon (not the agency's history). In a mutation
+ * this read is the range that makes concurrent bookings conflict and retry.
+ */
+export async function loadBusyMeetings(
+  ctx: QueryCtx,
+  agencyId: Id<"agencies">,
+  range: { start: number; end: number },
+): Promise<BusyMeeting[]> {
+  const rows = await ctx.db
+    .query("meetings")
+    .withIndex("by_agency_and_time", (q) =>
+      q.eq("agencyId", agencyId).gte("meetingTime", range.start).lt("meetingTime", range.end),
+    )
+    .collect();
+  return rows
+    .filter((m) => m.status === "booked")
+    .map((m) => ({ start: m.meetingTime, durationMinutes: m.durationMinutes }));
+}
+
+export interface AgencySchedule {
+  rules: SchedulingRules;
+  busy: BusyMeeting[];
+  now: number;
+}
+
+export async function loadSchedule(ctx: QueryCtx, agency: Doc<"agencies">, now: number): Promise<AgencySchedule> {
+  const rules = rulesFor(agency);
+  return { rules, now, busy: await loadBusyMeetings(ctx, agency._id, busyReadRange(rules, now)) };
+}
+
+export function describeSlots(schedule: AgencySchedule, slots: number[], prospectZone?: string) {
+  return slots.map((ms) => ({
+    iso: toZonedIso(ms, schedule.rules.timeZone),
+    label: slotLabel(ms, schedule.rules.timeZone, prospectZone),
+  }));
+}
+
+export const getAvailableSlots = internalQuery({
+  args: { agencyId: v.id("agencies"), opportunityId: v.optional(v.id("opportunities")) },
+  returns: v.object({
+    slots: v.array(v.object({ iso: v.string(), label: v.string() })),
+    availabilityWindows: v.array(v.string()),
+  }),
+  handler: async (ctx, { agencyId, opportunityId }) => {
+    const agency = await ctx.db.get("agencies", agencyId);
+    if (!agency) throw new ConvexError(`agency ${agencyId} not found`);
+    const prospect = opportunityId ? await ctx.db.get("opportunities", opportunityId) : null;
+    const schedule = await loadSchedule(ctx, agency, Date.now());
+    const slots = freeSlots(schedule.rules, schedule.now, schedule.busy);
+    return {
+      slots: describeSlots(schedule, slots, prospect?.timeZone),
+      availabilityWindows: agency.availability,
+    };
+  },
+});

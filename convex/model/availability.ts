@@ -1,0 +1,258 @@
+/**
+ * Availability: weekly windows -> concrete per-date ranges -> slots.
+ *
+ * Plain TypeScript (Luxon only) so it is unit-tested without a backend. The same
+ * `evaluateSlot` decides what is listed, what the prompt offers, whether a model's
+ * answer is acceptable and whether a booking may be written.
+ */
+import { DateTime, IANAZone } from "luxon";
+
+export const MINUTE = 60_000;
+export const DAY = 24 * 60 * MINUTE;
+/** Longest meeting Atlas books: the busy read is widened by it (history-independent). */
+export const MAX_MEETING_MINUTES = 8 * 60;
+
+export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7; // Luxon: Monday = 1
+
+export interface Window {
+  weekday: Weekday;
+  /** Minutes from local midnight. */
+  startMinute: number;
+  endMinute: number;
+}
+
+export interface SchedulingRules {
+  timeZone: string;
+  windows: Window[];
+  slotIntervalMinutes: number;
+  meetingDurationMinutes: number;
+  bufferMinutes: number;
+  minNoticeMinutes: number;
+  horizonDays: number;
+}
+
+/** A booked meeting as far as availability cares. */
+export interface BusyMeeting {
+  start: number;
+  durationMinutes: number;
+}
+
+export type SlotVerdict =
+  | { ok: true }
+  | { ok: false; reason: "outside_availability" | "too_soon" | "beyond_horizon" | "conflict" };
+
+export class AvailabilityError extends Error {}
+
+const DAY_NAMES: Record<string, Weekday> = {
+  mon: 1, monday: 1, tue: 2, tues: 2, tuesday: 2, wed: 3, wednesday: 3,
+  thu: 4, thur: 4, thurs: 4, thursday: 4, fri: 5, friday: 5, sat: 6, saturday: 6, sun: 7, sunday: 7,
+};
+const SHORT_NAMES = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+export function assertTimeZone(zone: string): void {
+  if (!IANAZone.isValidZone(zone)) {
+    throw new AvailabilityError(`unknown IANA time zone "${zone}"`);
+  }
+}
+
+function parseClock(text: string, window: string): number {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(text);
+  if (!m) throw new AvailabilityError(`malformed time "${text}" in window "${window}" (expected HH:MM)`);
+  const hours = Number(m[1]);
+  const minutes = Number(m[2]);
+  if (minutes > 59 || hours > 24 || (hours === 24 && minutes > 0)) {
+    throw new AvailabilityError(`impossible time "${text}" in window "${window}"`);
+  }
+  return hours * 60 + minutes;
+}
+
+function parseDay(text: string, window: string): Weekday {
+  const day = DAY_NAMES[text.toLowerCase()];
+  if (!day) throw new AvailabilityError(`unknown weekday "${text}" in window "${window}"`);
+  return day;
+}
+
+/**
+ * Parses "Tue 10:00-12:00" or a day range "Mon-Fri 09:00-17:00" (local time).
+ * Returns one Window per weekday.
+ */
+export function parseWindow(text: string): Window[] {
+  const m = /^\s*([A-Za-z]+)(?:\s*-\s*([A-Za-z]+))?\s+(\S+)\s*-\s*(\S+)\s*$/.exec(text);
+  if (!m) {
+    throw new AvailabilityError(`malformed availability window "${text}" (expected e.g. "Tue 10:00-12:00")`);
+  }
+  const first = parseDay(m[1], text);
+  const last = m[2] ? parseDay(m[2], text) : first;
+  const startMinute = parseClock(m[3], text);
+  const endMinute = parseClock(m[4], text);
+  if (endMinute <= startMinute) {
+    throw new AvailabilityError(`window "${text}" ends before it starts`);
+  }
+  const days: Weekday[] = [];
+  for (let d = first; ; d = ((d % 7) + 1) as Weekday) {
+    days.push(d);
+    if (d === last) break;
+  }
+  return days.map((weekday) => ({ weekday, startMinute, endMinute }));
+}
+
+export function parseWindows(texts: string[]): Window[] {
+  return texts.flatMap(parseWindow);
+}
+
+export function formatWindow(w: Window): string {
+  const clock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+  return `${SHORT_NAMES[w.weekday]} ${clock(w.startMinute)}-${clock(w.endMinute)}`;
+}
+
+/**
+ * Local wall time on a date -> instant, using that date's own offset.
+ * Slot starts that do not exist (the spring-forward gap) give null; range bounds
+ * take Luxon's forward shift instead.
+ */
+function localInstant(date: DateTime, minuteOfDay: number, strict: boolean): number | null {
+  if (minuteOfDay === 24 * 60) return date.startOf("day").plus({ days: 1 }).toMillis();
+  const dt = DateTime.fromObject(
+    { year: date.year, month: date.month, day: date.day, hour: Math.floor(minuteOfDay / 60), minute: minuteOfDay % 60 },
+    { zone: date.zone },
+  );
+  if (strict && dt.hour * 60 + dt.minute !== minuteOfDay) return null;
+  return dt.toMillis();
+}
+
+export interface Range {
+  start: number;
+  end: number;
+}
+
+/** Grid-aligned slot starts (local minutes) of one window on one local date, as instants. */
+function windowSlots(date: DateTime, w: Window, rules: SchedulingRules): number[] {
+  const rangeStart = localInstant(date, w.startMinute, false)!;
+  const rangeEnd = localInstant(date, w.endMinute, false)!;
+  const out: number[] = [];
+  const interval = rules.slotIntervalMinutes;
+  const first = Math.ceil(w.startMinute / interval) * interval;
+  for (let m = first; m < w.endMinute; m += interval) {
+    const start = localInstant(date, m, true);
+    if (start === null) continue;
+    const end = start + rules.meetingDurationMinutes * MINUTE;
+    // Absolute comparison: a window spanning a DST change is shorter or longer than its wall length.
+    if (start >= rangeStart && end <= rangeEnd) out.push(start);
+  }
+  return out;
+}
+
+/** Every grid slot inside the windows whose local date lies in [fromMs, toMs], unfiltered. */
+export function gridSlots(rules: SchedulingRules, fromMs: number, toMs: number): number[] {
+  const out: number[] = [];
+  let date = DateTime.fromMillis(fromMs, { zone: rules.timeZone }).startOf("day");
+  const lastDate = DateTime.fromMillis(toMs, { zone: rules.timeZone }).startOf("day");
+  while (date <= lastDate) {
+    for (const w of rules.windows) {
+      if (w.weekday === date.weekday) out.push(...windowSlots(date, w, rules));
+    }
+    date = date.plus({ days: 1 });
+  }
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+export function horizonEnd(rules: SchedulingRules, now: number): number {
+  return DateTime.fromMillis(now, { zone: rules.timeZone }).plus({ days: rules.horizonDays }).toMillis();
+}
+
+export function earliestStart(rules: SchedulingRules, now: number): number {
+  return now + rules.minNoticeMinutes * MINUTE;
+}
+
+/** The range of meeting start times that can block any slot in the horizon. */
+export function busyReadRange(rules: SchedulingRules, now: number): Range {
+  return {
+    start: earliestStart(rules, now) - (MAX_MEETING_MINUTES + rules.bufferMinutes) * MINUTE,
+    end: horizonEnd(rules, now) + (rules.meetingDurationMinutes + rules.bufferMinutes) * MINUTE,
+  };
+}
+
+/** Meetings block [start - buffer, end + buffer). */
+export function overlapsMeeting(slotStart: number, rules: SchedulingRules, m: BusyMeeting): boolean {
+  const buffer = rules.bufferMinutes * MINUTE;
+  const slotEnd = slotStart + rules.meetingDurationMinutes * MINUTE;
+  const blockedStart = m.start - buffer;
+  const blockedEnd = m.start + m.durationMinutes * MINUTE + buffer;
+  return slotStart < blockedEnd && blockedStart < slotEnd;
+}
+
+/** The one rule for whether a slot may be offered or booked. */
+export function evaluateSlot(
+  rules: SchedulingRules,
+  slotStart: number,
+  now: number,
+  busy: BusyMeeting[],
+): SlotVerdict {
+  if (!gridSlots(rules, slotStart - DAY, slotStart + DAY).includes(slotStart)) {
+    return { ok: false, reason: "outside_availability" };
+  }
+  return filterVerdict(rules, slotStart, now, busy);
+}
+
+function filterVerdict(rules: SchedulingRules, slotStart: number, now: number, busy: BusyMeeting[]): SlotVerdict {
+  if (slotStart < earliestStart(rules, now)) return { ok: false, reason: "too_soon" };
+  if (slotStart >= horizonEnd(rules, now)) return { ok: false, reason: "beyond_horizon" };
+  if (busy.some((m) => overlapsMeeting(slotStart, rules, m))) return { ok: false, reason: "conflict" };
+  return { ok: true };
+}
+
+/** All free slots from now to the horizon, in order. */
+export function freeSlots(rules: SchedulingRules, now: number, busy: BusyMeeting[]): number[] {
+  return gridSlots(rules, earliestStart(rules, now), horizonEnd(rules, now)).filter(
+    (s) => filterVerdict(rules, s, now, busy).ok,
+  );
+}
+
+/** Parses an ISO timestamp with an offset (or Z) into an instant; null when unparseable or offset-less. */
+export function parseIsoInstant(iso: string): number | null {
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(iso.trim())) return null;
+  const dt = DateTime.fromISO(iso.trim(), { setZone: true });
+  return dt.isValid ? dt.toMillis() : null;
+}
+
+/** ISO with the agency's offset for that instant, e.g. 2026-03-10T10:30:00.000-04:00. */
+export function toZonedIso(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
+}
+
+/** "Tue, Mar 10, 10:30 AM EDT", plus the prospect's own time when their zone differs. */
+export function slotLabel(ms: number, agencyZone: string, prospectZone?: string): string {
+  const fmt = (zone: string) => DateTime.fromMillis(ms, { zone }).toFormat("ccc, LLL d, h:mm a ZZZZ");
+  const agency = fmt(agencyZone);
+  if (!prospectZone || prospectZone === agencyZone) return agency;
+  const theirs = fmt(prospectZone);
+  if (theirs === agency) return agency;
+  return `${theirs} (${agency} agency time)`;
+}
+
+/**
+ * 3-4 recommended slots spread across days and times of day: one per day,
+ * alternating morning and afternoon, then fill from the remaining slots.
+ */
+export function recommendSlots(slots: number[], zone: string, count = 4): number[] {
+  const byDay = new Map<string, number[]>();
+  for (const s of slots) {
+    const key = DateTime.fromMillis(s, { zone }).toISODate()!;
+    byDay.set(key, [...(byDay.get(key) ?? []), s]);
+  }
+  const picked: number[] = [];
+  let wantMorning = true;
+  for (const daySlots of byDay.values()) {
+    if (picked.length >= count) break;
+    const isMorning = (s: number) => DateTime.fromMillis(s, { zone }).hour < 12;
+    const choice = daySlots.find((s) => isMorning(s) === wantMorning) ?? daySlots[0];
+    picked.push(choice);
+    wantMorning = !isMorning(choice);
+  }
+  for (const s of slots) {
+    if (picked.length >= Math.min(count, slots.length)) break;
+    const tooClose = picked.some((p) => Math.abs(p - s) < 2 * 60 * MINUTE);
+    if (!picked.includes(s) && !tooClose) picked.push(s);
+  }
+  return picked.sort((a, b) => a - b);
+}

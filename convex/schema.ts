@@ -1,0 +1,214 @@
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+
+/** Every instant is stored as UTC milliseconds; zones are IANA names. */
+
+export const opportunityStatus = v.union(
+  v.literal("New"),
+  v.literal("Calling"),
+  v.literal("Contacted"),
+  v.literal("Booked"),
+  v.literal("Rejected"),
+);
+
+export const callStatus = v.union(
+  v.literal("scheduled"), // waiting for its dial time (calling hours)
+  v.literal("queued"),
+  v.literal("ringing"),
+  v.literal("in-progress"),
+  v.literal("forwarding"),
+  v.literal("ended"),
+  v.literal("failed"), // Vapi refused to create it
+  v.literal("cancelled"), // an attempt withdrawn before dialling (opt-out, booking)
+);
+
+export const callOutcome = v.union(
+  v.literal("booked"),
+  v.literal("rejected"),
+  v.literal("no_answer"),
+  v.literal("busy"),
+  v.literal("voicemail"),
+  v.literal("failed"),
+  v.literal("completed"),
+);
+
+export const meetingStatus = v.union(
+  v.literal("booked"),
+  v.literal("cancelled"),
+  v.literal("completed"),
+  v.literal("no_show"),
+);
+
+export const meetingSource = v.union(
+  v.literal("ai_call"),
+  v.literal("ai_call_live"),
+  v.literal("prospect_link"),
+  v.literal("staff"),
+);
+
+export const taskType = v.union(
+  v.literal("review"),
+  v.literal("booking_conflict"),
+  v.literal("analysis_failed"),
+  v.literal("call_back"),
+  v.literal("clarify_time"),
+  v.literal("scheduler_link"),
+);
+
+export const bookingProcess = v.union(
+  v.literal("offer_times"),
+  v.literal("link_first"),
+  v.literal("prospect_proposes"),
+  v.literal("call_me"),
+  v.literal("prospect_link"),
+);
+
+export const analysisStatus = v.union(
+  v.literal("scheduled"),
+  v.literal("retrying"),
+  v.literal("done"),
+  v.literal("failed"),
+  v.literal("skipped"),
+);
+
+const busyInterval = v.object({ start: v.number(), end: v.number() });
+
+export default defineSchema({
+  agencies: defineTable({
+    name: v.string(),
+    timeZone: v.string(),
+    /** Weekly windows in agency local time, as entered: "Tue 10:00-12:00". */
+    availability: v.array(v.string()),
+    email: v.optional(v.string()),
+    slotIntervalMinutes: v.number(),
+    meetingDurationMinutes: v.number(),
+    bufferMinutes: v.number(),
+    minNoticeMinutes: v.number(),
+    horizonDays: v.number(),
+    inboundPhoneNumber: v.optional(v.string()),
+    maxAttempts: v.optional(v.number()),
+    retryDelayMinutes: v.optional(v.number()),
+    bookingProcess: v.optional(bookingProcess),
+    bookingLink: v.optional(v.string()),
+    qualificationQuestions: v.optional(v.array(v.string())),
+  }).index("by_inbound_number", ["inboundPhoneNumber"]),
+
+  opportunities: defineTable({
+    agencyId: v.id("agencies"),
+    name: v.string(),
+    /** E.164 */
+    phone: v.string(),
+    email: v.optional(v.string()),
+    timeZone: v.optional(v.string()),
+    status: opportunityStatus,
+    source: v.optional(v.union(v.literal("manual"), v.literal("inbound"))),
+    doNotCall: v.optional(v.boolean()),
+    optedOutAt: v.optional(v.number()),
+    meetingTime: v.optional(v.number()),
+    bookingProcess: v.optional(bookingProcess),
+    schedulerLink: v.optional(v.string()),
+    qualificationAnswers: v.optional(v.array(v.object({ question: v.string(), answer: v.string() }))),
+    callbackPhone: v.optional(v.string()),
+  })
+    .index("by_agency_and_phone", ["agencyId", "phone"])
+    .index("by_agency_and_status", ["agencyId", "status"]),
+
+  calls: defineTable({
+    agencyId: v.id("agencies"),
+    opportunityId: v.id("opportunities"),
+    direction: v.union(v.literal("outbound"), v.literal("inbound")),
+    status: callStatus,
+    /** 1 for the first outbound attempt of an opportunity, then 2, 3... */
+    attempt: v.number(),
+    /** When the dial is (or was) due: the next moment inside calling hours. */
+    dialAt: v.number(),
+    vapiCallId: v.optional(v.string()),
+    offeredSlotsISO: v.array(v.string()),
+    agencyAvailabilityWindows: v.array(v.string()),
+    /** Booked meetings in the horizon when the call was prepared. */
+    futureMeetings: v.array(busyInterval),
+    /** The prompt section Atlas receives (slots, now, rules). No transcript. */
+    promptContext: v.string(),
+    outcome: v.optional(callOutcome),
+    endedReason: v.optional(v.string()),
+    failure: v.optional(v.object({ statusCode: v.optional(v.number()), message: v.string() })),
+    startedAt: v.optional(v.number()),
+    endedAt: v.optional(v.number()),
+    durationSeconds: v.optional(v.number()),
+    cost: v.optional(v.number()),
+    recordingUrl: v.optional(v.string()),
+    stereoRecordingUrl: v.optional(v.string()),
+    messageCount: v.optional(v.number()),
+    /** Set once by the first end-of-call report (webhook or reconciler). */
+    reportReceivedAt: v.optional(v.number()),
+    analysisStatus: v.optional(analysisStatus),
+    analysisAttempts: v.optional(v.number()),
+    bookingAnalysis: v.optional(v.any()),
+    meetingId: v.optional(v.id("meetings")),
+    meetingTime: v.optional(v.number()),
+    /** The scheduled dial, so an opt-out or booking can cancel it. */
+    dialJobId: v.optional(v.id("_scheduled_functions")),
+    updatedAt: v.number(),
+  })
+    .index("by_vapi_call_id", ["vapiCallId"])
+    .index("by_opportunity", ["opportunityId"])
+    .index("by_agency", ["agencyId"])
+    .index("by_status_and_updated", ["status", "updatedAt"]),
+
+  /** One row per transcript message: long calls never grow one document. */
+  callMessages: defineTable({
+    callId: v.id("calls"),
+    seq: v.number(),
+    role: v.string(),
+    text: v.string(),
+    secondsFromStart: v.optional(v.number()),
+  }).index("by_call_and_seq", ["callId", "seq"]),
+
+  meetings: defineTable({
+    agencyId: v.id("agencies"),
+    opportunityId: v.id("opportunities"),
+    callId: v.optional(v.id("calls")),
+    meetingTime: v.number(),
+    durationMinutes: v.number(),
+    source: meetingSource,
+    status: meetingStatus,
+    /** iCalendar SEQUENCE: raised on every reschedule or cancellation. */
+    sequence: v.number(),
+    providerBookingId: v.optional(v.string()),
+    cancelledAt: v.optional(v.number()),
+  })
+    .index("by_agency_and_time", ["agencyId", "meetingTime"])
+    .index("by_call", ["callId"])
+    .index("by_opportunity", ["opportunityId"]),
+
+  tasks: defineTable({
+    agencyId: v.id("agencies"),
+    opportunityId: v.id("opportunities"),
+    callId: v.optional(v.id("calls")),
+    type: taskType,
+    status: v.union(v.literal("open"), v.literal("done")),
+    reason: v.string(),
+    details: v.optional(v.any()),
+  })
+    .index("by_opportunity_and_type", ["opportunityId", "type"])
+    .index("by_agency_and_status", ["agencyId", "status"])
+    .index("by_call", ["callId"]),
+
+  /** Exactly-once ledger for outbound messages (emails, later Slack and SMS). */
+  deliveries: defineTable({
+    key: v.string(),
+    agencyId: v.id("agencies"),
+    channel: v.union(v.literal("email"), v.literal("slack"), v.literal("sms")),
+    status: v.union(
+      v.literal("pending"),
+      v.literal("sent"),
+      v.literal("failed"),
+      v.literal("disabled"),
+      v.literal("skipped"),
+    ),
+    attempts: v.number(),
+    lastError: v.optional(v.string()),
+    providerMessageId: v.optional(v.string()),
+    sentAt: v.optional(v.number()),
+  }).index("by_key", ["key"]),
+});

@@ -1,0 +1,17 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import convexPlugin from "@convex-dev/eslint-plugin";
+import globals from "globals";
+
+export default tseslint.config(
+  { ignores: ["node_modules/**", "convex/_generated/**", "dist/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...convexPlugin.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+);

@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    environment: "edge-runtime",
+    server: { deps: { inline: ["convex-test"] } },
+    include: ["tests/**/*.test.ts"],
+    // Structured logs are for production; show them only for failing tests.
+    silent: "passed-only",
+  },
+});
