@@ -15,11 +15,14 @@ import type {
 } from "convex/server";
 import type * as agencies from "../agencies.js";
 import type * as availability from "../availability.js";
+import type * as followUp from "../followUp.js";
+import type * as meetings from "../meetings.js";
 import type * as model_agency from "../model/agency.js";
 import type * as model_availability from "../model/availability.js";
 import type * as model_callingHours from "../model/callingHours.js";
 import type * as model_log from "../model/log.js";
 import type * as model_phone from "../model/phone.js";
+import type * as model_tasks from "../model/tasks.js";
 import type * as opportunities from "../opportunities.js";
 
 /**
@@ -33,11 +36,14 @@ import type * as opportunities from "../opportunities.js";
 declare const fullApi: ApiFromModules<{
   agencies: typeof agencies;
   availability: typeof availability;
+  followUp: typeof followUp;
+  meetings: typeof meetings;
   "model/agency": typeof model_agency;
   "model/availability": typeof model_availability;
   "model/callingHours": typeof model_callingHours;
   "model/log": typeof model_log;
   "model/phone": typeof model_phone;
+  "model/tasks": typeof model_tasks;
   opportunities: typeof opportunities;
 }>;
 export declare const api: FilterApi<
