@@ -5,7 +5,6 @@ import { v } from "convex/values";
 
 export const opportunityStatus = v.union(
   v.literal("New"),
-  v.literal("Calling"),
   v.literal("Contacted"),
   v.literal("Booked"),
   v.literal("Rejected"),
@@ -49,7 +48,6 @@ export const meetingSource = v.union(
 export const taskType = v.union(
   v.literal("review"),
   v.literal("booking_conflict"),
-  v.literal("analysis_failed"),
   v.literal("call_back"),
   v.literal("clarify_time"),
   v.literal("scheduler_link"),

@@ -1,0 +1,233 @@
+import { ConvexError, v } from "convex/values";
+import Groq from "groq-sdk";
+import { internalAction, internalMutation, internalQuery } from "./_generated/server";
+import { internal } from "./_generated/api";
+import { loadSchedule } from "./availability";
+import { loadTranscript, prospectZone } from "./calls";
+import { finalizeCallBooking } from "./meetings";
+import { freeSlots } from "./model/availability";
+import {
+  ANALYSIS_RETRY_DELAYS_MS,
+  ANALYSIS_VERSION,
+  buildAnalysisMessages,
+  decide,
+  DEFAULT_GROQ_MODEL,
+  DEFAULT_MIN_CONFIDENCE,
+  InvalidReplyError,
+  isTriviallyShort,
+  MAX_ANALYSIS_ATTEMPTS,
+  parseAnalysisReply,
+  type AnalysisReply,
+  type Decision,
+} from "./model/analysis";
+import { openTask } from "./model/tasks";
+import { logEvent } from "./model/log";
+
+const transcriptMessage = v.object({
+  role: v.union(v.literal("assistant"), v.literal("user"), v.literal("tool")),
+  text: v.string(),
+  secondsFromStart: v.optional(v.number()),
+});
+
+/** Everything the analysis needs, read in one consistent snapshot. The grid is rebuilt now. */
+export const loadAnalysisInput = internalQuery({
+  args: { callId: v.id("calls") },
+  returns: v.union(
+    v.null(),
+    v.object({
+      now: v.number(),
+      agencyZone: v.string(),
+      prospectZone: v.string(),
+      meetingDurationMinutes: v.number(),
+      slotIntervalMinutes: v.number(),
+      offeredSlotsISO: v.array(v.string()),
+      freeSlots: v.array(v.number()),
+      messages: v.array(transcriptMessage),
+    }),
+  ),
+  handler: async (ctx, { callId }) => {
+    const call = await ctx.db.get("calls", callId);
+    if (!call) return null;
+    const agency = await ctx.db.get("agencies", call.agencyId);
+    const opportunity = await ctx.db.get("opportunities", call.opportunityId);
+    if (!agency || !opportunity) return null;
+    const now = Date.now();
+    const schedule = await loadSchedule(ctx, agency, now);
+    const messages = await loadTranscript(ctx, callId);
+    return {
+      now,
+      agencyZone: agency.timeZone,
+      prospectZone: prospectZone(agency, opportunity),
+      meetingDurationMinutes: agency.meetingDurationMinutes,
+      slotIntervalMinutes: agency.slotIntervalMinutes,
+      offeredSlotsISO: call.offeredSlotsISO,
+      freeSlots: freeSlots(schedule.rules, now, schedule.busy),
+      messages: messages.map((m) => ({ role: m.role as "assistant" | "user" | "tool", text: m.text, secondsFromStart: m.secondsFromStart })),
+    };
+  },
+});
+
+function minConfidence(): number {
+  const configured = Number(process.env.BOOKING_MIN_CONFIDENCE);
+  return Number.isFinite(configured) && configured > 0 && configured <= 1 ? configured : DEFAULT_MIN_CONFIDENCE;
+}
+
+/** Groq failures worth another attempt: overload, rate limits, timeouts, bad JSON. */
+function isRetryable(e: unknown): boolean {
+  if (e instanceof InvalidReplyError) return true;
+  if (e instanceof Groq.APIConnectionError) return true; // includes timeouts
+  if (e instanceof Groq.APIError) return e.status === 429 || (e.status ?? 0) >= 500;
+  return false;
+}
+
+function errorSummary(e: unknown): string {
+  if (e instanceof Groq.APIError && e.status) return `Groq HTTP ${e.status}`;
+  if (e instanceof Groq.APIConnectionTimeoutError) return "Groq timed out";
+  if (e instanceof Groq.APIConnectionError) return "Groq unreachable";
+  if (e instanceof Error) return e.message.slice(0, 200);
+  return "unknown error";
+}
+
+/**
+ * Reads the transcript and decides the call's result. Scheduled once per call by
+ * the end-of-call report; staff may run it again by hand (the transcript is kept).
+ */
+export const processCallTranscript = internalAction({
+  args: { callId: v.id("calls"), attempt: v.optional(v.number()) },
+  returns: v.null(),
+  handler: async (ctx, { callId, attempt = 1 }) => {
+    const input = await ctx.runQuery(internal.ai.loadAnalysisInput, { callId });
+    if (!input) throw new ConvexError(`call ${callId} not found`);
+    if (isTriviallyShort(input.messages)) {
+      await ctx.runMutation(internal.ai.recordAnalysisSkipped, { callId, reason: "transcript empty or too short" });
+      return null;
+    }
+    const model = process.env.GROQ_MODEL || DEFAULT_GROQ_MODEL;
+    try {
+      const apiKey = process.env.GROQ_API_KEY;
+      if (!apiKey) throw new Error("GROQ_API_KEY is not set");
+      // Built here, not at module load, so fetch is resolved at call time; retries are ours (scheduled, durable).
+      const groq = new Groq({ apiKey, maxRetries: 0, timeout: 20_000, fetch: (...a) => globalThis.fetch(...a) });
+      const completion = await groq.chat.completions.create({
+        model,
+        temperature: 0,
+        response_format: { type: "json_object" },
+        messages: buildAnalysisMessages(input),
+      });
+      const reply = parseAnalysisReply(completion.choices[0]?.message?.content);
+      const decision = decide(reply, input, minConfidence());
+      await ctx.runMutation(internal.ai.applyAnalysis, {
+        callId,
+        reply,
+        decision,
+        model,
+        usage: {
+          promptTokens: completion.usage?.prompt_tokens ?? 0,
+          completionTokens: completion.usage?.completion_tokens ?? 0,
+        },
+      });
+    } catch (e) {
+      const retry = isRetryable(e) && attempt < MAX_ANALYSIS_ATTEMPTS;
+      await ctx.runMutation(internal.ai.recordAnalysisFailure, { callId, attempt, error: errorSummary(e), retry });
+    }
+    return null;
+  },
+});
+
+const decisionValidator = v.union(
+  v.object({ action: v.literal("book"), slotStart: v.number(), slotIso: v.string(), reason: v.string() }),
+  v.object({ action: v.literal("reject"), reason: v.string() }),
+  v.object({ action: v.literal("review"), reason: v.string() }),
+);
+
+/** Writes the analysis and acts on it in one transaction: book, reject, or ask a person. */
+export const applyAnalysis = internalMutation({
+  args: {
+    callId: v.id("calls"),
+    reply: v.any(),
+    decision: decisionValidator,
+    model: v.string(),
+    usage: v.object({ promptTokens: v.number(), completionTokens: v.number() }),
+  },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const call = await ctx.db.get("calls", args.callId);
+    if (!call) return null;
+    const reply = args.reply as AnalysisReply;
+    let decision: Decision = args.decision;
+    let outcomeReason = decision.reason;
+    if (call.meetingId && decision.action === "book" && decision.slotStart !== call.meetingTime) {
+      // Booked live during the call, yet the transcript ends on another time: a person decides.
+      decision = { action: "review", reason: "booked during the call, but the prospect may have changed the time" };
+    }
+    const task = { agencyId: call.agencyId, opportunityId: call.opportunityId, callId: call._id };
+    if (decision.action === "book" && !call.meetingId) {
+      const result = await finalizeCallBooking(ctx, call._id, decision.slotIso, "ai_call");
+      if (result.status === "not_booked") outcomeReason = result.reason ?? "booking refused";
+    } else if (decision.action === "reject") {
+      await ctx.db.patch("opportunities", call.opportunityId, { status: "Rejected" });
+      await ctx.db.patch("calls", call._id, { outcome: "rejected" });
+    } else if (decision.action === "review") {
+      await openTask(ctx, { ...task, type: "review", reason: decision.reason });
+    }
+    await ctx.db.patch("calls", call._id, {
+      analysisStatus: "done",
+      analysisAttempts: Math.max(call.analysisAttempts ?? 0, 1),
+      bookingAnalysis: {
+        reply,
+        model: args.model,
+        analysisVersion: ANALYSIS_VERSION,
+        usage: args.usage,
+        decision: decision.action,
+        reason: outcomeReason,
+        analyzedAt: Date.now(),
+      },
+      updatedAt: Date.now(),
+    });
+    logEvent("analysis.applied", { callId: call._id, decision: decision.action, confidence: reply.confidence });
+    return null;
+  },
+});
+
+export const recordAnalysisFailure = internalMutation({
+  args: { callId: v.id("calls"), attempt: v.number(), error: v.string(), retry: v.boolean() },
+  returns: v.null(),
+  handler: async (ctx, { callId, attempt, error, retry }) => {
+    const call = await ctx.db.get("calls", callId);
+    if (!call) return null;
+    if (retry) {
+      const delay = ANALYSIS_RETRY_DELAYS_MS[attempt - 1] ?? ANALYSIS_RETRY_DELAYS_MS.at(-1)!;
+      await ctx.scheduler.runAfter(delay, internal.ai.processCallTranscript, { callId, attempt: attempt + 1 });
+    } else {
+      await openTask(ctx, {
+        agencyId: call.agencyId,
+        opportunityId: call.opportunityId,
+        callId,
+        type: "review",
+        reason: `analysis failed after ${attempt} attempt(s): ${error}; the transcript is kept, run ai.processCallTranscript again`,
+      });
+    }
+    await ctx.db.patch("calls", callId, {
+      analysisStatus: retry ? "retrying" : "failed",
+      analysisAttempts: attempt,
+      bookingAnalysis: { error, analysisVersion: ANALYSIS_VERSION, failedAt: Date.now() },
+      updatedAt: Date.now(),
+    });
+    logEvent("analysis.failed", { callId, attempt, retry, error });
+    return null;
+  },
+});
+
+export const recordAnalysisSkipped = internalMutation({
+  args: { callId: v.id("calls"), reason: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { callId, reason }) => {
+    await ctx.db.patch("calls", callId, {
+      analysisStatus: "skipped",
+      bookingAnalysis: { decision: "skipped", reason, analysisVersion: ANALYSIS_VERSION },
+      updatedAt: Date.now(),
+    });
+    logEvent("analysis.skipped", { callId, reason });
+    return null;
+  },
+});

@@ -1,0 +1,47 @@
+import type { Doc } from "../_generated/dataModel";
+
+export type CallOutcome = NonNullable<Doc<"calls">["outcome"]>;
+export type CallStatus = Doc<"calls">["status"];
+
+const CONNECTED_ENDINGS = new Set([
+  "customer-ended-call",
+  "assistant-ended-call",
+  "assistant-said-end-call-phrase",
+  "assistant-forwarded-call",
+  "silence-timed-out",
+  "exceeded-max-duration",
+  "assistant-ended-call-after-message-spoken",
+  "assistant-ended-call-with-hangup-task",
+]);
+
+/**
+ * Vapi's endedReason (hundreds of values) -> our outcome. Unknown values are a
+ * generic failure: a new Vapi reason must never crash the webhook.
+ */
+export function outcomeForEndedReason(endedReason: string | undefined): CallOutcome {
+  if (!endedReason) return "failed";
+  if (endedReason === "customer-did-not-answer" || endedReason === "customer-did-not-give-microphone-permission") {
+    return "no_answer";
+  }
+  if (endedReason === "customer-busy") return "busy";
+  if (endedReason === "voicemail") return "voicemail";
+  if (CONNECTED_ENDINGS.has(endedReason)) return "completed";
+  return "failed";
+}
+
+/** Outcomes after which another attempt may be worth placing. */
+export function isUnreachedOutcome(outcome: CallOutcome | undefined): boolean {
+  return outcome === "no_answer" || outcome === "busy" || outcome === "voicemail";
+}
+
+const STATUS_ORDER: CallStatus[] = ["scheduled", "queued", "ringing", "in-progress", "forwarding", "ended"];
+
+/** Status updates arrive out of order: only move forward. Terminal states never move. */
+export function nextStatus(current: CallStatus, incoming: CallStatus): CallStatus {
+  if (current === "ended" || current === "failed" || current === "cancelled") return current;
+  const from = STATUS_ORDER.indexOf(current);
+  const to = STATUS_ORDER.indexOf(incoming);
+  return to > from ? incoming : current;
+}
+
+export const ACTIVE_STATUSES: CallStatus[] = ["scheduled", "queued", "ringing", "in-progress", "forwarding"];

@@ -1,0 +1,143 @@
+import { v } from "convex/values";
+import { VapiClient, VapiError } from "@vapi-ai/server-sdk";
+import { httpAction, internalAction, type ActionCtx } from "./_generated/server";
+import { internal } from "./_generated/api";
+import type { Doc } from "./_generated/dataModel";
+import { isAuthorizedWebhook } from "./model/webhookAuth";
+import { endOfCallReport, envelope, normaliseReport, ourCallId, statusUpdate } from "./model/vapiMessages";
+import { logEvent } from "./model/log";
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+/** A short, secret-free reason from a failed Vapi request. */
+function vapiFailure(e: unknown): { statusCode?: number; message: string } {
+  if (e instanceof VapiError) {
+    const body = e.body as { message?: unknown; error?: unknown } | undefined;
+    const detail = Array.isArray(body?.message) ? body.message.join("; ") : (body?.message ?? body?.error ?? e.message);
+    return { statusCode: e.statusCode, message: String(detail).slice(0, 300) };
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return { message: `Vapi request failed: ${message}`.slice(0, 300) };
+}
+
+/**
+ * Places the outbound call with the saved assistant (its server URL and webhook
+ * credential live there). Exactly once: claimDial lets only one run through, and
+ * the SDK's automatic retries are off because a retried create can dial twice.
+ */
+export const startPhoneCall = internalAction({
+  args: { callId: v.id("calls") },
+  returns: v.null(),
+  handler: async (ctx, { callId }) => {
+    const plan = await ctx.runMutation(internal.calls.claimDial, { callId });
+    if (!plan) return null;
+    try {
+      const client = new VapiClient({ token: requiredEnv("VAPI_API_KEY") });
+      const created = await client.calls.create(
+        {
+          assistantId: requiredEnv("VAPI_ASSISTANT_ID"),
+          phoneNumberId: requiredEnv("VAPI_PHONE_NUMBER_ID"),
+          customer: { number: plan.customerNumber, name: plan.customerName },
+          assistantOverrides: {
+            variableValues: {
+              prospectName: plan.customerName,
+              agencyName: plan.agencyName,
+              schedulingContext: plan.promptContext,
+            },
+            metadata: {
+              callId,
+              agencyId: plan.agencyId,
+              opportunityId: plan.opportunityId,
+              offeredSlotsISO: plan.offeredSlotsISO,
+            },
+          },
+        },
+        { maxRetries: 0, timeoutInSeconds: 30 },
+      );
+      if (!("id" in created) || typeof created.id !== "string") throw new Error("Vapi reply has no call id");
+      await ctx.runMutation(internal.calls.recordDialed, { callId, vapiCallId: created.id });
+    } catch (e) {
+      await ctx.runMutation(internal.calls.recordDialFailure, { callId, ...vapiFailure(e) });
+    }
+    return null;
+  },
+});
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+type Handler = (ctx: ActionCtx, message: Record<string, unknown>) => Promise<Response>;
+
+const CALL_STATUSES = new Set<Doc<"calls">["status"]>(["scheduled", "queued", "ringing", "in-progress", "forwarding", "ended"]);
+
+const onStatusUpdate: Handler = async (ctx, message) => {
+  const parsed = statusUpdate.safeParse(message);
+  if (!parsed.success) return json(400, { error: "invalid status-update message" });
+  const { status, endedReason, call } = parsed.data;
+  if (!CALL_STATUSES.has(status as Doc<"calls">["status"])) {
+    logEvent("webhook.status_ignored", { status });
+    return json(200, {});
+  }
+  await ctx.runMutation(internal.calls.applyStatusUpdate, {
+    vapiCallId: call?.id,
+    callId: ourCallId(call),
+    status: status as Doc<"calls">["status"],
+    endedReason: endedReason ?? call?.endedReason,
+  });
+  return json(200, {});
+};
+
+const onEndOfCallReport: Handler = async (ctx, message) => {
+  const parsed = endOfCallReport.safeParse(message);
+  if (!parsed.success) {
+    const where = parsed.error.issues[0]?.path.join(".") || "message";
+    return json(400, { error: `invalid end-of-call-report at ${where}` });
+  }
+  const { call } = parsed.data;
+  const result = await ctx.runMutation(internal.calls.finalizeReport, {
+    vapiCallId: call?.id,
+    callId: ourCallId(call),
+    report: normaliseReport(parsed.data),
+  });
+  return json(200, { result });
+};
+
+/** Message types that need work or an answer; everything else gets a fast 200. */
+export const webhookHandlers: Record<string, Handler> = {
+  "status-update": onStatusUpdate,
+  "end-of-call-report": onEndOfCallReport,
+};
+
+/** POST /vapi/webhook: authenticate first, then parse, then dispatch by type. */
+export const webhook = httpAction(async (ctx, request) => {
+  if (!(await isAuthorizedWebhook(request.headers, process.env.VAPI_WEBHOOK_SECRET))) {
+    logEvent("webhook.unauthorized");
+    return json(401, { error: "unauthorized" });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await request.text());
+  } catch {
+    return json(400, { error: "body is not valid JSON" });
+  }
+  const parsed = envelope.safeParse(body);
+  if (!parsed.success) return json(400, { error: "body has no message.type" });
+  const message = parsed.data.message;
+  const handler = webhookHandlers[message.type];
+  if (!handler) {
+    logEvent("webhook.ignored", { type: message.type });
+    return json(200, {});
+  }
+  try {
+    return await handler(ctx, message);
+  } catch (e) {
+    // Our own failure: say so (Vapi ignores it), keep the details in the log; the reconciler catches up.
+    logEvent("webhook.error", { type: message.type, vapiCallId: message.call?.id, error: e instanceof Error ? e.name : "unknown" });
+    return json(500, { error: "internal error" });
+  }
+});
