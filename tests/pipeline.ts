@@ -1,0 +1,90 @@
+/** Builders shared by the flow tests: an agency, a prospect, a placed call and Vapi messages. */
+import { expect, vi } from "vitest";
+import { internal } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
+import { newBackend } from "./setup";
+import { FakeWorld, stubTestEnv, TEST_ENV } from "./fakeWorld";
+
+export type Backend = ReturnType<typeof newBackend>;
+
+/** Saturday 2026-11-21 10:00 New York. */
+export const NOW = Date.parse("2026-11-21T15:00:00Z");
+
+export async function setupWorld(opts: { agency?: Partial<Parameters<Backend["mutation"]>[1]>; prospect?: Record<string, unknown> } = {}) {
+  vi.useFakeTimers();
+  vi.setSystemTime(NOW);
+  stubTestEnv();
+  const world = new FakeWorld().install();
+  const t = newBackend();
+  const agencyId = await t.mutation(internal.agencies.create, {
+    name: "Brightline Growth",
+    timeZone: "America/New_York",
+    availability: ["Mon-Fri 09:00-17:00"],
+    email: "team@brightline.example",
+    ...(opts.agency as object),
+  });
+  const opportunityId = await t.mutation(internal.opportunities.create, {
+    agencyId,
+    name: "Dana Whitfield",
+    phone: "+12015550123",
+    email: "dana@clinic.example",
+    ...(opts.prospect as object),
+  });
+  return { t, world, agencyId, opportunityId };
+}
+
+export async function runScheduled(t: Backend) {
+  await t.finishAllScheduledFunctions(vi.runAllTimers);
+}
+
+/** startCall, then run the dial; returns our call id and Vapi's. */
+export async function placeCall(t: Backend, opportunityId: Id<"opportunities">) {
+  const callId = await t.mutation(internal.calls.startCall, { opportunityId });
+  await runScheduled(t);
+  const call = await t.run((ctx) => ctx.db.get("calls", callId));
+  expect(call?.vapiCallId).toBeDefined();
+  return { callId, vapiCallId: call!.vapiCallId!, call: call! };
+}
+
+export function postWebhook(t: Backend, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TEST_ENV.VAPI_WEBHOOK_SECRET}` }) {
+  return t.fetch("/vapi/webhook", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+export type Line = [who: "AI" | "User", text: string];
+
+export function endOfCallReport(vapiCallId: string, callId: string, lines: Line[], extra: Record<string, unknown> = {}) {
+  return {
+    message: {
+      type: "end-of-call-report",
+      endedReason: "customer-ended-call",
+      startedAt: "2026-11-21T15:01:00.000Z",
+      endedAt: "2026-11-21T15:04:00.000Z",
+      cost: 0.21,
+      call: { id: vapiCallId, assistantOverrides: { metadata: { callId } } },
+      artifact: {
+        messages: [
+          { role: "system", message: "You are Atlas", time: 0, secondsFromStart: 0 },
+          ...lines.map(([who, text], i) => ({ role: who === "AI" ? "bot" : "user", message: text, time: i, secondsFromStart: i * 5 })),
+        ],
+        recordingUrl: "https://storage.example/rec.wav",
+      },
+      analysis: { summary: "" },
+      ...extra,
+    },
+  };
+}
+
+export const AGREED: Line[] = [
+  ["AI", "Hi Dana, this is Atlas from Brightline Growth. Could we set up a 30 minute intro?"],
+  ["User", "Sure, what times do you have?"],
+  ["AI", "I have Monday at 10 AM, Tuesday at 2 PM or Wednesday at 11 AM Eastern."],
+  ["User", "Tuesday at 2 PM works for me."],
+  ["AI", "Great, Tuesday November 24th at 2 PM Eastern. You'll get an invite."],
+  ["User", "Perfect, thanks."],
+];
+/** Tuesday 2026-11-24 14:00 New York. */
+export const AGREED_ISO = "2026-11-24T14:00:00-05:00";
