@@ -19,11 +19,14 @@ import type * as followUp from "../followUp.js";
 import type * as meetings from "../meetings.js";
 import type * as model_agency from "../model/agency.js";
 import type * as model_availability from "../model/availability.js";
+import type * as model_calcom from "../model/calcom.js";
 import type * as model_callingHours from "../model/callingHours.js";
 import type * as model_log from "../model/log.js";
 import type * as model_phone from "../model/phone.js";
+import type * as model_schedulerLink from "../model/schedulerLink.js";
 import type * as model_tasks from "../model/tasks.js";
 import type * as opportunities from "../opportunities.js";
+import type * as schedulerLinks from "../schedulerLinks.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -40,11 +43,14 @@ declare const fullApi: ApiFromModules<{
   meetings: typeof meetings;
   "model/agency": typeof model_agency;
   "model/availability": typeof model_availability;
+  "model/calcom": typeof model_calcom;
   "model/callingHours": typeof model_callingHours;
   "model/log": typeof model_log;
   "model/phone": typeof model_phone;
+  "model/schedulerLink": typeof model_schedulerLink;
   "model/tasks": typeof model_tasks;
   opportunities: typeof opportunities;
+  schedulerLinks: typeof schedulerLinks;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,
