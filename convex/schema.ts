@@ -173,6 +173,8 @@ export default defineSchema({
     /** iCalendar SEQUENCE: raised on every reschedule or cancellation. */
     sequence: v.number(),
     providerBookingId: v.optional(v.string()),
+    /** The provider's own booking status (Cal.com: "accepted", or "PENDING" until the host confirms). */
+    providerStatus: v.optional(v.string()),
     cancelledAt: v.optional(v.number()),
   })
     .index("by_agency_and_time", ["agencyId", "meetingTime"])
@@ -191,6 +193,24 @@ export default defineSchema({
     .index("by_opportunity_and_type", ["opportunityId", "type"])
     .index("by_agency_and_status", ["agencyId", "status"])
     .index("by_call", ["callId"]),
+
+  /**
+   * Exactly-once claims for bookings posted on a prospect's own scheduler link: written
+   * before the POST, so a second run for the same opportunity and link never posts again.
+   */
+  schedulerBookings: defineTable({
+    agencyId: v.id("agencies"),
+    opportunityId: v.id("opportunities"),
+    callId: v.optional(v.id("calls")),
+    link: v.string(),
+    slotStart: v.number(),
+    /** pending: POST under way or its outcome unknown; conflict: provider booked, bookSlot refused. */
+    status: v.union(v.literal("pending"), v.literal("booked"), v.literal("failed"), v.literal("conflict")),
+    providerBookingId: v.optional(v.string()),
+    providerStatus: v.optional(v.string()),
+    meetingId: v.optional(v.id("meetings")),
+    failure: v.optional(v.object({ statusCode: v.optional(v.number()), message: v.string() })),
+  }).index("by_opportunity_and_link", ["opportunityId", "link"]),
 
   /** Exactly-once ledger for outbound messages (emails, later Slack and SMS). */
   deliveries: defineTable({

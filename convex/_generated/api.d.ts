@@ -23,15 +23,18 @@ import type * as meetings from "../meetings.js";
 import type * as model_agency from "../model/agency.js";
 import type * as model_analysis from "../model/analysis.js";
 import type * as model_availability from "../model/availability.js";
+import type * as model_calcom from "../model/calcom.js";
 import type * as model_callingHours from "../model/callingHours.js";
 import type * as model_log from "../model/log.js";
 import type * as model_outcomes from "../model/outcomes.js";
 import type * as model_phone from "../model/phone.js";
 import type * as model_prompt from "../model/prompt.js";
+import type * as model_schedulerLink from "../model/schedulerLink.js";
 import type * as model_tasks from "../model/tasks.js";
 import type * as model_vapiMessages from "../model/vapiMessages.js";
 import type * as model_webhookAuth from "../model/webhookAuth.js";
 import type * as opportunities from "../opportunities.js";
+import type * as schedulerLinks from "../schedulerLinks.js";
 import type * as vapi from "../vapi.js";
 
 /**
@@ -53,15 +56,18 @@ declare const fullApi: ApiFromModules<{
   "model/agency": typeof model_agency;
   "model/analysis": typeof model_analysis;
   "model/availability": typeof model_availability;
+  "model/calcom": typeof model_calcom;
   "model/callingHours": typeof model_callingHours;
   "model/log": typeof model_log;
   "model/outcomes": typeof model_outcomes;
   "model/phone": typeof model_phone;
   "model/prompt": typeof model_prompt;
+  "model/schedulerLink": typeof model_schedulerLink;
   "model/tasks": typeof model_tasks;
   "model/vapiMessages": typeof model_vapiMessages;
   "model/webhookAuth": typeof model_webhookAuth;
   opportunities: typeof opportunities;
+  schedulerLinks: typeof schedulerLinks;
   vapi: typeof vapi;
 }>;
 export declare const api: FilterApi<

@@ -1,0 +1,104 @@
+/**
+ * A scheduling link a prospect gives us ("book on my Cal.com"): which provider it is
+ * and, for Cal.com, the public event it names. Pure: no network, no Convex.
+ */
+
+export type SchedulerProvider = "calcom" | "calendly" | "hubspot" | "google" | "other";
+
+/** A public Cal.com event type: enough to read its slots and book it without a key. */
+export interface CalcomEvent {
+  /** The API host of the link's region: cal.eu accounts live on api.cal.eu. */
+  apiBase: "https://api.cal.com" | "https://api.cal.eu";
+  username: string;
+  eventTypeSlug: string;
+}
+
+export type SchedulerLink =
+  /** `event` is null for a Cal.com page that names no single bookable event (a profile, a team page). */
+  | { provider: "calcom"; url: string; event: CalcomEvent | null }
+  | { provider: Exclude<SchedulerProvider, "calcom">; url: string };
+
+export class SchedulerLinkError extends Error {}
+
+const CALCOM_HOSTS: Record<string, CalcomEvent["apiBase"]> = {
+  "cal.com": "https://api.cal.com",
+  "www.cal.com": "https://api.cal.com",
+  "app.cal.com": "https://api.cal.com",
+  "cal.eu": "https://api.cal.eu",
+  "www.cal.eu": "https://api.cal.eu",
+  "app.cal.eu": "https://api.cal.eu",
+};
+
+/** First path segments on Cal.com that are product pages, not users. */
+const CALCOM_RESERVED = new Set([
+  "api", "apps", "auth", "availability", "blog", "booking", "bookings", "d", "docs", "event-types",
+  "login", "org", "pricing", "reschedule", "settings", "signup", "team", "teams", "video", "workflows",
+]);
+
+const SLUG = /^[A-Za-z0-9._+-]+$/;
+
+/**
+ * Parses what the prospect said into a URL. A link read out on a call usually comes
+ * back without a scheme ("cal.com/dana/intro"), so a bare host gets https://; any
+ * other scheme (mailto:, javascript:, ftp:) is refused.
+ */
+function parseHttpUrl(raw: string): URL {
+  const text = raw.trim();
+  const bareHost = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?([/?#]|$)/i.test(text);
+  const withScheme = bareHost ? `https://${text}` : text;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new SchedulerLinkError(`scheduler link "${raw}" is not a URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new SchedulerLinkError(`scheduler link "${raw}" must be http(s)`);
+  }
+  if (!url.hostname.includes(".")) throw new SchedulerLinkError(`scheduler link "${raw}" has no real host`);
+  // A link carrying credentials is not a public booking page, and we must not store them.
+  if (url.username || url.password) throw new SchedulerLinkError(`scheduler link "${url.hostname}" carries credentials`);
+  return url;
+}
+
+function pathSegments(url: URL): string[] {
+  return url.pathname
+    .split("/")
+    .filter(Boolean)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
+}
+
+function calcomEvent(url: URL, apiBase: CalcomEvent["apiBase"]): CalcomEvent | null {
+  const [username, eventTypeSlug, ...rest] = pathSegments(url);
+  if (!username || !eventTypeSlug || rest.length > 0) return null;
+  if (CALCOM_RESERVED.has(username.toLowerCase())) return null;
+  if (!SLUG.test(username) || !SLUG.test(eventTypeSlug)) return null;
+  return { apiBase, username, eventTypeSlug };
+}
+
+function isGoogleAppointmentPage(url: URL): boolean {
+  if (url.hostname === "calendar.app.google") return pathSegments(url).length > 0;
+  // calendar.google.com/calendar/appointments/... and the signed-in /calendar/u/0/appointments/...
+  return url.hostname === "calendar.google.com" && /^\/calendar\/(u\/\d+\/)?appointments\//.test(url.pathname);
+}
+
+/** Classifies a prospect's scheduling link; throws SchedulerLinkError for anything that is not an http(s) URL. */
+export function classifySchedulerLink(raw: string): SchedulerLink {
+  const parsed = parseHttpUrl(raw);
+  const host = parsed.hostname.toLowerCase();
+  const url = parsed.toString();
+
+  const calcomApi = CALCOM_HOSTS[host];
+  if (calcomApi) return { provider: "calcom", url, event: calcomEvent(parsed, calcomApi) };
+  if (host === "calendly.com" || host.endsWith(".calendly.com")) return { provider: "calendly", url };
+  // meetings.hubspot.com, and regional hosts such as meetings-eu1.hubspot.com.
+  if (/^meetings(-[a-z0-9]+)?\.hubspot\.com$/.test(host)) return { provider: "hubspot", url };
+  if (isGoogleAppointmentPage(parsed)) return { provider: "google", url };
+  return { provider: "other", url };
+}
