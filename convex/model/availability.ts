@@ -111,7 +111,8 @@ export function formatWindow(w: Window): string {
  * in the gap become the jump itself, the first instant whose wall time is past them.
  */
 function localInstant(date: DateTime, minuteOfDay: number, strict: boolean): number | null {
-  // From the calendar date, not `date` + 24h: where 00:00 is skipped (America/Santiago) `date` is 01:00.
+  // Midnight of the next date: on a day whose 00:00 is skipped (America/Santiago) the day starts
+  // at 01:00, and one day after that is 01:00, not midnight.
   if (minuteOfDay === 24 * 60) return date.plus({ days: 1 }).startOf("day").toMillis();
   const dt = DateTime.fromObject(
     { year: date.year, month: date.month, day: date.day, hour: Math.floor(minuteOfDay / 60), minute: minuteOfDay % 60 },
