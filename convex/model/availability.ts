@@ -108,16 +108,23 @@ export function formatWindow(w: Window): string {
 /**
  * Local wall time on a date -> instant, using that date's own offset.
  * Slot starts that do not exist (the spring-forward gap) give null; range bounds
- * take Luxon's forward shift instead.
+ * in the gap become the jump itself, the first instant whose wall time is past them.
  */
 function localInstant(date: DateTime, minuteOfDay: number, strict: boolean): number | null {
-  if (minuteOfDay === 24 * 60) return date.startOf("day").plus({ days: 1 }).toMillis();
+  // Midnight of the next date: on a day whose 00:00 is skipped (America/Santiago) the day starts
+  // at 01:00, and one day after that is 01:00, not midnight.
+  if (minuteOfDay === 24 * 60) return date.plus({ days: 1 }).startOf("day").toMillis();
   const dt = DateTime.fromObject(
     { year: date.year, month: date.month, day: date.day, hour: Math.floor(minuteOfDay / 60), minute: minuteOfDay % 60 },
     { zone: date.zone },
   );
-  if (strict && dt.hour * 60 + dt.minute !== minuteOfDay) return null;
-  return dt.toMillis();
+  if (dt.hour * 60 + dt.minute === minuteOfDay) return dt.toMillis();
+  if (strict) return null;
+  // Luxon moves a missing wall time forward by the whole gap (02:30 -> 03:30 in New York),
+  // which would start a window late or end it past its wall end: step back to the jump.
+  let ms = dt.toMillis();
+  while (date.zone.offset(ms - MINUTE) === dt.offset) ms -= MINUTE;
+  return ms;
 }
 
 export interface Range {
@@ -151,7 +158,8 @@ export function gridSlots(rules: SchedulingRules, fromMs: number, toMs: number):
     for (const w of rules.windows) {
       if (w.weekday === date.weekday) out.push(...windowSlots(date, w, rules));
     }
-    date = date.plus({ days: 1 });
+    // Re-anchor at midnight: after a day whose 00:00 is skipped, `date` would stay at 01:00 and miss `lastDate`.
+    date = date.plus({ days: 1 }).startOf("day");
   }
   return [...new Set(out)].sort((a, b) => a - b);
 }
