@@ -20,6 +20,8 @@ import type * as meetings from "../meetings.js";
 import type * as model_agency from "../model/agency.js";
 import type * as model_availability from "../model/availability.js";
 import type * as model_callingHours from "../model/callingHours.js";
+import type * as model_delivery from "../model/delivery.js";
+import type * as model_invite from "../model/invite.js";
 import type * as model_log from "../model/log.js";
 import type * as model_phone from "../model/phone.js";
 import type * as model_tasks from "../model/tasks.js";
@@ -41,6 +43,8 @@ declare const fullApi: ApiFromModules<{
   "model/agency": typeof model_agency;
   "model/availability": typeof model_availability;
   "model/callingHours": typeof model_callingHours;
+  "model/delivery": typeof model_delivery;
+  "model/invite": typeof model_invite;
   "model/log": typeof model_log;
   "model/phone": typeof model_phone;
   "model/tasks": typeof model_tasks;
