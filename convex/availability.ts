@@ -20,6 +20,8 @@ export async function loadBusyMeetings(
   ctx: QueryCtx,
   agencyId: Id<"agencies">,
   range: { start: number; end: number },
+  /** A meeting being moved does not block its own new time. */
+  excludeMeetingId?: Id<"meetings">,
 ): Promise<BusyMeeting[]> {
   const rows = await ctx.db
     .query("meetings")
@@ -28,7 +30,7 @@ export async function loadBusyMeetings(
     )
     .collect();
   return rows
-    .filter((m) => m.status === "booked")
+    .filter((m) => m.status === "booked" && m._id !== excludeMeetingId)
     .map((m) => ({ start: m.meetingTime, durationMinutes: m.durationMinutes }));
 }
 

@@ -4,7 +4,14 @@ import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { loadBusyMeetings } from "./availability";
 import { rulesFor } from "./model/agency";
-import { evaluateSlot, MAX_MEETING_MINUTES, MINUTE, parseIsoInstant } from "./model/availability";
+import {
+  evaluateSlot,
+  MAX_MEETING_MINUTES,
+  MINUTE,
+  parseIsoInstant,
+  type SchedulingRules,
+  type SlotVerdict,
+} from "./model/availability";
 import { openTask } from "./model/tasks";
 import { logEvent } from "./model/log";
 
@@ -14,6 +21,31 @@ export type RefusalReason = "outside_availability" | "too_soon" | "beyond_horizo
 export type BookingResult =
   | { booked: true; meetingId: Id<"meetings">; meetingTime: number }
   | { booked: false; reason: RefusalReason };
+
+/**
+ * The booking rule against the meetings table: `evaluateSlot` over the booked
+ * meetings that could overlap, read through the index over that narrow range.
+ * Inside a mutation the read range is what makes colliding writers conflict.
+ */
+async function checkSlot(
+  ctx: MutationCtx,
+  agencyId: Id<"agencies">,
+  rules: SchedulingRules,
+  slotStart: number,
+  now: number,
+  excludeMeetingId?: Id<"meetings">,
+): Promise<SlotVerdict> {
+  const busy = await loadBusyMeetings(
+    ctx,
+    agencyId,
+    {
+      start: slotStart - (MAX_MEETING_MINUTES + rules.bufferMinutes) * MINUTE,
+      end: slotStart + (rules.meetingDurationMinutes + rules.bufferMinutes) * MINUTE,
+    },
+    excludeMeetingId,
+  );
+  return evaluateSlot(rules, slotStart, now, busy);
+}
 
 /**
  * The only way a meeting is written. Re-checks the slot with the same rule that
@@ -38,11 +70,7 @@ export async function bookSlot(
     return { booked: false, reason: "opportunity_closed" };
   }
   const rules = rulesFor(agency);
-  const busy = await loadBusyMeetings(ctx, agency._id, {
-    start: slotStart - (MAX_MEETING_MINUTES + rules.bufferMinutes) * MINUTE,
-    end: slotStart + (rules.meetingDurationMinutes + rules.bufferMinutes) * MINUTE,
-  });
-  const verdict = evaluateSlot(rules, slotStart, args.now, busy);
+  const verdict = await checkSlot(ctx, agency._id, rules, slotStart, args.now);
   if (!verdict.ok) return { booked: false, reason: verdict.reason };
 
   const meetingId = await ctx.db.insert("meetings", {
@@ -117,3 +145,91 @@ export async function finalizeCallBooking(
   });
   return { status: "booked" as const, meetingId: result.meetingId };
 }
+
+const meetingChange = v.object({
+  meetingId: v.id("meetings"),
+  status: v.union(v.literal("booked"), v.literal("cancelled")),
+  meetingTime: v.number(),
+  sequence: v.number(),
+});
+
+async function loadMeeting(ctx: MutationCtx, meetingId: Id<"meetings">) {
+  const meeting = await ctx.db.get("meetings", meetingId);
+  if (!meeting) throw new ConvexError(`meeting ${meetingId} not found`);
+  return meeting;
+}
+
+/**
+ * Staff move a booked meeting. The new time passes the same rule as a booking
+ * (the meeting itself aside); a refused time throws naming why and writes nothing.
+ * Both people get an updated invite: same UID, next SEQUENCE.
+ */
+export const reschedule = internalMutation({
+  args: { meetingId: v.id("meetings"), newIsoTime: v.string() },
+  returns: meetingChange,
+  handler: async (ctx, { meetingId, newIsoTime }) => {
+    const meeting = await loadMeeting(ctx, meetingId);
+    if (meeting.status !== "booked") {
+      throw new ConvexError(`meeting ${meetingId} is ${meeting.status}; only booked meetings can be rescheduled`);
+    }
+    const slotStart = parseIsoInstant(newIsoTime);
+    if (slotStart === null) throw new ConvexError(`newIsoTime "${newIsoTime}" is not an ISO time with an offset`);
+    if (slotStart === meeting.meetingTime) {
+      return { meetingId, status: meeting.status, meetingTime: meeting.meetingTime, sequence: meeting.sequence };
+    }
+    const agency = await ctx.db.get("agencies", meeting.agencyId);
+    if (!agency) throw new ConvexError(`meeting ${meetingId} has lost its agency`);
+    // The meeting keeps its own length even if the agency's default changed since.
+    const rules = { ...rulesFor(agency), meetingDurationMinutes: meeting.durationMinutes };
+    const now = Date.now();
+    const verdict = await checkSlot(ctx, agency._id, rules, slotStart, now, meetingId);
+    if (!verdict.ok) {
+      logEvent("meeting.reschedule_refused", { meetingId, reason: verdict.reason });
+      throw new ConvexError(`cannot reschedule meeting ${meetingId} to ${newIsoTime}: ${verdict.reason.replace(/_/g, " ")}`);
+    }
+    const sequence = meeting.sequence + 1;
+    await ctx.db.patch("meetings", meetingId, { meetingTime: slotStart, sequence, revisedAt: now });
+    const opportunity = await ctx.db.get("opportunities", meeting.opportunityId);
+    if (opportunity?.status === "Booked") {
+      await ctx.db.patch("opportunities", opportunity._id, { meetingTime: slotStart });
+    }
+    await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId });
+    logEvent("meeting.rescheduled", { meetingId, agencyId: agency._id, sequence });
+    return { meetingId, status: "booked" as const, meetingTime: slotStart, sequence };
+  },
+});
+
+/**
+ * Staff cancel a booked meeting: its time is free again at once (only booked
+ * meetings block), the prospect can be called again, and both people get a
+ * METHOD:CANCEL for the same UID. Cancelling twice changes nothing the second time.
+ */
+export const cancel = internalMutation({
+  args: { meetingId: v.id("meetings"), reason: v.optional(v.string()) },
+  returns: meetingChange,
+  handler: async (ctx, { meetingId, reason }) => {
+    const meeting = await loadMeeting(ctx, meetingId);
+    if (meeting.status === "cancelled") {
+      return { meetingId, status: meeting.status, meetingTime: meeting.meetingTime, sequence: meeting.sequence };
+    }
+    if (meeting.status !== "booked") {
+      throw new ConvexError(`meeting ${meetingId} is ${meeting.status}; only booked meetings can be cancelled`);
+    }
+    const now = Date.now();
+    const sequence = meeting.sequence + 1;
+    await ctx.db.patch("meetings", meetingId, {
+      status: "cancelled",
+      cancelledAt: now,
+      cancellationReason: reason?.trim() || undefined,
+      sequence,
+      revisedAt: now,
+    });
+    const opportunity = await ctx.db.get("opportunities", meeting.opportunityId);
+    if (opportunity?.status === "Booked") {
+      await ctx.db.patch("opportunities", opportunity._id, { status: "Contacted", meetingTime: undefined });
+    }
+    await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId });
+    logEvent("meeting.cancelled", { meetingId, agencyId: meeting.agencyId, sequence });
+    return { meetingId, status: "cancelled" as const, meetingTime: meeting.meetingTime, sequence };
+  },
+});

@@ -176,6 +176,10 @@ export default defineSchema({
     /** The provider's own booking status (Cal.com: "accepted", or "PENDING" until the host confirms). */
     providerStatus: v.optional(v.string()),
     cancelledAt: v.optional(v.number()),
+    /** Staff's note on a cancellation; never emailed or logged. */
+    cancellationReason: v.optional(v.string()),
+    /** When the current sequence was issued (reschedule or cancel): the invite's DTSTAMP. */
+    revisedAt: v.optional(v.number()),
   })
     .index("by_agency_and_time", ["agencyId", "meetingTime"])
     .index("by_call", ["callId"])
@@ -228,5 +232,7 @@ export default defineSchema({
     lastError: v.optional(v.string()),
     providerMessageId: v.optional(v.string()),
     sentAt: v.optional(v.number()),
+    /** A sender claimed this row until then; another run leaves it alone meanwhile. */
+    leaseUntil: v.optional(v.number()),
   }).index("by_key", ["key"]),
 });

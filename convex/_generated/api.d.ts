@@ -25,6 +25,8 @@ import type * as model_analysis from "../model/analysis.js";
 import type * as model_availability from "../model/availability.js";
 import type * as model_calcom from "../model/calcom.js";
 import type * as model_callingHours from "../model/callingHours.js";
+import type * as model_delivery from "../model/delivery.js";
+import type * as model_invite from "../model/invite.js";
 import type * as model_log from "../model/log.js";
 import type * as model_outcomes from "../model/outcomes.js";
 import type * as model_phone from "../model/phone.js";
@@ -58,6 +60,8 @@ declare const fullApi: ApiFromModules<{
   "model/availability": typeof model_availability;
   "model/calcom": typeof model_calcom;
   "model/callingHours": typeof model_callingHours;
+  "model/delivery": typeof model_delivery;
+  "model/invite": typeof model_invite;
   "model/log": typeof model_log;
   "model/outcomes": typeof model_outcomes;
   "model/phone": typeof model_phone;
