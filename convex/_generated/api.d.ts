@@ -15,11 +15,15 @@ import type {
 } from "convex/server";
 import type * as agencies from "../agencies.js";
 import type * as availability from "../availability.js";
+import type * as crons from "../crons.js";
 import type * as model_agency from "../model/agency.js";
 import type * as model_availability from "../model/availability.js";
 import type * as model_callingHours from "../model/callingHours.js";
 import type * as model_log from "../model/log.js";
+import type * as model_notificationChannels from "../model/notificationChannels.js";
+import type * as model_notifications from "../model/notifications.js";
 import type * as model_phone from "../model/phone.js";
+import type * as notifications from "../notifications.js";
 import type * as opportunities from "../opportunities.js";
 
 /**
@@ -33,11 +37,15 @@ import type * as opportunities from "../opportunities.js";
 declare const fullApi: ApiFromModules<{
   agencies: typeof agencies;
   availability: typeof availability;
+  crons: typeof crons;
   "model/agency": typeof model_agency;
   "model/availability": typeof model_availability;
   "model/callingHours": typeof model_callingHours;
   "model/log": typeof model_log;
+  "model/notificationChannels": typeof model_notificationChannels;
+  "model/notifications": typeof model_notifications;
   "model/phone": typeof model_phone;
+  notifications: typeof notifications;
   opportunities: typeof opportunities;
 }>;
 export declare const api: FilterApi<
