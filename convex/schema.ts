@@ -1,5 +1,6 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
+import { deliveryMode, deliveryStatus, destinationKind, notificationEvent } from "./model/notifications";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
 
@@ -235,4 +236,84 @@ export default defineSchema({
     /** A sender claimed this row until then; another run leaves it alone meanwhile. */
     leaseUntil: v.optional(v.number()),
   }).index("by_key", ["key"]),
+
+  /** Where an agency's notifications go. Secrets live in notificationSecrets, never here. */
+  notificationDestinations: defineTable({
+    agencyId: v.id("agencies"),
+    kind: destinationKind,
+    label: v.string(),
+    /** Slack channel, email address, or E.164 phone number. */
+    target: v.string(),
+    /** False for SMS without Twilio credentials: its deliveries are recorded as skipped. */
+    configured: v.boolean(),
+    /** What staff see of the secret: "xoxb-…abcd". */
+    secretMask: v.optional(v.string()),
+  }).index("by_agency", ["agencyId"]),
+
+  /** Read only by the delivery claim; no query touches this table. */
+  notificationSecrets: defineTable({
+    agencyId: v.id("agencies"),
+    destinationId: v.id("notificationDestinations"),
+    slackBotToken: v.optional(v.string()),
+    twilio: v.optional(v.object({ accountSid: v.string(), authToken: v.string(), fromNumber: v.string() })),
+  }).index("by_destination", ["destinationId"]),
+
+  /** One row per (agency, event, destination): send it realtime or in the daily digest. */
+  notificationRules: defineTable({
+    agencyId: v.id("agencies"),
+    event: notificationEvent,
+    destinationId: v.id("notificationDestinations"),
+    mode: deliveryMode,
+  })
+    .index("by_agency_and_event", ["agencyId", "event", "destinationId"])
+    .index("by_destination", ["destinationId"]),
+
+  notificationSettings: defineTable({
+    agencyId: v.id("agencies"),
+    digestHour: v.number(),
+    digestTimeZone: v.string(),
+    dedupeWindowMinutes: v.number(),
+    /** UTC ms of the next digest hour start; the hourly cron reads only due rows. */
+    nextDigestAt: v.number(),
+    /** Local date (in digestTimeZone) of the last digest sent. */
+    lastDigestLocalDate: v.optional(v.string()),
+  })
+    .index("by_agency", ["agencyId"])
+    .index("by_next_digest_at", ["nextDigestAt"]),
+
+  /**
+   * Dedupe ledger: one row per (opportunity, event, destination) notified. A newer row
+   * inside the agency's window means "already notified" and nothing is queued.
+   */
+  notificationItems: defineTable({
+    agencyId: v.id("agencies"),
+    opportunityId: v.id("opportunities"),
+    event: notificationEvent,
+    destinationId: v.id("notificationDestinations"),
+    callId: v.optional(v.id("calls")),
+    meetingId: v.optional(v.id("meetings")),
+    text: v.string(),
+    state: v.union(v.literal("realtime"), v.literal("digest_pending"), v.literal("digested")),
+    /** The message that carries it: its own realtime one, or its destination's digest. */
+    deliveryId: v.optional(v.id("notificationDeliveries")),
+    createdAt: v.number(),
+  })
+    .index("by_opportunity_event_destination", ["opportunityId", "event", "destinationId", "createdAt"])
+    .index("by_agency_and_state", ["agencyId", "state"]),
+
+  /** One outbound notification message (realtime or digest) and its attempts. */
+  notificationDeliveries: defineTable({
+    agencyId: v.id("agencies"),
+    destinationId: v.id("notificationDestinations"),
+    kind: destinationKind,
+    mode: deliveryMode,
+    subject: v.string(),
+    text: v.string(),
+    status: deliveryStatus,
+    attempts: v.number(),
+    lastError: v.optional(v.string()),
+    providerMessageId: v.optional(v.string()),
+    sentAt: v.optional(v.number()),
+    createdAt: v.number(),
+  }).index("by_agency_and_created", ["agencyId", "createdAt"]),
 });

@@ -1,0 +1,10 @@
+import { cronJobs } from "convex/server";
+import { internal } from "./_generated/api";
+
+const crons = cronJobs();
+
+// Hourly, a few minutes past the busy top of the hour: each agency's digest goes out
+// in the hour that is its local digest hour, so DST and half-hour zones need nothing more.
+crons.hourly("notification digests", { minuteUTC: 7 }, internal.notifications.sendDigests, {});
+
+export default crons;
