@@ -1,6 +1,7 @@
 import { ConvexError, v } from "convex/values";
 import Groq from "groq-sdk";
-import { internalAction, internalMutation, internalQuery } from "./_generated/server";
+import { internalAction, internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
+import type { Doc } from "./_generated/dataModel";
 import { internal } from "./_generated/api";
 import { loadSchedule } from "./availability";
 import { loadTranscript, prospectZone } from "./calls";
@@ -21,7 +22,21 @@ import {
   type Decision,
 } from "./model/analysis";
 import { openTask } from "./model/tasks";
+import { notify } from "./notifications";
+import type { NotificationEvent } from "./model/notifications";
 import { logEvent } from "./model/log";
+
+/** A staff notification about a call's prospect: names only, never what was said. */
+async function notifyAbout(ctx: MutationCtx, call: Doc<"calls">, event: NotificationEvent, what: string) {
+  const opportunity = await ctx.db.get("opportunities", call.opportunityId);
+  await notify(ctx, {
+    agencyId: call.agencyId,
+    opportunityId: call.opportunityId,
+    callId: call._id,
+    event,
+    text: `${opportunity?.name ?? "A prospect"} ${what}`,
+  });
+}
 
 const transcriptMessage = v.object({
   role: v.union(v.literal("assistant"), v.literal("user"), v.literal("tool")),
@@ -167,8 +182,11 @@ export const applyAnalysis = internalMutation({
     } else if (decision.action === "reject") {
       await ctx.db.patch("opportunities", call.opportunityId, { status: "Rejected" });
       await ctx.db.patch("calls", call._id, { outcome: "rejected" });
+      await notifyAbout(ctx, call, "rejected", "declined a meeting");
     } else if (decision.action === "review") {
       await openTask(ctx, { ...task, type: "review", reason: decision.reason });
+      // They wanted to meet but Atlas could not book it on its own: a person should follow up now.
+      if (reply.meetingBooked) await notifyAbout(ctx, call, "positive_lead", "wants a meeting; needs a person to confirm the time");
     }
     await ctx.db.patch("calls", call._id, {
       analysisStatus: "done",
@@ -206,6 +224,7 @@ export const recordAnalysisFailure = internalMutation({
         type: "review",
         reason: `analysis failed after ${attempt} attempt(s): ${error}; the transcript is kept, run ai.processCallTranscript again`,
       });
+      await notifyAbout(ctx, call, "analysis_failed", "call could not be analysed; a review task is open");
     }
     await ctx.db.patch("calls", callId, {
       analysisStatus: retry ? "retrying" : "failed",

@@ -9,10 +9,12 @@ import {
   MAX_MEETING_MINUTES,
   MINUTE,
   parseIsoInstant,
+  slotLabel,
   type SchedulingRules,
   type SlotVerdict,
 } from "./model/availability";
 import { openTask } from "./model/tasks";
+import { notify } from "./notifications";
 import { logEvent } from "./model/log";
 
 export type MeetingSource = Doc<"meetings">["source"];
@@ -86,6 +88,14 @@ export async function bookSlot(
   });
   await ctx.db.patch("opportunities", opportunity._id, { status: "Booked", meetingTime: slotStart });
   await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId });
+  await notify(ctx, {
+    agencyId: agency._id,
+    opportunityId: opportunity._id,
+    event: "booked",
+    callId: args.callId,
+    meetingId,
+    text: `${opportunity.name} booked ${slotLabel(slotStart, agency.timeZone)} with ${agency.name}`,
+  });
   logEvent("meeting.booked", { meetingId, agencyId: agency._id, callId: args.callId, source: args.source });
   return { booked: true, meetingId, meetingTime: slotStart };
 }
@@ -133,6 +143,13 @@ export async function finalizeCallBooking(
       type: "booking_conflict",
       reason,
       details: { slotIso: isoTimestamp },
+    });
+    await notify(ctx, {
+      agencyId: agency._id,
+      opportunityId: opportunity._id,
+      event: "booking_conflict",
+      callId,
+      text: `${opportunity.name} agreed to a time Atlas could not book (${result.reason.replace(/_/g, " ")}): a task is open`,
     });
     logEvent("meeting.refused", { callId, reason: result.reason });
     return { status: "not_booked" as const, reason };

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
+import { internal } from "../convex/_generated/api";
 import { AGREED, AGREED_ISO, endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld } from "./pipeline";
 
 afterEach(() => {
@@ -37,5 +38,29 @@ describe("a call from startCall to the booked meeting", () => {
     expect(after.call).toMatchObject({ outcome: "booked", analysisStatus: "done", meetingTime: Date.parse(AGREED_ISO) });
     expect(after.call?.bookingAnalysis).toMatchObject({ decision: "book", analysisVersion: expect.any(String), model: expect.any(String) });
     expect(after.opp).toMatchObject({ status: "Booked", meetingTime: Date.parse(AGREED_ISO) });
+  });
+
+  test("tells staff on Slack, and a failing Slack never blocks the booking", async () => {
+    const { t, world, agencyId, opportunityId } = await setupWorld();
+    world.on("POST", /^https:\/\/slack\.com\/api\/auth\.test$/, () => ({ json: { ok: true, team: "T1" } }));
+    const channel = await t.action(internal.notifications.saveDestination, {
+      agencyId,
+      kind: "slack",
+      target: "C0123",
+      slackBotToken: "xoxb-test-token-1234",
+    });
+    await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: channel, mode: "realtime" });
+    world.on("POST", /^https:\/\/slack\.com\/api\/chat\.postMessage$/, () => ({ status: 500, json: {} }));
+
+    const { callId, vapiCallId } = await placeCall(t, opportunityId);
+    world.groqReplies = [{ meetingBooked: true, slotIso: AGREED_ISO, confidence: 0.9, evidence: "Tuesday at 2 PM works for me" }];
+    await postWebhook(t, endOfCallReport(vapiCallId, callId, AGREED));
+    await runScheduled(t);
+
+    expect(await t.run((ctx) => ctx.db.query("meetings").collect())).toHaveLength(1);
+    const posts = world.to("chat.postMessage");
+    expect(posts.length).toBeGreaterThan(1); // retried
+    expect(JSON.stringify(posts[0].body)).toContain("Dana Whitfield booked Tue, Nov 24, 2:00 PM EST");
+    expect(JSON.stringify(posts[0].body)).not.toContain("works for me");
   });
 });
