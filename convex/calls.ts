@@ -157,13 +157,12 @@ export const claimDial = internalMutation({
       logEvent("call.cancelled", { callId, reason: "opportunity closed before dial" });
       return null;
     }
-    let offer = {
-      promptContext: call.promptContext,
-      offeredSlotsISO: call.offeredSlotsISO,
-    };
+    let offer = { promptContext: call.promptContext, offeredSlotsISO: call.offeredSlotsISO };
     if (now - call._creationTime > STALE_OFFER_MS) {
       try {
-        offer = await prepareOffer(ctx, agency, opportunity, now);
+        const fresh = await prepareOffer(ctx, agency, opportunity, now);
+        await ctx.db.patch("calls", callId, fresh);
+        offer = { promptContext: fresh.promptContext, offeredSlotsISO: fresh.offeredSlotsISO };
       } catch (e) {
         await ctx.db.patch("calls", callId, {
           status: "failed",
@@ -174,7 +173,7 @@ export const claimDial = internalMutation({
         return null;
       }
     }
-    await ctx.db.patch("calls", callId, { ...offer, status: "queued", updatedAt: now });
+    await ctx.db.patch("calls", callId, { status: "queued", updatedAt: now });
     return {
       customerNumber: opportunity.phone,
       customerName: opportunity.name,
