@@ -62,7 +62,8 @@ export class IndexedStore {
   reads = 0;
 
   constructor() {
-    const exported = JSON.parse(schema.export()) as {
+    // `export()` is how the Convex CLI serialises a schema; it is not in the public types.
+    const exported = JSON.parse((schema as unknown as { export(): string }).export()) as {
       tables: { tableName: string; indexes: { indexDescriptor: string; fields: string[] }[] }[];
     };
     for (const table of exported.tables) {
