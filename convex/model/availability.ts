@@ -203,17 +203,27 @@ export function evaluateSlot(
 }
 
 function filterVerdict(rules: SchedulingRules, slotStart: number, now: number, busy: BusyMeeting[]): SlotVerdict {
-  if (slotStart < earliestStart(rules, now)) return { ok: false, reason: "too_soon" };
-  if (slotStart >= horizonEnd(rules, now)) return { ok: false, reason: "beyond_horizon" };
+  return boundedVerdict(rules, slotStart, earliestStart(rules, now), horizonEnd(rules, now), busy);
+}
+
+function boundedVerdict(
+  rules: SchedulingRules,
+  slotStart: number,
+  earliest: number,
+  horizon: number,
+  busy: BusyMeeting[],
+): SlotVerdict {
+  if (slotStart < earliest) return { ok: false, reason: "too_soon" };
+  if (slotStart >= horizon) return { ok: false, reason: "beyond_horizon" };
   if (busy.some((m) => overlapsMeeting(slotStart, rules, m))) return { ok: false, reason: "conflict" };
   return { ok: true };
 }
 
 /** All free slots from now to the horizon, in order. */
 export function freeSlots(rules: SchedulingRules, now: number, busy: BusyMeeting[]): number[] {
-  return gridSlots(rules, earliestStart(rules, now), horizonEnd(rules, now)).filter(
-    (s) => filterVerdict(rules, s, now, busy).ok,
-  );
+  const earliest = earliestStart(rules, now);
+  const horizon = horizonEnd(rules, now);
+  return gridSlots(rules, earliest, horizon).filter((s) => boundedVerdict(rules, s, earliest, horizon, busy).ok);
 }
 
 /** Parses an ISO timestamp with an offset (or Z) into an instant; null when unparseable or offset-less. */
@@ -228,12 +238,34 @@ export function toZonedIso(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
 }
 
+// Building a formatter is the costly part of formatting: keep one per zone.
+const labelFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** "Tue, Mar 10, 10:30 AM EDT": the instant as a person in `zone` reads it. */
+export function formatInZone(ms: number, zone: string): string {
+  let format = labelFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      weekday: "short",
+      month: "short",
+      day: "numeric",
+      hour: "numeric",
+      minute: "2-digit",
+      hour12: true,
+      timeZoneName: "short",
+    });
+    labelFormats.set(zone, format);
+  }
+  const p = Object.fromEntries(format.formatToParts(ms).map((part) => [part.type, part.value]));
+  return `${p.weekday}, ${p.month} ${p.day}, ${p.hour}:${p.minute} ${p.dayPeriod} ${p.timeZoneName}`;
+}
+
 /** "Tue, Mar 10, 10:30 AM EDT", plus the prospect's own time when their zone differs. */
 export function slotLabel(ms: number, agencyZone: string, prospectZone?: string): string {
-  const fmt = (zone: string) => DateTime.fromMillis(ms, { zone }).toFormat("ccc, LLL d, h:mm a ZZZZ");
-  const agency = fmt(agencyZone);
+  const agency = formatInZone(ms, agencyZone);
   if (!prospectZone || prospectZone === agencyZone) return agency;
-  const theirs = fmt(prospectZone);
+  const theirs = formatInZone(ms, prospectZone);
   if (theirs === agency) return agency;
   return `${theirs} (${agency} agency time)`;
 }
