@@ -21,6 +21,9 @@ import {
   type Decision,
 } from "./model/analysis";
 import { openTask } from "./model/tasks";
+import { effectiveProcess, planPostCall } from "./model/processes";
+import { carryOutPlan } from "./processes";
+import { bookingProcess } from "./schema";
 import { logEvent } from "./model/log";
 
 const transcriptMessage = v.object({
@@ -43,6 +46,8 @@ export const loadAnalysisInput = internalQuery({
       offeredSlotsISO: v.array(v.string()),
       freeSlots: v.array(v.number()),
       messages: v.array(transcriptMessage),
+      bookingProcess,
+      qualificationQuestions: v.array(v.string()),
     }),
   ),
   handler: async (ctx, { callId }) => {
@@ -63,6 +68,8 @@ export const loadAnalysisInput = internalQuery({
       offeredSlotsISO: call.offeredSlotsISO,
       freeSlots: freeSlots(schedule.rules, now, schedule.busy),
       messages: messages.map((m) => ({ role: m.role as "assistant" | "user" | "tool", text: m.text, secondsFromStart: m.secondsFromStart })),
+      bookingProcess: effectiveProcess(agency, opportunity, call),
+      qualificationQuestions: agency.qualificationQuestions ?? [],
     };
   },
 });
@@ -138,9 +145,14 @@ const decisionValidator = v.union(
   v.object({ action: v.literal("book"), slotStart: v.number(), slotIso: v.string(), reason: v.string() }),
   v.object({ action: v.literal("reject"), reason: v.string() }),
   v.object({ action: v.literal("review"), reason: v.string() }),
+  v.object({ action: v.literal("clarify"), reason: v.string(), suggestedSlots: v.array(v.number()) }),
+  v.object({ action: v.literal("follow_up"), reason: v.string() }),
 );
 
-/** Writes the analysis and acts on it in one transaction: book, reject, or ask a person. */
+/**
+ * Writes the analysis and acts on it in one transaction: book, reject or ask a
+ * person, then the booking process's follow-up (answers, tasks, emails, links).
+ */
 export const applyAnalysis = internalMutation({
   args: {
     callId: v.id("calls"),
@@ -169,6 +181,12 @@ export const applyAnalysis = internalMutation({
       await ctx.db.patch("calls", call._id, { outcome: "rejected" });
     } else if (decision.action === "review") {
       await openTask(ctx, { ...task, type: "review", reason: decision.reason });
+    }
+    const agency = await ctx.db.get("agencies", call.agencyId);
+    const opportunity = await ctx.db.get("opportunities", call.opportunityId);
+    if (agency && opportunity) {
+      const process = effectiveProcess(agency, opportunity, call);
+      await carryOutPlan(ctx, call, planPostCall({ process, reply, decision, opportunity, agencyZone: agency.timeZone }));
     }
     await ctx.db.patch("calls", call._id, {
       analysisStatus: "done",

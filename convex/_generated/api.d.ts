@@ -24,14 +24,18 @@ import type * as model_agency from "../model/agency.js";
 import type * as model_analysis from "../model/analysis.js";
 import type * as model_availability from "../model/availability.js";
 import type * as model_callingHours from "../model/callingHours.js";
+import type * as model_deliveries from "../model/deliveries.js";
+import type * as model_email from "../model/email.js";
 import type * as model_log from "../model/log.js";
 import type * as model_outcomes from "../model/outcomes.js";
 import type * as model_phone from "../model/phone.js";
+import type * as model_processes from "../model/processes.js";
 import type * as model_prompt from "../model/prompt.js";
 import type * as model_tasks from "../model/tasks.js";
 import type * as model_vapiMessages from "../model/vapiMessages.js";
 import type * as model_webhookAuth from "../model/webhookAuth.js";
 import type * as opportunities from "../opportunities.js";
+import type * as processes from "../processes.js";
 import type * as vapi from "../vapi.js";
 
 /**
@@ -54,14 +58,18 @@ declare const fullApi: ApiFromModules<{
   "model/analysis": typeof model_analysis;
   "model/availability": typeof model_availability;
   "model/callingHours": typeof model_callingHours;
+  "model/deliveries": typeof model_deliveries;
+  "model/email": typeof model_email;
   "model/log": typeof model_log;
   "model/outcomes": typeof model_outcomes;
   "model/phone": typeof model_phone;
+  "model/processes": typeof model_processes;
   "model/prompt": typeof model_prompt;
   "model/tasks": typeof model_tasks;
   "model/vapiMessages": typeof model_vapiMessages;
   "model/webhookAuth": typeof model_webhookAuth;
   opportunities: typeof opportunities;
+  processes: typeof processes;
   vapi: typeof vapi;
 }>;
 export declare const api: FilterApi<
