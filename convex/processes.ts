@@ -26,9 +26,9 @@ export async function carryOutPlan(ctx: MutationCtx, call: Doc<"calls">, plan: P
   if (Object.keys(plan.opportunityPatch).length > 0) {
     await ctx.db.patch("opportunities", opportunity._id, plan.opportunityPatch);
   }
-  for (const task of plan.tasks) {
+  for (const { perOpportunity, ...task } of plan.tasks) {
     const fields = { agencyId: call.agencyId, opportunityId: call.opportunityId, callId: call._id };
-    const taskId = await openTask(ctx, { ...fields, ...task }, { perOpportunity: task.perOpportunity });
+    const taskId = await openTask(ctx, { ...fields, ...task }, { perOpportunity });
     const existing = await ctx.db.get("tasks", taskId);
     // An open task from an earlier call gets this call's details (e.g. a newer call-back number).
     if (existing && existing.callId !== call._id) {

@@ -7,7 +7,7 @@ import { DateTime } from "luxon";
 import { z } from "zod";
 import { parseIsoInstant, toZonedIso } from "./availability";
 import { nowLine } from "./prompt";
-import { DEFAULT_PROCESS, nearestFreeSlots, type BookingProcess } from "./processes";
+import { DEFAULT_PROCESS, isHttpUrl, nearestFreeSlots, type BookingProcess } from "./processes";
 import type { TranscriptMessage } from "./vapiMessages";
 
 export const ANALYSIS_VERSION = "2026-11-21.1";
@@ -193,7 +193,7 @@ export function decide(
     return { action: "review", reason: "possible rejection without clear evidence" };
   }
   if (reply.callbackRequested) return { action: "follow_up", reason: "prospect asked for a call back" };
-  if (reply.schedulerLink) return { action: "follow_up", reason: "prospect gave their own scheduling link" };
+  if (isHttpUrl(reply.schedulerLink)) return { action: "follow_up", reason: "prospect gave their own scheduling link" };
   if (process === "link_first") return { action: "follow_up", reason: "booking link promised" };
   return { action: "review", reason: "no agreed time" };
 }
