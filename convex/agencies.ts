@@ -4,6 +4,7 @@ import { bookingProcess } from "./schema";
 import { AGENCY_DEFAULTS } from "./model/agency";
 import { assertTimeZone, AvailabilityError, MAX_MEETING_MINUTES, parseWindows } from "./model/availability";
 import { PhoneError, toE164 } from "./model/phone";
+import { processRefusal } from "./model/processes";
 import { logEvent } from "./model/log";
 
 function wholeMinutes(name: string, value: number, min: number, max: number): number {
@@ -73,12 +74,11 @@ export const create = internalMutation({
       retryDelayMinutes: wholeMinutes("retryDelayMinutes", args.retryDelayMinutes ?? d.retryDelayMinutes, 5, 14 * 24 * 60),
       bookingProcess: args.bookingProcess,
       bookingLink: args.bookingLink === undefined ? undefined : httpUrl("bookingLink", args.bookingLink),
-      qualificationQuestions: args.qualificationQuestions,
+      qualificationQuestions: args.qualificationQuestions?.map((q) => q.trim()).filter((q) => q.length > 0),
       inboundPhoneNumber: undefined as string | undefined,
     };
-    if (args.bookingProcess === "link_first" && !doc.bookingLink) {
-      throw new ConvexError('bookingProcess "link_first" needs a bookingLink');
-    }
+    const refusal = args.bookingProcess ? processRefusal(args.bookingProcess, doc) : null;
+    if (refusal) throw new ConvexError(refusal);
     if (args.inboundPhoneNumber !== undefined) {
       try {
         doc.inboundPhoneNumber = toE164(args.inboundPhoneNumber);

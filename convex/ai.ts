@@ -24,6 +24,9 @@ import {
 import { openTask } from "./model/tasks";
 import { notify } from "./notifications";
 import type { NotificationEvent } from "./model/notifications";
+import { effectiveProcess, planPostCall } from "./model/processes";
+import { carryOutPlan } from "./processes";
+import { bookingProcess } from "./schema";
 import { logEvent } from "./model/log";
 
 /** A staff notification about a call's prospect: names only, never what was said. */
@@ -58,6 +61,8 @@ export const loadAnalysisInput = internalQuery({
       offeredSlotsISO: v.array(v.string()),
       freeSlots: v.array(v.number()),
       messages: v.array(transcriptMessage),
+      bookingProcess,
+      qualificationQuestions: v.array(v.string()),
     }),
   ),
   handler: async (ctx, { callId }) => {
@@ -78,6 +83,8 @@ export const loadAnalysisInput = internalQuery({
       offeredSlotsISO: call.offeredSlotsISO,
       freeSlots: freeSlots(schedule.rules, now, schedule.busy),
       messages: messages.map((m) => ({ role: m.role as "assistant" | "user" | "tool", text: m.text, secondsFromStart: m.secondsFromStart })),
+      bookingProcess: effectiveProcess(agency, opportunity, call),
+      qualificationQuestions: agency.qualificationQuestions ?? [],
     };
   },
 });
@@ -153,9 +160,14 @@ const decisionValidator = v.union(
   v.object({ action: v.literal("book"), slotStart: v.number(), slotIso: v.string(), reason: v.string() }),
   v.object({ action: v.literal("reject"), reason: v.string() }),
   v.object({ action: v.literal("review"), reason: v.string() }),
+  v.object({ action: v.literal("clarify"), reason: v.string(), suggestedSlots: v.array(v.number()) }),
+  v.object({ action: v.literal("follow_up"), reason: v.string() }),
 );
 
-/** Writes the analysis and acts on it in one transaction: book, reject, or ask a person. */
+/**
+ * Writes the analysis and acts on it in one transaction: book, reject or ask a
+ * person, then the booking process's follow-up (answers, tasks, emails, links).
+ */
 export const applyAnalysis = internalMutation({
   args: {
     callId: v.id("calls"),
@@ -187,6 +199,12 @@ export const applyAnalysis = internalMutation({
       await openTask(ctx, { ...task, type: "review", reason: decision.reason });
       // They wanted to meet but Atlas could not book it on its own: a person should follow up now.
       if (reply.meetingBooked) await notifyAbout(ctx, call, "positive_lead", "wants a meeting; needs a person to confirm the time");
+    }
+    const agency = await ctx.db.get("agencies", call.agencyId);
+    const opportunity = await ctx.db.get("opportunities", call.opportunityId);
+    if (agency && opportunity) {
+      const process = effectiveProcess(agency, opportunity, call);
+      await carryOutPlan(ctx, call, planPostCall({ process, reply, decision, opportunity, agencyZone: agency.timeZone }));
     }
     await ctx.db.patch("calls", call._id, {
       analysisStatus: "done",

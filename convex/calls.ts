@@ -7,6 +7,7 @@ import { loadSchedule } from "./availability";
 import { freeSlots, MINUTE, recommendSlots, toZonedIso } from "./model/availability";
 import { nextCallingMoment } from "./model/callingHours";
 import { buildSchedulingPrompt } from "./model/prompt";
+import { effectiveProcess, PROCESSES } from "./model/processes";
 import { ACTIVE_STATUSES, nextStatus, outcomeForEndedReason } from "./model/outcomes";
 import { logEvent } from "./model/log";
 
@@ -17,20 +18,26 @@ export function prospectZone(agency: Doc<"agencies">, opportunity: Doc<"opportun
   return opportunity.timeZone ?? agency.timeZone;
 }
 
-/** Free slots now, the 3-4 to offer, and the prompt section that offers them. */
+/**
+ * The call's booking process, its free slots now, the 3-4 to offer (none when the
+ * process offers no times, e.g. link_first) and the prompt section for it.
+ */
 export async function prepareOffer(
   ctx: MutationCtx,
   agency: Doc<"agencies">,
   opportunity: Doc<"opportunities">,
   now: number,
 ) {
+  const bookingProcess = effectiveProcess(agency, opportunity);
   const schedule = await loadSchedule(ctx, agency, now);
   const free = freeSlots(schedule.rules, now, schedule.busy);
-  if (free.length === 0) {
+  const offersTimes = PROCESSES[bookingProcess].offersTimes;
+  if (offersTimes && free.length === 0) {
     throw new ConvexError(`agency ${agency._id} has no free slot in the next ${agency.horizonDays} days to offer`);
   }
-  const offered = recommendSlots(free, prospectZone(agency, opportunity));
+  const offered = offersTimes ? recommendSlots(free, prospectZone(agency, opportunity)) : [];
   return {
+    bookingProcess,
     offeredSlotsISO: offered.map((s) => toZonedIso(s, agency.timeZone)),
     agencyAvailabilityWindows: agency.availability,
     futureMeetings: schedule.busy.map((m) => ({ start: m.start, end: m.start + m.durationMinutes * MINUTE })),
@@ -45,6 +52,9 @@ export async function prepareOffer(
       availabilityWindows: agency.availability,
       minNoticeMinutes: agency.minNoticeMinutes,
       horizonDays: agency.horizonDays,
+      bookingProcess,
+      bookingLink: agency.bookingLink,
+      qualificationQuestions: agency.qualificationQuestions,
     }),
   };
 }
@@ -180,7 +190,9 @@ export const claimDial = internalMutation({
       agencyId: agency._id,
       opportunityId: opportunity._id,
       agencyName: agency.name,
-      ...offer,
+      // Only the validated fields: a refreshed offer carries more than the dial needs.
+      promptContext: offer.promptContext,
+      offeredSlotsISO: offer.offeredSlotsISO,
     };
   },
 });

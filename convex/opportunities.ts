@@ -1,8 +1,17 @@
 import { ConvexError, v } from "convex/values";
 import { internalMutation } from "./_generated/server";
+import type { Doc } from "./_generated/dataModel";
+import { bookingProcess } from "./schema";
 import { assertTimeZone, AvailabilityError } from "./model/availability";
 import { PhoneError, toE164 } from "./model/phone";
+import { processRefusal, type BookingProcess } from "./model/processes";
 import { logEvent } from "./model/log";
+
+/** Refuses a per-opportunity process the agency cannot run (link_first without a booking link). */
+function assertProcessFits(process: BookingProcess | undefined, agency: Doc<"agencies">): void {
+  const refusal = process === undefined ? null : processRefusal(process, agency);
+  if (refusal) throw new ConvexError(`${refusal}, and agency ${agency._id} has none`);
+}
 
 export const create = internalMutation({
   args: {
@@ -11,6 +20,8 @@ export const create = internalMutation({
     phone: v.string(),
     email: v.optional(v.string()),
     timeZone: v.optional(v.string()),
+    /** Overrides the agency's booking process for this prospect. */
+    bookingProcess: v.optional(bookingProcess),
   },
   returns: v.id("opportunities"),
   handler: async (ctx, args) => {
@@ -27,6 +38,7 @@ export const create = internalMutation({
     if (args.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(args.email)) {
       throw new ConvexError(`invalid email "${args.email}"`);
     }
+    assertProcessFits(args.bookingProcess, agency);
     const id = await ctx.db.insert("opportunities", {
       agencyId: args.agencyId,
       name: args.name.trim(),
@@ -35,8 +47,28 @@ export const create = internalMutation({
       timeZone: args.timeZone,
       status: "New",
       source: "manual",
+      bookingProcess: args.bookingProcess,
     });
-    logEvent("opportunity.created", { opportunityId: id, agencyId: args.agencyId });
+    logEvent("opportunity.created", { opportunityId: id, agencyId: args.agencyId, bookingProcess: args.bookingProcess });
     return id;
+  },
+});
+
+/**
+ * Staff override the agency's booking process for one prospect (null goes back
+ * to the agency's). Applies to calls prepared from now on.
+ */
+export const setBookingProcess = internalMutation({
+  args: { opportunityId: v.id("opportunities"), bookingProcess: v.union(bookingProcess, v.null()) },
+  returns: v.null(),
+  handler: async (ctx, { opportunityId, bookingProcess: process }) => {
+    const opportunity = await ctx.db.get("opportunities", opportunityId);
+    if (!opportunity) throw new ConvexError(`opportunity ${opportunityId} not found`);
+    const agency = await ctx.db.get("agencies", opportunity.agencyId);
+    if (!agency) throw new ConvexError(`agency ${opportunity.agencyId} not found`);
+    assertProcessFits(process ?? undefined, agency);
+    await ctx.db.patch("opportunities", opportunityId, { bookingProcess: process ?? undefined });
+    logEvent("opportunity.booking_process", { opportunityId, bookingProcess: process });
+    return null;
   },
 });

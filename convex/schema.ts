@@ -122,6 +122,8 @@ export default defineSchema({
     /** When the dial is (or was) due: the next moment inside calling hours. */
     dialAt: v.number(),
     vapiCallId: v.optional(v.string()),
+    /** The booking process the call ran with (the opportunity's override, else the agency's). */
+    bookingProcess: v.optional(bookingProcess),
     offeredSlotsISO: v.array(v.string()),
     agencyAvailabilityWindows: v.array(v.string()),
     /** Booked meetings in the horizon when the call was prepared. */

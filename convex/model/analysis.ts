@@ -7,6 +7,7 @@ import { DateTime } from "luxon";
 import { z } from "zod";
 import { parseIsoInstant, toZonedIso } from "./availability";
 import { nowLine } from "./prompt";
+import { DEFAULT_PROCESS, nearestFreeSlots, usableLink, type BookingProcess } from "./processes";
 import type { TranscriptMessage } from "./vapiMessages";
 
 export const ANALYSIS_VERSION = "2026-11-21.1";
@@ -114,10 +115,13 @@ export interface AnalysisContext {
   offeredSlotsISO: string[];
   freeSlots: number[];
   messages: TranscriptMessage[];
+  /** The process the call ran with (offer_times when absent). */
+  bookingProcess?: BookingProcess;
+  qualificationQuestions?: string[];
 }
 
 const SYSTEM_PROMPT = `You review a sales call transcript between Atlas (AI) and a prospect (User) and report, as one JSON object, whether the prospect clearly agreed to a specific meeting time.
-Keys: meetingBooked (boolean), slotIso (ISO 8601 with offset of the agreed start, or null), confidence (0-1), reasoning (one sentence), rejectionDetected (boolean: the prospect clearly declined any meeting), evidence (the prospect's own words, quoted exactly from a User line, that show the agreement or refusal, or null), optOut (boolean: asked not to be called again), proposedTimes (ISO strings with offset the prospect suggested), callbackRequested (boolean), callbackPhone (string or null), schedulerLink (URL the prospect gave, or null), bookOnSchedulerLink (boolean), qualificationAnswers ([{question, answer}]).
+Keys: meetingBooked (boolean), slotIso (ISO 8601 with offset of the agreed start, or null), confidence (0-1), reasoning (one sentence), rejectionDetected (boolean: the prospect clearly declined any meeting), evidence (the prospect's own words, quoted exactly from a User line, that show the agreement or refusal, or for proposedTimes the words naming them, or null), optOut (boolean: asked not to be called again), proposedTimes (start times the prospect suggested, most preferred first, as ISO 8601 with the offset of their zone on that date), callbackRequested (boolean: asked for a person to call them back), callbackPhone (the number they asked to be called on, or null for the number we called), schedulerLink (URL of the prospect's own scheduling page, or null), bookOnSchedulerLink (boolean: they asked us to book on that link), qualificationAnswers ([{question, answer}] for the qualification questions listed, in the prospect's words).
 Rules: meetingBooked is true only when the prospect agreed to one exact start time that is among the free start times listed. Resolve weekdays and relative dates from "now" in the zones given. If the prospect hesitated, changed their mind without settling, or the time is unclear, meetingBooked is false.`;
 
 export function buildAnalysisMessages(c: AnalysisContext): { role: "system" | "user"; content: string }[] {
@@ -131,39 +135,94 @@ export function buildAnalysisMessages(c: AnalysisContext): { role: "system" | "u
     `Meeting length: ${c.meetingDurationMinutes} minutes. Times offered on the call: ${c.offeredSlotsISO.join(", ") || "none"}.`,
     `Free start times (agency zone ${c.agencyZone}, every ${c.slotIntervalMinutes} minutes within each range):`,
     summariseGrid(c.freeSlots, c.agencyZone, c.slotIntervalMinutes) || "(none)",
-  ].join("\n");
+  ];
+  if (c.bookingProcess === "prospect_proposes") context.push(`Atlas asked the prospect to propose times: list them in proposedTimes.`);
+  if (c.qualificationQuestions?.length) {
+    context.push(`Qualification questions: ${c.qualificationQuestions.map((q, i) => `Q${i + 1}. ${q}`).join(" ")}`);
+  }
   return [
     { role: "system", content: SYSTEM_PROMPT },
-    { role: "user", content: `${context}\n\nTranscript:\n${transcript}` },
+    { role: "user", content: `${context.join("\n")}\n\nTranscript:\n${transcript}` },
   ];
 }
 
 export type Decision =
   | { action: "book"; slotStart: number; slotIso: string; reason: string }
   | { action: "reject"; reason: string }
-  | { action: "review"; reason: string };
+  | { action: "review"; reason: string }
+  /** Prospect-proposed times that cannot be booked: a person settles the time, the prospect gets the nearest free slots. */
+  | { action: "clarify"; reason: string; suggestedSlots: number[] }
+  /** Nothing to book by design (link sent, call-back asked, their own link): the process's follow-up does the rest. */
+  | { action: "follow_up"; reason: string };
 
-/** Whether a parsed reply may book, reject, or needs a person. */
+type Checks = { confident: boolean; quoted: boolean; minConfidence: number };
+
+/** A time the model says was agreed or proposed, checked against the free grid. */
+function checkTime(what: string, iso: string | null, freeSlots: number[]): { slotStart: number } | { reason: string } {
+  const slotStart = iso ? parseIsoInstant(iso) : null;
+  if (slotStart === null) return { reason: `${what} "${iso}" is not an ISO time with an offset` };
+  if (!freeSlots.includes(slotStart)) return { reason: `${what} ${iso} is not a free slot` };
+  return { slotStart };
+}
+
+/** Whether a parsed reply may book, reject, needs a person, or goes to its process's follow-up. */
 export function decide(
   reply: AnalysisReply,
-  c: Pick<AnalysisContext, "freeSlots" | "messages" | "agencyZone">,
+  c: Pick<AnalysisContext, "freeSlots" | "messages" | "agencyZone" | "bookingProcess">,
   minConfidence: number,
 ): Decision {
-  const confident = reply.confidence >= minConfidence;
-  const quoted = evidenceInProspectLines(reply.evidence, c.messages);
+  const process = c.bookingProcess ?? DEFAULT_PROCESS;
+  const checks: Checks = {
+    confident: reply.confidence >= minConfidence,
+    quoted: evidenceInProspectLines(reply.evidence, c.messages),
+    minConfidence,
+  };
+  if (process === "prospect_proposes" && !reply.rejectionDetected && (reply.meetingBooked || reply.proposedTimes?.length)) {
+    return decideProposed(reply, c, checks);
+  }
   if (reply.meetingBooked) {
-    const slotStart = reply.slotIso ? parseIsoInstant(reply.slotIso) : null;
-    if (slotStart === null) return { action: "review", reason: `agreed time "${reply.slotIso}" is not an ISO time with an offset` };
-    if (!c.freeSlots.includes(slotStart)) {
-      return { action: "review", reason: `agreed time ${reply.slotIso} is not a free slot` };
-    }
-    if (!quoted) return { action: "review", reason: "evidence is not in the prospect's words" };
-    if (!confident) return { action: "review", reason: `confidence ${reply.confidence} is below ${minConfidence}` };
+    const agreed = checkTime("agreed time", reply.slotIso, c.freeSlots);
+    if ("reason" in agreed) return { action: "review", reason: agreed.reason };
+    const { slotStart } = agreed;
+    if (!checks.quoted) return { action: "review", reason: "evidence is not in the prospect's words" };
+    if (!checks.confident) return { action: "review", reason: `confidence ${reply.confidence} is below ${minConfidence}` };
     return { action: "book", slotStart, slotIso: toZonedIso(slotStart, c.agencyZone), reason: "agreed to a free slot" };
   }
   if (reply.rejectionDetected) {
-    if (quoted && confident) return { action: "reject", reason: "prospect declined" };
+    if (checks.quoted && checks.confident) return { action: "reject", reason: "prospect declined" };
     return { action: "review", reason: "possible rejection without clear evidence" };
   }
+  if (reply.callbackRequested) return { action: "follow_up", reason: "prospect asked for a call back" };
+  if (usableLink(reply.schedulerLink)) return { action: "follow_up", reason: "prospect gave their own scheduling link" };
+  if (process === "link_first") return { action: "follow_up", reason: "booking link promised" };
   return { action: "review", reason: "no agreed time" };
+}
+
+/**
+ * Prospect proposes: the agreed time (if any) then the proposed ones, in order;
+ * the first that is free is booked when the usual evidence and confidence checks
+ * pass. Anything else is a clarification with the nearest free slots.
+ */
+function decideProposed(
+  reply: AnalysisReply,
+  c: Pick<AnalysisContext, "freeSlots" | "agencyZone">,
+  checks: Checks,
+): Decision {
+  const candidates = [...(reply.meetingBooked && reply.slotIso ? [reply.slotIso] : []), ...(reply.proposedTimes ?? [])];
+  const checked = candidates.map((iso) => checkTime("proposed time", iso, c.freeSlots));
+  const wanted = candidates.map((iso) => parseIsoInstant(iso)).filter((ms): ms is number => ms !== null);
+  const clarify = (reason: string): Decision => ({ action: "clarify", reason, suggestedSlots: nearestFreeSlots(wanted, c.freeSlots) });
+  const free = checked.find((r): r is { slotStart: number } => "slotStart" in r);
+  if (!free) {
+    const reasons = checked.map((r) => ("reason" in r ? r.reason : "")).join("; ");
+    return clarify(`none of the proposed times is free (${reasons || "none given"})`);
+  }
+  if (!checks.quoted) return clarify("proposed times are not in the prospect's words");
+  if (!checks.confident) return clarify(`confidence ${reply.confidence} is below ${checks.minConfidence}`);
+  return {
+    action: "book",
+    slotStart: free.slotStart,
+    slotIso: toZonedIso(free.slotStart, c.agencyZone),
+    reason: "proposed a free slot",
+  };
 }

@@ -18,3 +18,12 @@ export function toE164(raw: string, defaultCountry: CountryCode = "US"): string 
 export function maskPhone(e164: string): string {
   return `***${e164.slice(-2)}`;
 }
+
+/** The country of a stored E.164 number (to read local numbers the prospect says), US when unknown. */
+export function countryOf(e164: string): CountryCode {
+  try {
+    return parsePhoneNumberWithError(e164).country ?? "US";
+  } catch {
+    return "US";
+  }
+}

@@ -4,19 +4,12 @@
  * and every offered time carries its exact ISO instant.
  */
 import { DateTime } from "luxon";
-import { slotLabel, toZonedIso } from "./availability";
+import { processInstructions, type InstructionInput } from "./processes";
 
-export interface PromptInput {
-  agencyName: string;
-  prospectName: string;
-  agencyZone: string;
+/** What the prompt needs; the booking process (offer_times when absent) writes the instructions. */
+export interface PromptInput extends Omit<InstructionInput, "prospectZone"> {
   prospectZone?: string;
   now: number;
-  meetingDurationMinutes: number;
-  offeredSlots: number[];
-  availabilityWindows: string[];
-  minNoticeMinutes: number;
-  horizonDays: number;
 }
 
 export function nowLine(now: number, zone: string): string {
@@ -30,17 +23,7 @@ export function buildSchedulingPrompt(p: PromptInput): string {
     `Now at ${p.agencyName}: ${nowLine(p.now, p.agencyZone)}.`,
   ];
   if (prospectZone !== p.agencyZone) lines.push(`Now for ${p.prospectName}: ${nowLine(p.now, prospectZone)}.`);
-  lines.push(
-    `Goal: book a ${p.meetingDurationMinutes}-minute intro meeting with ${p.agencyName}.`,
-    `Offer these free times, in ${p.prospectName}'s time zone:`,
-    ...p.offeredSlots.map((s, i) => `${i + 1}. ${slotLabel(s, prospectZone)} [${toZonedIso(s, p.agencyZone)}]`),
-    `Availability (agency time, ${p.agencyZone}): ${p.availabilityWindows.join("; ")}.`,
-    `Rules:`,
-    `- Before ending, repeat the exact agreed day, date and time aloud in the prospect's time zone and get a clear yes.`,
-    `- If none of the offered times suit, you may agree another start time inside the availability above, at least ${p.minNoticeMinutes} minutes from now and within ${p.horizonDays} days; otherwise offer the nearest listed time.`,
-    `- Never say a meeting is booked or confirmed: say the team will confirm it and send a calendar invite.`,
-    `- If they decline or ask not to be called again, acknowledge politely and end the call.`,
-  );
+  lines.push(...processInstructions({ ...p, prospectZone }));
   return lines.join("\n");
 }
 

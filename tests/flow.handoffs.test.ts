@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { internal } from "../convex/_generated/api";
+import { endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, type Line } from "./pipeline";
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllEnvs();
+  vi.unstubAllGlobals();
+});
+
+const CALENDAR: Line[] = [
+  ["AI", "Could we set up a 30 minute intro this week?"],
+  ["User", "Easiest is if you just book it on my calendar, it's cal.com slash dana slash intro."],
+  ["AI", "Perfect, we'll book a time on your calendar."],
+];
+
+const CALL_ME: Line[] = [
+  ["AI", "Could we set up a 30 minute intro this week?"],
+  ["User", "I'd rather have a real person call me on my cell, 201 555 0188."],
+  ["AI", "Of course, someone from the team will call you."],
+];
+
+describe("post-call hand-offs", () => {
+  test("a Cal.com link the prospect read out is booked on their calendar", async () => {
+    const { t, world, opportunityId } = await setupWorld();
+    world.on("GET", /^https:\/\/api\.cal\.com\/v2\/slots/, () => ({
+      json: { status: "success", data: { "2026-11-24": [{ start: "2026-11-24T14:00:00.000-05:00" }] } },
+    }));
+    world.on("POST", /^https:\/\/api\.cal\.com\/v2\/bookings$/, () => ({
+      status: 201,
+      json: { status: "success", data: { id: 9, uid: "bk_9", status: "accepted" } },
+    }));
+    const { callId, vapiCallId } = await placeCall(t, opportunityId);
+    world.groqReplies = [
+      {
+        meetingBooked: false,
+        slotIso: null,
+        confidence: 0.9,
+        evidence: "just book it on my calendar",
+        schedulerLink: "cal.com/dana/intro",
+        bookOnSchedulerLink: true,
+      },
+    ];
+    await postWebhook(t, endOfCallReport(vapiCallId, callId, CALENDAR));
+    await runScheduled(t);
+
+    const booking = world.to("api.cal.com/v2/bookings");
+    expect(booking).toHaveLength(1);
+    expect(booking[0].body).toMatchObject({ username: "dana", eventTypeSlug: "intro", start: "2026-11-24T19:00:00Z" });
+    const meetings = await t.run((ctx) => ctx.db.query("meetings").collect());
+    expect(meetings).toMatchObject([{ source: "prospect_link", providerBookingId: "bk_9", meetingTime: Date.parse("2026-11-24T19:00:00Z") }]);
+    const opp = await t.run((ctx) => ctx.db.get("opportunities", opportunityId));
+    expect(opp).toMatchObject({ status: "Booked", schedulerLink: "https://cal.com/dana/intro" });
+  });
+
+  test("a call-me request opens one task and tells staff on Slack", async () => {
+    const { t, world, agencyId, opportunityId } = await setupWorld();
+    world.on("POST", /^https:\/\/slack\.com\/api\/auth\.test$/, () => ({ json: { ok: true } }));
+    world.on("POST", /^https:\/\/slack\.com\/api\/chat\.postMessage$/, () => ({ json: { ok: true, ts: "1" } }));
+    const channel = await t.action(internal.notifications.saveDestination, {
+      agencyId,
+      kind: "slack",
+      target: "C0123",
+      slackBotToken: "xoxb-test-token-1234",
+    });
+    await t.mutation(internal.notifications.setRule, { agencyId, event: "call_requested", destinationId: channel, mode: "realtime" });
+    const { callId, vapiCallId } = await placeCall(t, opportunityId);
+    world.groqReplies = [
+      {
+        meetingBooked: false,
+        slotIso: null,
+        confidence: 0.9,
+        evidence: "I'd rather have a real person call me",
+        callbackRequested: true,
+        callbackPhone: "201 555 0188",
+      },
+    ];
+    for (let i = 0; i < 3; i++) await postWebhook(t, endOfCallReport(vapiCallId, callId, CALL_ME));
+    await runScheduled(t);
+
+    const tasks = await t.run((ctx) => ctx.db.query("tasks").collect());
+    expect(tasks.filter((x) => x.type === "call_back")).toHaveLength(1);
+    const posts = world.to("chat.postMessage");
+    expect(posts).toHaveLength(1);
+    expect(JSON.stringify(posts[0].body)).toContain("Dana Whitfield asked for a person to call them back");
+    expect(JSON.stringify(posts[0].body)).not.toContain("555");
+    expect(await t.run((ctx) => ctx.db.query("meetings").collect())).toHaveLength(0);
+  });
+});
