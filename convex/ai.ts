@@ -3,7 +3,7 @@ import Groq from "groq-sdk";
 import { internalAction, internalMutation, internalQuery } from "./_generated/server";
 import { internal } from "./_generated/api";
 import { loadSchedule } from "./availability";
-import { loadTranscript, prospectZone } from "./calls";
+import { loadTranscript, prospectZone, recordOptOut } from "./calls";
 import { finalizeCallBooking } from "./meetings";
 import { freeSlots } from "./model/availability";
 import {
@@ -170,6 +170,8 @@ export const applyAnalysis = internalMutation({
     } else if (decision.action === "review") {
       await openTask(ctx, { ...task, type: "review", reason: decision.reason });
     }
+    // After the decision: a prospect may accept a time and still ask not to be called again.
+    if (reply.optOut === true) await recordOptOut(ctx, call.opportunityId);
     await ctx.db.patch("calls", call._id, {
       analysisStatus: "done",
       analysisAttempts: Math.max(call.analysisAttempts ?? 0, 1),

@@ -1,5 +1,6 @@
 import { ConvexError, v } from "convex/values";
-import { internalMutation } from "./_generated/server";
+import { internalMutation, internalQuery } from "./_generated/server";
+import { callSummary, listLimit, toCallSummary } from "./calls";
 import { assertTimeZone, AvailabilityError } from "./model/availability";
 import { PhoneError, toE164 } from "./model/phone";
 import { logEvent } from "./model/log";
@@ -38,5 +39,19 @@ export const create = internalMutation({
     });
     logEvent("opportunity.created", { opportunityId: id, agencyId: args.agencyId });
     return id;
+  },
+});
+
+/** An opportunity's calls, newest first: outcome, times, cost, recording. */
+export const callHistory = internalQuery({
+  args: { opportunityId: v.id("opportunities"), limit: v.optional(v.number()) },
+  returns: v.array(callSummary),
+  handler: async (ctx, { opportunityId, limit }) => {
+    const calls = await ctx.db
+      .query("calls")
+      .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
+      .order("desc")
+      .take(listLimit(limit, 50, 200));
+    return calls.map(toCallSummary);
   },
 });

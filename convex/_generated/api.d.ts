@@ -17,6 +17,7 @@ import type * as agencies from "../agencies.js";
 import type * as ai from "../ai.js";
 import type * as availability from "../availability.js";
 import type * as calls from "../calls.js";
+import type * as crons from "../crons.js";
 import type * as followUp from "../followUp.js";
 import type * as http from "../http.js";
 import type * as meetings from "../meetings.js";
@@ -24,14 +25,17 @@ import type * as model_agency from "../model/agency.js";
 import type * as model_analysis from "../model/analysis.js";
 import type * as model_availability from "../model/availability.js";
 import type * as model_callingHours from "../model/callingHours.js";
+import type * as model_funnel from "../model/funnel.js";
 import type * as model_log from "../model/log.js";
 import type * as model_outcomes from "../model/outcomes.js";
 import type * as model_phone from "../model/phone.js";
 import type * as model_prompt from "../model/prompt.js";
+import type * as model_retry from "../model/retry.js";
 import type * as model_tasks from "../model/tasks.js";
 import type * as model_vapiMessages from "../model/vapiMessages.js";
 import type * as model_webhookAuth from "../model/webhookAuth.js";
 import type * as opportunities from "../opportunities.js";
+import type * as reconcile from "../reconcile.js";
 import type * as vapi from "../vapi.js";
 
 /**
@@ -47,6 +51,7 @@ declare const fullApi: ApiFromModules<{
   ai: typeof ai;
   availability: typeof availability;
   calls: typeof calls;
+  crons: typeof crons;
   followUp: typeof followUp;
   http: typeof http;
   meetings: typeof meetings;
@@ -54,14 +59,17 @@ declare const fullApi: ApiFromModules<{
   "model/analysis": typeof model_analysis;
   "model/availability": typeof model_availability;
   "model/callingHours": typeof model_callingHours;
+  "model/funnel": typeof model_funnel;
   "model/log": typeof model_log;
   "model/outcomes": typeof model_outcomes;
   "model/phone": typeof model_phone;
   "model/prompt": typeof model_prompt;
+  "model/retry": typeof model_retry;
   "model/tasks": typeof model_tasks;
   "model/vapiMessages": typeof model_vapiMessages;
   "model/webhookAuth": typeof model_webhookAuth;
   opportunities: typeof opportunities;
+  reconcile: typeof reconcile;
   vapi: typeof vapi;
 }>;
 export declare const api: FilterApi<
