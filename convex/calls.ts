@@ -186,7 +186,9 @@ export const claimDial = internalMutation({
       agencyId: agency._id,
       opportunityId: opportunity._id,
       agencyName: agency.name,
-      ...offer,
+      // Only these two: a refreshed offer carries more fields than the plan's validator allows.
+      promptContext: offer.promptContext,
+      offeredSlotsISO: offer.offeredSlotsISO,
     };
   },
 });
