@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
+import type { FunctionReturnType } from "convex/server";
 import { internal } from "../convex/_generated/api";
 import { normaliseReport, MAX_TRANSCRIPT_CHARS } from "../convex/model/vapiMessages";
 import { endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, statusUpdate, type Line } from "./pipeline";
@@ -32,10 +33,11 @@ describe("conversation history", () => {
     expect(await res.json()).toEqual({ result: "applied" });
     await runScheduled(t);
 
-    const pages = [];
+    type Page = FunctionReturnType<typeof internal.calls.getTranscript>;
+    const pages: Page[] = [];
     let fromSeq: number | null = 0;
     while (fromSeq !== null) {
-      const page = await t.query(internal.calls.getTranscript, { callId, fromSeq });
+      const page: Page = await t.query(internal.calls.getTranscript, { callId, fromSeq });
       pages.push(page);
       fromSeq = page.nextSeq;
     }
