@@ -4,7 +4,7 @@ import { internalAction, internalMutation, internalQuery, type MutationCtx } fro
 import type { Doc } from "./_generated/dataModel";
 import { internal } from "./_generated/api";
 import { loadSchedule } from "./availability";
-import { loadTranscript, prospectZone } from "./calls";
+import { loadTranscript, prospectZone, recordOptOut } from "./calls";
 import { finalizeCallBooking } from "./meetings";
 import { freeSlots } from "./model/availability";
 import {
@@ -206,6 +206,8 @@ export const applyAnalysis = internalMutation({
       const process = effectiveProcess(agency, opportunity, call);
       await carryOutPlan(ctx, call, planPostCall({ process, reply, decision, opportunity, agencyZone: agency.timeZone }));
     }
+    // After the decision: a prospect may accept a time and still ask not to be called again.
+    if (reply.optOut === true) await recordOptOut(ctx, call.opportunityId);
     await ctx.db.patch("calls", call._id, {
       analysisStatus: "done",
       analysisAttempts: Math.max(call.analysisAttempts ?? 0, 1),

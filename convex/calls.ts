@@ -1,14 +1,17 @@
 import { ConvexError, v } from "convex/values";
-import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
-import { callStatus } from "./schema";
+import { analysisStatus, callOutcome, callStatus } from "./schema";
 import { loadSchedule } from "./availability";
 import { freeSlots, MINUTE, recommendSlots, toZonedIso } from "./model/availability";
 import { nextCallingMoment } from "./model/callingHours";
 import { buildSchedulingPrompt } from "./model/prompt";
 import { effectiveProcess, PROCESSES } from "./model/processes";
-import { ACTIVE_STATUSES, nextStatus, outcomeForEndedReason } from "./model/outcomes";
+import { ACTIVE_STATUSES, isUnreachedOutcome, nextStatus, outcomeForEndedReason, type CallOutcome } from "./model/outcomes";
+import { nextAttemptAt } from "./model/retry";
+import { funnelCounts } from "./model/funnel";
+import { openTask } from "./model/tasks";
 import { logEvent } from "./model/log";
 
 /** A call prepared longer ago than this gets fresh slots when it is finally dialled. */
@@ -59,15 +62,17 @@ export async function prepareOffer(
   };
 }
 
-/** The call that is scheduled, dialling, live, or ended but not yet analysed. */
-export async function callInFlight(ctx: MutationCtx, opportunityId: Id<"opportunities">) {
+/** The call that is scheduled, dialling, live, or ended but not yet analysed (other than `except`). */
+export async function callInFlight(ctx: MutationCtx, opportunityId: Id<"opportunities">, except?: Id<"calls">) {
   const calls = await ctx.db
     .query("calls")
     .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
     .order("desc")
     .take(20);
   return calls.find(
-    (c) => ACTIVE_STATUSES.includes(c.status) || c.analysisStatus === "scheduled" || c.analysisStatus === "retrying",
+    (c) =>
+      c._id !== except &&
+      (ACTIVE_STATUSES.includes(c.status) || c.analysisStatus === "scheduled" || c.analysisStatus === "retrying"),
   );
 }
 
@@ -254,11 +259,13 @@ export const applyStatusUpdate = internalMutation({
     const next = nextStatus(call.status, status);
     const patch: Partial<Doc<"calls">> = { status: next, updatedAt: Date.now() };
     if (vapiCallId && !call.vapiCallId) patch.vapiCallId = vapiCallId;
-    if (next === "ended" && call.status !== "ended") {
+    const justEnded = next === "ended" && call.status !== "ended";
+    if (justEnded) {
       patch.endedReason = endedReason;
       if (!call.outcome) patch.outcome = outcomeForEndedReason(endedReason);
     }
     await ctx.db.patch("calls", call._id, patch);
+    if (justEnded) await scheduleRetry(ctx, call, call.outcome ?? patch.outcome!);
     logEvent("call.status", { callId: call._id, status: next, outcome: patch.outcome });
     return true;
   },
@@ -325,6 +332,8 @@ export const finalizeReport = internalMutation({
       if (opportunity?.status === "New") await ctx.db.patch("opportunities", opportunity._id, { status: "Contacted" });
     }
     await ctx.scheduler.runAfter(0, internal.ai.processCallTranscript, { callId: call._id });
+    // A status-update "ended" may have come first and already decided the retry.
+    if (call.status !== "ended") await scheduleRetry(ctx, call, outcome);
     logEvent("report.applied", { callId: call._id, messages: report.messages.length, outcome });
     return "applied";
   },
@@ -337,3 +346,219 @@ export async function loadTranscript(ctx: QueryCtx, callId: Id<"calls">) {
     .withIndex("by_call_and_seq", (q) => q.eq("callId", callId))
     .collect();
 }
+
+/**
+ * After an attempt ends unanswered (no answer, busy, voicemail), schedules the
+ * next one per the agency's settings; scheduleAttempt moves it into the
+ * prospect's calling hours. Callers run this only on the transition to "ended",
+ * and retryCallId guards it too, so a status-update and a report that both say
+ * "ended" schedule at most one attempt.
+ */
+async function scheduleRetry(ctx: MutationCtx, call: Doc<"calls">, outcome: CallOutcome): Promise<void> {
+  if (call.retryCallId || !isUnreachedOutcome(outcome)) return;
+  const opportunity = await ctx.db.get("opportunities", call.opportunityId);
+  const agency = await ctx.db.get("agencies", call.agencyId);
+  if (!opportunity || !agency) return;
+  const earliest = nextAttemptAt({
+    outcome,
+    attempt: call.attempt,
+    direction: call.direction,
+    agency,
+    opportunity,
+    endedAt: Date.now(),
+  });
+  if (earliest === null) {
+    logEvent("retry.none", { callId: call._id, attempt: call.attempt, outcome });
+    return;
+  }
+  const other = await callInFlight(ctx, opportunity._id, call._id);
+  if (other) {
+    logEvent("retry.none", { callId: call._id, reason: "another call in flight", otherCallId: other._id });
+    return;
+  }
+  let retryCallId: Id<"calls">;
+  try {
+    retryCallId = await scheduleAttempt(ctx, agency, opportunity, earliest);
+  } catch (e) {
+    // No free slot to offer: a person decides when to try again; the report itself must still apply.
+    if (!(e instanceof ConvexError)) throw e;
+    await openTask(ctx, {
+      agencyId: agency._id,
+      opportunityId: opportunity._id,
+      callId: call._id,
+      type: "call_back",
+      reason: `attempt ${call.attempt} went unanswered (${outcome}) and no retry could be scheduled: ${String(e.data)}`,
+    });
+    return;
+  }
+  await ctx.db.patch("calls", call._id, { retryCallId });
+  logEvent("retry.scheduled", { callId: call._id, retryCallId, attempt: call.attempt + 1, earliest });
+}
+
+/**
+ * The prospect asked not to be called again: the opportunity is do-not-call for
+ * good and every attempt still waiting to dial is withdrawn. Returns how many.
+ */
+export async function recordOptOut(ctx: MutationCtx, opportunityId: Id<"opportunities">): Promise<number> {
+  const opportunity = await ctx.db.get("opportunities", opportunityId);
+  if (!opportunity) return 0;
+  const now = Date.now();
+  if (!opportunity.doNotCall) await ctx.db.patch("opportunities", opportunityId, { doNotCall: true, optedOutAt: now });
+  const calls = await ctx.db
+    .query("calls")
+    .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
+    .collect();
+  let cancelled = 0;
+  for (const call of calls) {
+    if (call.status !== "scheduled") continue;
+    // A dial already running finds the call cancelled in claimDial and stops there.
+    if (call.dialJobId) await ctx.scheduler.cancel(call.dialJobId);
+    await ctx.db.patch("calls", call._id, { status: "cancelled", updatedAt: now });
+    cancelled++;
+  }
+  logEvent("opportunity.opted_out", { opportunityId, cancelledAttempts: cancelled });
+  return cancelled;
+}
+
+const TRANSCRIPT_PAGE = 500;
+const MAX_TRANSCRIPT_PAGE = 1000;
+
+/** Staff read a call's conversation page by page (by message seq), with its recordings. */
+export const getTranscript = internalQuery({
+  args: { callId: v.id("calls"), fromSeq: v.optional(v.number()), limit: v.optional(v.number()) },
+  returns: v.object({
+    messages: v.array(
+      v.object({ seq: v.number(), role: v.string(), text: v.string(), secondsFromStart: v.optional(v.number()) }),
+    ),
+    messageCount: v.number(),
+    /** Pass as fromSeq for the next page; null on the last page. */
+    nextSeq: v.union(v.number(), v.null()),
+    recordingUrl: v.optional(v.string()),
+    stereoRecordingUrl: v.optional(v.string()),
+  }),
+  handler: async (ctx, { callId, fromSeq = 0, limit = TRANSCRIPT_PAGE }) => {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TRANSCRIPT_PAGE) {
+      throw new ConvexError(`limit must be a whole number from 1 to ${MAX_TRANSCRIPT_PAGE}, got ${limit}`);
+    }
+    const call = await ctx.db.get("calls", callId);
+    if (!call) throw new ConvexError(`call ${callId} not found`);
+    const rows = await ctx.db
+      .query("callMessages")
+      .withIndex("by_call_and_seq", (q) => q.eq("callId", callId).gte("seq", fromSeq))
+      .take(limit + 1);
+    return {
+      messages: rows
+        .slice(0, limit)
+        .map((m) => ({ seq: m.seq, role: m.role, text: m.text, secondsFromStart: m.secondsFromStart })),
+      messageCount: call.messageCount ?? 0,
+      nextSeq: rows.length > limit ? rows[limit].seq : null,
+      recordingUrl: call.recordingUrl,
+      stereoRecordingUrl: call.stereoRecordingUrl,
+    };
+  },
+});
+
+const callSummaryFields = {
+  callId: v.id("calls"),
+  opportunityId: v.id("opportunities"),
+  direction: v.union(v.literal("outbound"), v.literal("inbound")),
+  status: callStatus,
+  outcome: v.optional(callOutcome),
+  attempt: v.number(),
+  createdAt: v.number(),
+  dialAt: v.number(),
+  startedAt: v.optional(v.number()),
+  endedAt: v.optional(v.number()),
+  durationSeconds: v.optional(v.number()),
+  cost: v.optional(v.number()),
+  endedReason: v.optional(v.string()),
+  analysisStatus: v.optional(analysisStatus),
+  meetingId: v.optional(v.id("meetings")),
+  meetingTime: v.optional(v.number()),
+  messageCount: v.optional(v.number()),
+  recordingUrl: v.optional(v.string()),
+  stereoRecordingUrl: v.optional(v.string()),
+};
+export const callSummary = v.object(callSummaryFields);
+
+/** What staff see of a call in lists: outcome, times, cost, recording. No prompt, no transcript. */
+export function toCallSummary(c: Doc<"calls">) {
+  return {
+    callId: c._id,
+    opportunityId: c.opportunityId,
+    direction: c.direction,
+    status: c.status,
+    outcome: c.outcome,
+    attempt: c.attempt,
+    createdAt: c._creationTime,
+    dialAt: c.dialAt,
+    startedAt: c.startedAt,
+    endedAt: c.endedAt,
+    durationSeconds: c.durationSeconds,
+    cost: c.cost,
+    endedReason: c.endedReason,
+    analysisStatus: c.analysisStatus,
+    meetingId: c.meetingId,
+    meetingTime: c.meetingTime,
+    messageCount: c.messageCount,
+    recordingUrl: c.recordingUrl,
+    stereoRecordingUrl: c.stereoRecordingUrl,
+  };
+}
+
+export function listLimit(limit: number | undefined, fallback: number, max: number): number {
+  const n = limit ?? fallback;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConvexError(`limit must be a whole number from 1 to ${max}, got ${n}`);
+  return n;
+}
+
+/** An agency's calls, newest first, with outcomes (reactive: the dashboard sees calls end). */
+export const listForAgency = internalQuery({
+  args: { agencyId: v.id("agencies"), limit: v.optional(v.number()) },
+  returns: v.array(v.object({ ...callSummaryFields, opportunityName: v.string() })),
+  handler: async (ctx, { agencyId, limit }) => {
+    const calls = await ctx.db
+      .query("calls")
+      .withIndex("by_agency", (q) => q.eq("agencyId", agencyId))
+      .order("desc")
+      .take(listLimit(limit, 50, 200));
+    const names = new Map<Id<"opportunities">, string>();
+    for (const c of calls) {
+      if (!names.has(c.opportunityId)) {
+        names.set(c.opportunityId, (await ctx.db.get("opportunities", c.opportunityId))?.name ?? "");
+      }
+    }
+    return calls.map((c) => ({ ...toCallSummary(c), opportunityName: names.get(c.opportunityId)! }));
+  },
+});
+
+/** Calls dialled in a range read at most: beyond it the funnel says `truncated`. */
+const FUNNEL_MAX_CALLS = 2000;
+
+/**
+ * The outbound funnel for calls dialled in [from, to): placed (reached Vapi),
+ * connected, booked, rejected, not reached; booking rate and Vapi cost per
+ * booked meeting. Takes the range as arguments so the result stays cacheable.
+ */
+export const funnel = internalQuery({
+  args: { agencyId: v.id("agencies"), from: v.number(), to: v.number() },
+  returns: v.object({
+    placed: v.number(),
+    connected: v.number(),
+    booked: v.number(),
+    rejected: v.number(),
+    noAnswer: v.number(),
+    bookingRate: v.number(),
+    cost: v.number(),
+    costPerBookedMeeting: v.union(v.number(), v.null()),
+    truncated: v.boolean(),
+  }),
+  handler: async (ctx, { agencyId, from, to }) => {
+    if (!(from < to)) throw new ConvexError(`range is empty: from ${from} is not before to ${to}`);
+    const calls = await ctx.db
+      .query("calls")
+      .withIndex("by_agency_and_dial", (q) => q.eq("agencyId", agencyId).gte("dialAt", from).lt("dialAt", to))
+      .take(FUNNEL_MAX_CALLS + 1);
+    return { ...funnelCounts(calls.slice(0, FUNNEL_MAX_CALLS)), truncated: calls.length > FUNNEL_MAX_CALLS };
+  },
+});

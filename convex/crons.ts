@@ -7,4 +7,7 @@ const crons = cronJobs();
 // in the hour that is its local digest hour, so DST and half-hour zones need nothing more.
 crons.hourly("notification digests", { minuteUTC: 7 }, internal.notifications.sendDigests, {});
 
+/** Calls whose end never reached the webhook are fetched from Vapi (reconcile.ts). */
+crons.interval("reconcile calls", { minutes: 5 }, internal.reconcile.run, {});
+
 export default crons;

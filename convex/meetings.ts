@@ -1,7 +1,9 @@
 import { ConvexError, v } from "convex/values";
-import { internalMutation, type MutationCtx } from "./_generated/server";
+import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
+import { listLimit } from "./calls";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
+import { meetingSource } from "./schema";
 import { loadBusyMeetings } from "./availability";
 import { rulesFor } from "./model/agency";
 import {
@@ -248,5 +250,60 @@ export const cancel = internalMutation({
     await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId });
     logEvent("meeting.cancelled", { meetingId, agencyId: meeting.agencyId, sequence });
     return { meetingId, status: "cancelled" as const, meetingTime: meeting.meetingTime, sequence };
+  },
+});
+
+/**
+ * An agency's booked meetings that have not ended by `from`, soonest first.
+ * Pass `from` (e.g. rounded to the minute) so the query stays cacheable;
+ * without it, now.
+ */
+export const upcoming = internalQuery({
+  args: { agencyId: v.id("agencies"), from: v.optional(v.number()), limit: v.optional(v.number()) },
+  returns: v.array(
+    v.object({
+      meetingId: v.id("meetings"),
+      opportunityId: v.id("opportunities"),
+      opportunityName: v.string(),
+      callId: v.optional(v.id("calls")),
+      meetingTime: v.number(),
+      durationMinutes: v.number(),
+      source: meetingSource,
+      /** In the agency's zone, plus the prospect's when it differs. */
+      label: v.string(),
+    }),
+  ),
+  handler: async (ctx, { agencyId, from, limit }) => {
+    const agency = await ctx.db.get("agencies", agencyId);
+    if (!agency) throw new ConvexError(`agency ${agencyId} not found`);
+    const start = from ?? Date.now();
+    const n = listLimit(limit, 50, 200);
+    // Started within the longest meeting before `start`: maybe still running. Few, since meetings never overlap.
+    const running = await ctx.db
+      .query("meetings")
+      .withIndex("by_agency_status_and_time", (q) =>
+        q.eq("agencyId", agencyId).eq("status", "booked").gt("meetingTime", start - MAX_MEETING_MINUTES * MINUTE).lt("meetingTime", start),
+      )
+      .collect();
+    const later = await ctx.db
+      .query("meetings")
+      .withIndex("by_agency_status_and_time", (q) => q.eq("agencyId", agencyId).eq("status", "booked").gte("meetingTime", start))
+      .take(n);
+    const meetings = [...running.filter((m) => m.meetingTime + m.durationMinutes * MINUTE > start), ...later].slice(0, n);
+    const rows = [];
+    for (const m of meetings) {
+      const opportunity = await ctx.db.get("opportunities", m.opportunityId);
+      rows.push({
+        meetingId: m._id,
+        opportunityId: m.opportunityId,
+        opportunityName: opportunity?.name ?? "",
+        callId: m.callId,
+        meetingTime: m.meetingTime,
+        durationMinutes: m.durationMinutes,
+        source: m.source,
+        label: slotLabel(m.meetingTime, agency.timeZone, opportunity?.timeZone),
+      });
+    }
+    return rows;
   },
 });

@@ -1,7 +1,8 @@
 import { ConvexError, v } from "convex/values";
-import { internalMutation } from "./_generated/server";
+import { internalMutation, internalQuery } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
 import { bookingProcess } from "./schema";
+import { callSummary, listLimit, toCallSummary } from "./calls";
 import { assertTimeZone, AvailabilityError } from "./model/availability";
 import { PhoneError, toE164 } from "./model/phone";
 import { processRefusal, type BookingProcess } from "./model/processes";
@@ -70,5 +71,19 @@ export const setBookingProcess = internalMutation({
     await ctx.db.patch("opportunities", opportunityId, { bookingProcess: process ?? undefined });
     logEvent("opportunity.booking_process", { opportunityId, bookingProcess: process });
     return null;
+  },
+});
+
+/** An opportunity's calls, newest first: outcome, times, cost, recording. */
+export const callHistory = internalQuery({
+  args: { opportunityId: v.id("opportunities"), limit: v.optional(v.number()) },
+  returns: v.array(callSummary),
+  handler: async (ctx, { opportunityId, limit }) => {
+    const calls = await ctx.db
+      .query("calls")
+      .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
+      .order("desc")
+      .take(listLimit(limit, 50, 200));
+    return calls.map(toCallSummary);
   },
 });

@@ -149,12 +149,21 @@ export default defineSchema({
     meetingTime: v.optional(v.number()),
     /** The scheduled dial, so an opt-out or booking can cancel it. */
     dialJobId: v.optional(v.id("_scheduled_functions")),
+    /** The next attempt scheduled when this one went unanswered: at most one per call. */
+    retryCallId: v.optional(v.id("calls")),
+    /** Reconciler checks that failed (Vapi errors) since the call became overdue. */
+    reconcileFailures: v.optional(v.number()),
     updatedAt: v.number(),
   })
     .index("by_vapi_call_id", ["vapiCallId"])
     .index("by_opportunity", ["opportunityId"])
+    // Both kept: lists sort by creation, the funnel ranges over dial time (a retry is created hours before it dials).
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
     .index("by_agency", ["agencyId"])
-    .index("by_status_and_updated", ["status", "updatedAt"]),
+    .index("by_agency_and_dial", ["agencyId", "dialAt"])
+    .index("by_status_and_updated", ["status", "updatedAt"])
+    // Ended calls still waiting for their report, without reading every ended call.
+    .index("by_status_report_and_updated", ["status", "reportReceivedAt", "updatedAt"]),
 
   /** One row per transcript message: long calls never grow one document. */
   callMessages: defineTable({
@@ -185,6 +194,7 @@ export default defineSchema({
     revisedAt: v.optional(v.number()),
   })
     .index("by_agency_and_time", ["agencyId", "meetingTime"])
+    .index("by_agency_status_and_time", ["agencyId", "status", "meetingTime"])
     .index("by_call", ["callId"])
     .index("by_opportunity", ["opportunityId"]),
 

@@ -31,9 +31,18 @@ export class FakeWorld {
   /** Scripted Groq answers, used in order; the last one repeats. A number is an HTTP error status, a string raw content. */
   groqReplies: (GroqReply | number | string)[] = [];
   private vapiCalls = 0;
+  /** What GET /call/{id} answers: Vapi's call object, or an HTTP error status. Unknown ids are 404. */
+  vapiCallState = new Map<string, Record<string, unknown> | number>();
 
   constructor() {
     this.on("POST", /^https:\/\/api\.vapi\.ai\/call$/, () => ({ status: 201, json: { id: `vapi-call-${++this.vapiCalls}`, status: "queued" } }));
+    this.on("GET", /^https:\/\/api\.vapi\.ai\/call\/[^/?]+$/, (req) => {
+      const id = decodeURIComponent(req.url.split("/").pop()!);
+      const state = this.vapiCallState.get(id);
+      if (state === undefined) return { status: 404, json: { message: `call ${id} not found` } };
+      if (typeof state === "number") return { status: state, json: { message: `scripted ${state}` } };
+      return { status: 200, json: { id, ...state } };
+    });
     this.on("POST", /^https:\/\/api\.groq\.com\/openai\/v1\/chat\/completions$/, () => this.nextGroq());
     this.on("POST", /^https:\/\/api\.resend\.com\/emails$/, () => ({ status: 200, json: { id: `email-${this.requests.length}` } }));
   }

@@ -10,12 +10,19 @@ export type Backend = ReturnType<typeof newBackend>;
 /** Saturday 2026-11-21 10:00 New York. */
 export const NOW = Date.parse("2026-11-21T15:00:00Z");
 
-export async function setupWorld(opts: { agency?: Partial<Parameters<Backend["mutation"]>[1]>; prospect?: Record<string, unknown> } = {}) {
+export async function setupWorld(
+  opts: {
+    agency?: Partial<Parameters<Backend["mutation"]>[1]>;
+    prospect?: Record<string, unknown>;
+    now?: number;
+    transactionLimits?: boolean;
+  } = {},
+) {
   vi.useFakeTimers();
-  vi.setSystemTime(NOW);
+  vi.setSystemTime(opts.now ?? NOW);
   stubTestEnv();
   const world = new FakeWorld().install();
-  const t = newBackend();
+  const t = newBackend({ transactionLimits: opts.transactionLimits });
   const agencyId = await t.mutation(internal.agencies.create, {
     name: "Brightline Growth",
     timeZone: "America/New_York",
@@ -88,3 +95,15 @@ export const AGREED: Line[] = [
 ];
 /** Tuesday 2026-11-24 14:00 New York. */
 export const AGREED_ISO = "2026-11-24T14:00:00-05:00";
+
+/** Vapi's call object as GET /call/{id} returns it once the call ended (same content as the report). */
+export function endedVapiCall(vapiCallId: string, callId: string, lines: Line[], extra: Record<string, unknown> = {}) {
+  const { type: _type, call: _call, analysis: _analysis, ...fields } = endOfCallReport(vapiCallId, callId, lines).message;
+  return { type: "outboundPhoneCall", status: "ended", assistantOverrides: { metadata: { callId } }, ...fields, ...extra };
+}
+
+export function statusUpdate(vapiCallId: string, callId: string, status: string, endedReason?: string) {
+  return {
+    message: { type: "status-update", status, endedReason, call: { id: vapiCallId, assistantOverrides: { metadata: { callId } } } },
+  };
+}

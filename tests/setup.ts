@@ -4,6 +4,7 @@ import schema from "../convex/schema";
 
 export const modules = import.meta.glob("../convex/**/*.*s");
 
-export function newBackend() {
-  return convexTest(schema, modules);
+/** `transactionLimits: true` enforces Convex's per-transaction limits (documents, bytes). */
+export function newBackend(opts: { transactionLimits?: boolean } = {}) {
+  return convexTest({ schema, modules, ...opts });
 }

@@ -29,6 +29,7 @@ import type * as model_callingHours from "../model/callingHours.js";
 import type * as model_deliveries from "../model/deliveries.js";
 import type * as model_delivery from "../model/delivery.js";
 import type * as model_email from "../model/email.js";
+import type * as model_funnel from "../model/funnel.js";
 import type * as model_invite from "../model/invite.js";
 import type * as model_log from "../model/log.js";
 import type * as model_notificationChannels from "../model/notificationChannels.js";
@@ -37,6 +38,7 @@ import type * as model_outcomes from "../model/outcomes.js";
 import type * as model_phone from "../model/phone.js";
 import type * as model_processes from "../model/processes.js";
 import type * as model_prompt from "../model/prompt.js";
+import type * as model_retry from "../model/retry.js";
 import type * as model_schedulerLink from "../model/schedulerLink.js";
 import type * as model_tasks from "../model/tasks.js";
 import type * as model_vapiMessages from "../model/vapiMessages.js";
@@ -44,6 +46,7 @@ import type * as model_webhookAuth from "../model/webhookAuth.js";
 import type * as notifications from "../notifications.js";
 import type * as opportunities from "../opportunities.js";
 import type * as processes from "../processes.js";
+import type * as reconcile from "../reconcile.js";
 import type * as schedulerLinks from "../schedulerLinks.js";
 import type * as vapi from "../vapi.js";
 
@@ -72,6 +75,7 @@ declare const fullApi: ApiFromModules<{
   "model/deliveries": typeof model_deliveries;
   "model/delivery": typeof model_delivery;
   "model/email": typeof model_email;
+  "model/funnel": typeof model_funnel;
   "model/invite": typeof model_invite;
   "model/log": typeof model_log;
   "model/notificationChannels": typeof model_notificationChannels;
@@ -80,6 +84,7 @@ declare const fullApi: ApiFromModules<{
   "model/phone": typeof model_phone;
   "model/processes": typeof model_processes;
   "model/prompt": typeof model_prompt;
+  "model/retry": typeof model_retry;
   "model/schedulerLink": typeof model_schedulerLink;
   "model/tasks": typeof model_tasks;
   "model/vapiMessages": typeof model_vapiMessages;
@@ -87,6 +92,7 @@ declare const fullApi: ApiFromModules<{
   notifications: typeof notifications;
   opportunities: typeof opportunities;
   processes: typeof processes;
+  reconcile: typeof reconcile;
   schedulerLinks: typeof schedulerLinks;
   vapi: typeof vapi;
 }>;

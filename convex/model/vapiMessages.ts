@@ -56,6 +56,12 @@ export const reportFields = z.object({
   stereoRecordingUrl: z.string().optional(),
 }).loose();
 
+/** Vapi's call object from GET /call/{id}: the report fields plus its own status. */
+export const vapiCallObject = reportFields.extend({
+  id: z.string().optional(),
+  status: z.string().optional(),
+});
+
 export const statusUpdate = z.object({
   type: z.literal("status-update"),
   status: z.string(),
@@ -98,6 +104,21 @@ export interface CallReport {
 /** Long calls stay within Convex document limits: bounded count, bounded text. */
 export const MAX_STORED_MESSAGES = 5000;
 export const MAX_MESSAGE_CHARS = 4000;
+/** All messages together: one report is written in one transaction (16 MiB) from one argument. */
+export const MAX_TRANSCRIPT_CHARS = 2_000_000;
+
+/** Keeps the first messages up to the count and character budgets. */
+function boundTranscript(messages: TranscriptMessage[]): TranscriptMessage[] {
+  const kept: TranscriptMessage[] = [];
+  let budget = MAX_TRANSCRIPT_CHARS;
+  for (const m of messages.slice(0, MAX_STORED_MESSAGES)) {
+    if (budget <= 0) break;
+    const text = m.text.slice(0, Math.min(MAX_MESSAGE_CHARS, budget));
+    budget -= text.length;
+    kept.push({ ...m, text });
+  }
+  return kept;
+}
 
 function normaliseRole(role: string): TranscriptRole | null {
   if (role === "bot" || role === "assistant") return "assistant";
@@ -148,8 +169,6 @@ export function normaliseReport(raw: z.infer<typeof reportFields>): CallReport {
     cost: raw.cost,
     recordingUrl: art.recordingUrl ?? art.recording?.mono?.combinedUrl ?? raw.recordingUrl,
     stereoRecordingUrl: art.stereoRecordingUrl ?? art.recording?.stereoUrl ?? raw.stereoRecordingUrl,
-    messages: messages
-      .slice(0, MAX_STORED_MESSAGES)
-      .map((m) => ({ ...m, text: m.text.slice(0, MAX_MESSAGE_CHARS) })),
+    messages: boundTranscript(messages),
   };
 }

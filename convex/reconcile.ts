@@ -1,0 +1,181 @@
+/**
+ * No call left behind. Vapi sends each webhook once and never retries, so a
+ * lost status-update or end-of-call report would leave a call open forever.
+ * Every few minutes this asks Vapi for calls that should have ended and
+ * applies what it says through the webhook's own path (calls.finalizeReport),
+ * which applies a report exactly once whichever arrives first.
+ */
+import { v, type Infer } from "convex/values";
+import { VapiClient, VapiError } from "@vapi-ai/server-sdk";
+import { internalAction, internalMutation, internalQuery } from "./_generated/server";
+import { internal } from "./_generated/api";
+import type { Doc, Id } from "./_generated/dataModel";
+import { MINUTE } from "./model/availability";
+import { normaliseReport, vapiCallObject } from "./model/vapiMessages";
+import { openTask } from "./model/tasks";
+import { logEvent } from "./model/log";
+
+/** Vapi's default maxDurationSeconds; Atlas does not raise it. */
+export const MAX_CALL_MS = 600 * 1000;
+/** A live call untouched this long past the maximum duration has lost its messages. */
+export const OVERDUE_MARGIN_MS = 5 * MINUTE;
+/** Vapi sends the report seconds after the call ends; after this it is not coming. */
+export const REPORT_GRACE_MS = 5 * MINUTE;
+export const BATCH_SIZE = 25;
+/** Requests to Vapi in flight at once. */
+const CONCURRENCY = 5;
+/** After this many failed checks a call waits a full overdue window between checks, and a person is told. */
+export const FAILURES_BEFORE_BACKOFF = 3;
+
+const LIVE_STATUSES = ["queued", "ringing", "in-progress", "forwarding"] as const;
+
+const overdueCall = v.object({
+  callId: v.id("calls"),
+  vapiCallId: v.optional(v.string()),
+  status: v.string(),
+});
+
+/** The oldest calls that should have ended: live past the maximum duration, or ended with no report. */
+export const overdueCalls = internalQuery({
+  args: { now: v.number(), limit: v.number() },
+  returns: v.array(overdueCall),
+  handler: async (ctx, { now, limit }) => {
+    const found: Doc<"calls">[] = [];
+    for (const status of LIVE_STATUSES) {
+      found.push(
+        ...(await ctx.db
+          .query("calls")
+          .withIndex("by_status_and_updated", (q) =>
+            q.eq("status", status).lt("updatedAt", now - MAX_CALL_MS - OVERDUE_MARGIN_MS),
+          )
+          .take(limit)),
+      );
+    }
+    found.push(
+      ...(await ctx.db
+        .query("calls")
+        .withIndex("by_status_report_and_updated", (q) =>
+          q.eq("status", "ended").eq("reportReceivedAt", undefined).lt("updatedAt", now - REPORT_GRACE_MS),
+        )
+        .take(limit)),
+    );
+    return found
+      .sort((a, b) => a.updatedAt - b.updatedAt)
+      .slice(0, limit)
+      .map((c) => ({ callId: c._id, vapiCallId: c.vapiCallId, status: c.status }));
+  },
+});
+
+/** A call that never got a Vapi id (the dial crashed between claim and create): it failed. */
+export const markDialLost = internalMutation({
+  args: { callId: v.id("calls") },
+  returns: v.boolean(),
+  handler: async (ctx, { callId }) => {
+    const call = await ctx.db.get("calls", callId);
+    if (!call || call.vapiCallId || !(LIVE_STATUSES as readonly string[]).includes(call.status)) return false;
+    await ctx.db.patch("calls", callId, {
+      status: "failed",
+      outcome: call.outcome ?? "failed",
+      failure: { message: "the dial never reported a Vapi call id" },
+      updatedAt: Date.now(),
+    });
+    logEvent("reconcile.dial_lost", { callId });
+    return true;
+  },
+});
+
+/**
+ * Vapi did not answer for this call. The next run asks again; after a few
+ * failures the call moves to the back of the queue (so it cannot crowd out the
+ * batch) and a person gets a review task.
+ */
+export const recordCheckFailure = internalMutation({
+  args: { callId: v.id("calls"), statusCode: v.optional(v.number()) },
+  returns: v.null(),
+  handler: async (ctx, { callId, statusCode }) => {
+    const call = await ctx.db.get("calls", callId);
+    if (!call) return null;
+    const failures = (call.reconcileFailures ?? 0) + 1;
+    const backOff = failures >= FAILURES_BEFORE_BACKOFF;
+    await ctx.db.patch("calls", callId, { reconcileFailures: failures, ...(backOff ? { updatedAt: Date.now() } : {}) });
+    if (failures === FAILURES_BEFORE_BACKOFF) {
+      await openTask(ctx, {
+        agencyId: call.agencyId,
+        opportunityId: call.opportunityId,
+        callId,
+        type: "review",
+        reason: `call ${callId} never reported its end and Vapi did not return it ${failures} times (last status ${statusCode ?? "none"}); still retrying`,
+      });
+    }
+    logEvent("reconcile.check_failed", { callId, statusCode, failures });
+    return null;
+  },
+});
+
+type Fetched = { kind: "ended"; body: ReturnType<typeof normaliseReport> } | { kind: "live" } | { kind: "error"; statusCode?: number };
+
+async function fetchFromVapi(client: VapiClient, vapiCallId: string): Promise<Fetched> {
+  try {
+    // No SDK retries: a failed check is simply asked again on the next run.
+    const raw = await client.calls.get({ id: vapiCallId }, { maxRetries: 0, timeoutInSeconds: 15 });
+    const parsed = vapiCallObject.safeParse(raw);
+    if (!parsed.success) return { kind: "error" };
+    if (parsed.data.status !== "ended") return { kind: "live" };
+    return { kind: "ended", body: normaliseReport(parsed.data) };
+  } catch (e) {
+    return { kind: "error", statusCode: e instanceof VapiError ? e.statusCode : undefined };
+  }
+}
+
+const runCounts = v.object({
+  due: v.number(),
+  applied: v.number(),
+  duplicate: v.number(),
+  stillLive: v.number(),
+  errors: v.number(),
+  dialLost: v.number(),
+});
+
+/** The cron (crons.ts): one bounded batch per run, counts logged. */
+export const run = internalAction({
+  args: {},
+  returns: runCounts,
+  handler: async (ctx): Promise<Infer<typeof runCounts>> => {
+    const due: Infer<typeof overdueCall>[] = await ctx.runQuery(internal.reconcile.overdueCalls, { now: Date.now(), limit: BATCH_SIZE });
+    const counts = { due: due.length, applied: 0, duplicate: 0, stillLive: 0, errors: 0, dialLost: 0 };
+    const token = process.env.VAPI_API_KEY;
+    const client = token ? new VapiClient({ token }) : null;
+    const withVapiId: { callId: Id<"calls">; vapiCallId: string }[] = [];
+    for (const c of due) {
+      if (c.vapiCallId) withVapiId.push({ callId: c.callId, vapiCallId: c.vapiCallId });
+      else if (await ctx.runMutation(internal.reconcile.markDialLost, { callId: c.callId })) counts.dialLost++;
+    }
+    for (let i = 0; i < withVapiId.length; i += CONCURRENCY) {
+      const chunk = withVapiId.slice(i, i + CONCURRENCY);
+      const fetched = await Promise.all(
+        chunk.map((c): Promise<Fetched> => (client ? fetchFromVapi(client, c.vapiCallId) : Promise.resolve({ kind: "error" }))),
+      );
+      // Requests in parallel, writes one at a time.
+      for (const [j, c] of chunk.entries()) {
+        const f = fetched[j];
+        if (f.kind === "live") {
+          counts.stillLive++;
+        } else if (f.kind === "error") {
+          counts.errors++;
+          await ctx.runMutation(internal.reconcile.recordCheckFailure, { callId: c.callId, statusCode: f.statusCode });
+        } else {
+          const result = await ctx.runMutation(internal.calls.finalizeReport, {
+            vapiCallId: c.vapiCallId,
+            callId: c.callId,
+            report: f.body,
+          });
+          if (result === "applied") counts.applied++;
+          else if (result === "duplicate") counts.duplicate++;
+          else counts.errors++;
+        }
+      }
+    }
+    logEvent("reconcile.run", { ...counts, apiKeySet: client !== null });
+    return counts;
+  },
+});
