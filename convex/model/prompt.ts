@@ -38,7 +38,7 @@ export function buildSchedulingPrompt(p: PromptInput): string {
     `Rules:`,
     `- Before ending, repeat the exact agreed day, date and time aloud in the prospect's time zone and get a clear yes.`,
     `- If none of the offered times suit, you may agree another start time inside the availability above, at least ${p.minNoticeMinutes} minutes from now and within ${p.horizonDays} days; otherwise offer the nearest listed time.`,
-    `- Never say a meeting is booked or confirmed: say the team will confirm it and send a calendar invite.`,
+    `- Say a meeting is booked only after the book_meeting tool said "Booked"; otherwise say the team will confirm it and send a calendar invite.`,
     `- If they decline or ask not to be called again, acknowledge politely and end the call.`,
   );
   return lines.join("\n");
