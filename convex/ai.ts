@@ -73,6 +73,9 @@ export const loadAnalysisInput = internalQuery({
     if (!agency || !opportunity) return null;
     const now = Date.now();
     const schedule = await loadSchedule(ctx, agency, now);
+    // A meeting this call booked live must still count as free here, or the analysis
+    // could not confirm the very time the call booked. Nothing else can start at it.
+    const busy = schedule.busy.filter((m) => !(call.meetingId && m.start === call.meetingTime));
     const messages = await loadTranscript(ctx, callId);
     return {
       now,
@@ -81,7 +84,7 @@ export const loadAnalysisInput = internalQuery({
       meetingDurationMinutes: agency.meetingDurationMinutes,
       slotIntervalMinutes: agency.slotIntervalMinutes,
       offeredSlotsISO: call.offeredSlotsISO,
-      freeSlots: freeSlots(schedule.rules, now, schedule.busy),
+      freeSlots: freeSlots(schedule.rules, now, busy),
       messages: messages.map((m) => ({ role: m.role as "assistant" | "user" | "tool", text: m.text, secondsFromStart: m.secondsFromStart })),
       bookingProcess: effectiveProcess(agency, opportunity, call),
       qualificationQuestions: agency.qualificationQuestions ?? [],
@@ -186,6 +189,9 @@ export const applyAnalysis = internalMutation({
     if (call.meetingId && decision.action === "book" && decision.slotStart !== call.meetingTime) {
       // Booked live during the call, yet the transcript ends on another time: a person decides.
       decision = { action: "review", reason: "booked during the call, but the prospect may have changed the time" };
+    } else if (call.meetingId && decision.action === "reject") {
+      // A rejection must not close an opportunity whose meeting stands: a person decides.
+      decision = { action: "review", reason: "booked during the call, but the prospect may have declined it" };
     }
     const task = { agencyId: call.agencyId, opportunityId: call.opportunityId, callId: call._id };
     if (decision.action === "book" && !call.meetingId) {

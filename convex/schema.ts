@@ -229,6 +229,19 @@ export default defineSchema({
     failure: v.optional(v.object({ statusCode: v.optional(v.number()), message: v.string() })),
   }).index("by_opportunity_and_link", ["opportunityId", "link"]),
 
+  /**
+   * Exactly-once ledger for live tool calls: the first answer to a Vapi tool call id,
+   * written in the same mutation as any booking it made, so a replay repeats it.
+   */
+  toolCalls: defineTable({
+    toolCallId: v.string(),
+    callId: v.optional(v.id("calls")),
+    name: v.string(),
+    result: v.optional(v.string()),
+    error: v.optional(v.string()),
+    meetingId: v.optional(v.id("meetings")),
+  }).index("by_tool_call_id_and_call", ["toolCallId", "callId"]),
+
   /** Exactly-once ledger for outbound messages (emails, later Slack and SMS). */
   deliveries: defineTable({
     key: v.string(),

@@ -4,7 +4,18 @@ import { httpAction, internalAction, type ActionCtx } from "./_generated/server"
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { isAuthorizedWebhook } from "./model/webhookAuth";
-import { endOfCallReport, envelope, normaliseReport, ourCallId, statusUpdate } from "./model/vapiMessages";
+import {
+  assistantRequest,
+  endOfCallReport,
+  envelope,
+  inboundParties,
+  normaliseReport,
+  ourCallId,
+  statusUpdate,
+  toolCalls,
+} from "./model/vapiMessages";
+import { FAILED_TOOL_ERROR, parseToolCall, type ToolRequest } from "./model/tools";
+import { assistantReply, SPOKEN } from "./model/inbound";
 import { logEvent } from "./model/log";
 
 function requiredEnv(name: string): string {
@@ -107,10 +118,63 @@ const onEndOfCallReport: Handler = async (ctx, message) => {
   return json(200, { result });
 };
 
+/**
+ * Live tools: the whole message is answered by one mutation. Always a 200 with one
+ * result per tool call: Vapi ignores anything else and the caller waits in silence.
+ */
+const onToolCalls: Handler = async (ctx, message) => {
+  const parsed = toolCalls.safeParse(message);
+  if (!parsed.success) return json(400, { error: "invalid tool-calls message" });
+  const { call, toolCallList } = parsed.data;
+  const requests = toolCallList.map(parseToolCall).filter((r): r is ToolRequest => r !== null);
+  if (requests.length < toolCallList.length) {
+    logEvent("tools.unanswerable", { vapiCallId: call?.id, withoutId: toolCallList.length - requests.length });
+  }
+  try {
+    const results = await ctx.runMutation(internal.tools.handleToolCalls, {
+      vapiCallId: call?.id,
+      callId: ourCallId(call),
+      toolCalls: requests,
+    });
+    return json(200, { results });
+  } catch (e) {
+    logEvent("tools.failed", { vapiCallId: call?.id, error: e instanceof Error ? e.name : "unknown" });
+    return json(200, { results: requests.map((r) => ({ toolCallId: r.toolCallId, error: FAILED_TOOL_ERROR })) });
+  }
+};
+
+/**
+ * Inbound call: Vapi waits at most 7.5 s, then drops the caller. One mutation;
+ * every refusal is a sentence Vapi speaks, never a silent failure.
+ */
+const onAssistantRequest: Handler = async (ctx, message) => {
+  const parsed = assistantRequest.safeParse(message);
+  const vapiCallId = parsed.success ? parsed.data.call?.id : undefined;
+  const assistantId = process.env.VAPI_ASSISTANT_ID;
+  if (!parsed.success || !vapiCallId || !assistantId) {
+    logEvent("inbound.cannot_answer", { parsed: parsed.success, hasCallId: !!vapiCallId, hasAssistant: !!assistantId });
+    return json(200, { error: SPOKEN.unavailable });
+  }
+  try {
+    const answer = await ctx.runMutation(internal.inbound.answerAssistantRequest, {
+      vapiCallId,
+      ...inboundParties(parsed.data),
+    });
+    if (answer.status === "unknown_number") return json(200, { error: SPOKEN.unknownNumber });
+    if (answer.status === "no_caller_id") return json(200, { error: SPOKEN.noCallerId });
+    return json(200, assistantReply(assistantId, answer));
+  } catch (e) {
+    logEvent("inbound.failed", { vapiCallId, error: e instanceof Error ? e.name : "unknown" });
+    return json(200, { error: SPOKEN.unavailable });
+  }
+};
+
 /** Message types that need work or an answer; everything else gets a fast 200. */
 export const webhookHandlers: Record<string, Handler> = {
   "status-update": onStatusUpdate,
   "end-of-call-report": onEndOfCallReport,
+  "tool-calls": onToolCalls,
+  "assistant-request": onAssistantRequest,
 };
 
 /** POST /vapi/webhook: authenticate first, then parse, then dispatch by type. */

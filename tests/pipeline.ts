@@ -107,3 +107,29 @@ export function statusUpdate(vapiCallId: string, callId: string, status: string,
     message: { type: "status-update", status, endedReason, call: { id: vapiCallId, assistantOverrides: { metadata: { callId } } } },
   };
 }
+
+/** A Vapi tool-calls message for one of our calls. */
+export function toolCallsMessage(vapiCallId: string, callId: string, toolCallList: unknown[]) {
+  return {
+    message: {
+      type: "tool-calls",
+      timestamp: NOW,
+      call: { id: vapiCallId, type: "outboundPhoneCall", status: "in-progress", assistantOverrides: { metadata: { callId } } },
+      toolCallList,
+    },
+  };
+}
+
+/** The current OpenAI-style tool call, arguments as a JSON string (as Vapi usually sends them). */
+export function fnCall(id: string, name: string, args: Record<string, unknown>) {
+  return { id, type: "function", function: { name, arguments: JSON.stringify(args) } };
+}
+
+export interface ToolReply {
+  results: { toolCallId: string; result?: string; error?: string }[];
+}
+
+/** ISO times a tool reply lists in brackets, in order. */
+export function isosIn(text: string | undefined): string[] {
+  return [...(text ?? "").matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
+}

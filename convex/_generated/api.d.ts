@@ -20,6 +20,7 @@ import type * as calls from "../calls.js";
 import type * as crons from "../crons.js";
 import type * as followUp from "../followUp.js";
 import type * as http from "../http.js";
+import type * as inbound from "../inbound.js";
 import type * as meetings from "../meetings.js";
 import type * as model_agency from "../model/agency.js";
 import type * as model_analysis from "../model/analysis.js";
@@ -30,6 +31,7 @@ import type * as model_deliveries from "../model/deliveries.js";
 import type * as model_delivery from "../model/delivery.js";
 import type * as model_email from "../model/email.js";
 import type * as model_funnel from "../model/funnel.js";
+import type * as model_inbound from "../model/inbound.js";
 import type * as model_invite from "../model/invite.js";
 import type * as model_log from "../model/log.js";
 import type * as model_notificationChannels from "../model/notificationChannels.js";
@@ -41,6 +43,7 @@ import type * as model_prompt from "../model/prompt.js";
 import type * as model_retry from "../model/retry.js";
 import type * as model_schedulerLink from "../model/schedulerLink.js";
 import type * as model_tasks from "../model/tasks.js";
+import type * as model_tools from "../model/tools.js";
 import type * as model_vapiMessages from "../model/vapiMessages.js";
 import type * as model_webhookAuth from "../model/webhookAuth.js";
 import type * as notifications from "../notifications.js";
@@ -48,6 +51,7 @@ import type * as opportunities from "../opportunities.js";
 import type * as processes from "../processes.js";
 import type * as reconcile from "../reconcile.js";
 import type * as schedulerLinks from "../schedulerLinks.js";
+import type * as tools from "../tools.js";
 import type * as vapi from "../vapi.js";
 
 /**
@@ -66,6 +70,7 @@ declare const fullApi: ApiFromModules<{
   crons: typeof crons;
   followUp: typeof followUp;
   http: typeof http;
+  inbound: typeof inbound;
   meetings: typeof meetings;
   "model/agency": typeof model_agency;
   "model/analysis": typeof model_analysis;
@@ -76,6 +81,7 @@ declare const fullApi: ApiFromModules<{
   "model/delivery": typeof model_delivery;
   "model/email": typeof model_email;
   "model/funnel": typeof model_funnel;
+  "model/inbound": typeof model_inbound;
   "model/invite": typeof model_invite;
   "model/log": typeof model_log;
   "model/notificationChannels": typeof model_notificationChannels;
@@ -87,6 +93,7 @@ declare const fullApi: ApiFromModules<{
   "model/retry": typeof model_retry;
   "model/schedulerLink": typeof model_schedulerLink;
   "model/tasks": typeof model_tasks;
+  "model/tools": typeof model_tools;
   "model/vapiMessages": typeof model_vapiMessages;
   "model/webhookAuth": typeof model_webhookAuth;
   notifications: typeof notifications;
@@ -94,6 +101,7 @@ declare const fullApi: ApiFromModules<{
   processes: typeof processes;
   reconcile: typeof reconcile;
   schedulerLinks: typeof schedulerLinks;
+  tools: typeof tools;
   vapi: typeof vapi;
 }>;
 export declare const api: FilterApi<

@@ -65,7 +65,7 @@ export interface InstructionInput {
   qualificationQuestions?: string[];
 }
 
-const NEVER_CONFIRM = `- Never say a meeting is booked or confirmed: say the team will confirm it and send a calendar invite.`;
+const NEVER_CONFIRM = `- Say a meeting is booked only after the book_meeting tool said "Booked"; otherwise say the team will confirm it and send a calendar invite.`;
 
 function block(b: Block, p: InstructionInput): { steps: string[]; rules: string[] } {
   const availability = `Availability (agency time, ${p.agencyZone}): ${p.availabilityWindows.join("; ")}.`;

@@ -16,6 +16,7 @@ export const vapiCall = z.object({
   assistantOverrides: z.object({ metadata: metadata.optional() }).loose().optional(),
   customer: z.object({ number: z.string().optional(), name: z.string().optional() }).loose().optional(),
   phoneNumberId: z.string().optional(),
+  phoneNumber: z.object({ number: z.string().optional() }).loose().optional(),
 }).loose();
 export type VapiCall = z.infer<typeof vapiCall>;
 
@@ -73,6 +74,32 @@ export const endOfCallReport = reportFields.extend({
   type: z.literal("end-of-call-report"),
   call: vapiCall.optional(),
 });
+
+/** Entries are parsed one by one (model/tools.ts): one bad entry must not sink the others. */
+export const toolCalls = z.object({
+  type: z.literal("tool-calls"),
+  call: vapiCall.optional(),
+  toolCallList: z.array(z.unknown()),
+}).loose();
+
+const party = z.object({ number: z.string().optional(), name: z.string().optional() }).loose();
+
+/** An inbound call on a number with no assistant: Vapi asks which assistant answers. */
+export const assistantRequest = z.object({
+  type: z.literal("assistant-request"),
+  call: vapiCall.optional(),
+  phoneNumber: party.optional(),
+  customer: party.optional(),
+}).loose();
+
+/** The number that was called and the caller, wherever this payload version puts them. */
+export function inboundParties(m: z.infer<typeof assistantRequest>) {
+  return {
+    calledNumber: m.phoneNumber?.number ?? m.call?.phoneNumber?.number,
+    callerNumber: m.customer?.number ?? m.call?.customer?.number,
+    callerName: m.customer?.name ?? m.call?.customer?.name,
+  };
+}
 
 /** Our call id travels in the overrides' metadata; some payloads echo it on the call. */
 export function ourCallId(call: VapiCall | undefined): string | undefined {

@@ -1,0 +1,162 @@
+import { ConvexError, v } from "convex/values";
+import { internalMutation, type MutationCtx } from "./_generated/server";
+import type { Doc } from "./_generated/dataModel";
+import { findCall, prepareOffer, prospectZone } from "./calls";
+import { callerDisplayName, spokenName, UNKNOWN_CALLER } from "./model/inbound";
+import { PhoneError, toE164 } from "./model/phone";
+import { nowLine } from "./model/prompt";
+import { logEvent } from "./model/log";
+
+const answered = v.object({
+  status: v.literal("answered"),
+  callId: v.id("calls"),
+  agencyId: v.id("agencies"),
+  opportunityId: v.id("opportunities"),
+  agencyName: v.string(),
+  /** Empty for a caller we do not know. */
+  prospectName: v.string(),
+  schedulingContext: v.string(),
+  localNow: v.string(),
+  offeredSlotsISO: v.array(v.string()),
+});
+
+function e164OrNull(raw: string | undefined): string | null {
+  if (!raw) return null;
+  try {
+    return toE164(raw);
+  } catch (e) {
+    if (e instanceof PhoneError) return null;
+    throw e;
+  }
+}
+
+/**
+ * Answers Vapi's assistant-request for an inbound call in one transaction: the
+ * agency by the number called, the caller by phone (or a new "inbound"
+ * opportunity), and a "ringing" inbound call with a fresh offer. The same Vapi
+ * call id asked again gets the same call back.
+ */
+export const answerAssistantRequest = internalMutation({
+  args: {
+    vapiCallId: v.string(),
+    calledNumber: v.optional(v.string()),
+    callerNumber: v.optional(v.string()),
+    callerName: v.optional(v.string()),
+  },
+  returns: v.union(answered, v.object({ status: v.literal("unknown_number") }), v.object({ status: v.literal("no_caller_id") })),
+  handler: async (ctx, args) => {
+    const now = Date.now();
+    const existing = await findCall(ctx, { vapiCallId: args.vapiCallId });
+    if (existing) {
+      const agency = await ctx.db.get("agencies", existing.agencyId);
+      const opportunity = await ctx.db.get("opportunities", existing.opportunityId);
+      if (!agency || !opportunity) throw new ConvexError(`call ${existing._id} has lost its agency or opportunity`);
+      logEvent("inbound.repeated_request", { callId: existing._id });
+      return answer(existing, agency, opportunity, now);
+    }
+    const calledNumber = e164OrNull(args.calledNumber);
+    const agency = calledNumber
+      ? await ctx.db
+          .query("agencies")
+          .withIndex("by_inbound_number", (q) => q.eq("inboundPhoneNumber", calledNumber))
+          .first()
+      : null;
+    if (!agency) {
+      logEvent("inbound.unknown_number", { vapiCallId: args.vapiCallId });
+      return { status: "unknown_number" as const };
+    }
+    const callerNumber = e164OrNull(args.callerNumber);
+    if (!callerNumber) {
+      logEvent("inbound.no_caller_id", { vapiCallId: args.vapiCallId, agencyId: agency._id });
+      return { status: "no_caller_id" as const };
+    }
+    const { opportunity, created } = await findOrCreateCaller(ctx, agency, callerNumber, args.callerName);
+    const previous = await ctx.db
+      .query("calls")
+      .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunity._id))
+      .collect();
+    const callId = await ctx.db.insert("calls", {
+      agencyId: agency._id,
+      opportunityId: opportunity._id,
+      direction: "inbound",
+      status: "ringing",
+      // Counted per direction: the nth call this caller made to us.
+      attempt: previous.filter((c) => c.direction === "inbound").length + 1,
+      dialAt: now,
+      vapiCallId: args.vapiCallId,
+      ...(await inboundOffer(ctx, agency, opportunity, now)),
+      updatedAt: now,
+    });
+    const call = (await ctx.db.get("calls", callId))!;
+    logEvent("inbound.answered", {
+      callId,
+      agencyId: agency._id,
+      opportunityId: opportunity._id,
+      knownCaller: !created,
+      offered: call.offeredSlotsISO.length,
+    });
+    return answer(call, agency, opportunity, now);
+  },
+});
+
+/** The agency's existing opportunity for this phone (newest), else a new "inbound" one. */
+async function findOrCreateCaller(
+  ctx: MutationCtx,
+  agency: Doc<"agencies">,
+  phone: string,
+  name: string | undefined,
+): Promise<{ opportunity: Doc<"opportunities">; created: boolean }> {
+  const known = await ctx.db
+    .query("opportunities")
+    .withIndex("by_agency_and_phone", (q) => q.eq("agencyId", agency._id).eq("phone", phone))
+    .order("desc")
+    .first();
+  if (known) return { opportunity: known, created: false };
+  const id = await ctx.db.insert("opportunities", {
+    agencyId: agency._id,
+    name: callerDisplayName(name),
+    phone,
+    status: "New",
+    source: "inbound",
+  });
+  logEvent("opportunity.created", { opportunityId: id, agencyId: agency._id, source: "inbound" });
+  return { opportunity: (await ctx.db.get("opportunities", id))!, created: true };
+}
+
+/**
+ * The outbound offer (same slots, same prompt), with the caller unnamed when we do
+ * not know them. A fully booked calendar must not leave the caller unanswered.
+ */
+async function inboundOffer(ctx: MutationCtx, agency: Doc<"agencies">, opportunity: Doc<"opportunities">, now: number) {
+  const named = opportunity.name === UNKNOWN_CALLER ? { ...opportunity, name: "the caller" } : opportunity;
+  try {
+    return await prepareOffer(ctx, agency, named, now);
+  } catch (e) {
+    if (!(e instanceof ConvexError)) throw e;
+    logEvent("inbound.no_free_slots", { agencyId: agency._id });
+    return {
+      offeredSlotsISO: [],
+      agencyAvailabilityWindows: agency.availability,
+      futureMeetings: [],
+      promptContext: [
+        `## Scheduling (written by Atlas for this call)`,
+        `Now at ${agency.name}: ${nowLine(now, agency.timeZone)}.`,
+        `There is no free meeting time in the next ${agency.horizonDays} days: take a message, say the team will call back, and never say a meeting is booked.`,
+      ].join("\n"),
+    };
+  }
+}
+
+function answer(call: Doc<"calls">, agency: Doc<"agencies">, opportunity: Doc<"opportunities">, now: number) {
+  return {
+    status: "answered" as const,
+    callId: call._id,
+    agencyId: agency._id,
+    opportunityId: opportunity._id,
+    agencyName: agency.name,
+    prospectName: spokenName(opportunity.name),
+    schedulingContext: call.promptContext,
+    localNow: nowLine(now, prospectZone(agency, opportunity)),
+    offeredSlotsISO: call.offeredSlotsISO,
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * Live tools the voice agent calls during a call: their Vapi definitions, the
+ * parsing of Vapi's tool-call shapes (zod, at the edge) and the one-line replies.
+ * Plain TypeScript: the Convex side (convex/tools.ts) reads and books; this
+ * module decides what is said.
+ */
+import { DateTime } from "luxon";
+import { z } from "zod";
+import { parseIsoInstant, recommendSlots, slotLabel, toZonedIso } from "./availability";
+
+export const CHECK_AVAILABILITY = "check_availability";
+export const BOOK_MEETING = "book_meeting";
+
+/** Slots a check_availability answer lists, and alternatives a refused booking names. */
+export const MAX_LISTED_SLOTS = 4;
+export const MAX_ALTERNATIVES = 3;
+
+export const TIMES_OF_DAY = ["morning", "afternoon", "evening"] as const;
+export type TimeOfDay = (typeof TIMES_OF_DAY)[number];
+
+/** Local hours [from, to) of each part of the day, in the prospect's zone. */
+const DAY_PARTS: Record<TimeOfDay, [number, number]> = { morning: [0, 12], afternoon: [12, 17], evening: [17, 24] };
+
+/**
+ * Vapi function tools, for the saved assistant's `model.tools` (or `POST /tool` +
+ * `model.toolIds`). No `server` on purpose: Vapi then sends tool calls to the
+ * assistant's server URL, which carries the webhook credential.
+ */
+export const TOOL_DEFINITIONS = [
+  {
+    type: "function",
+    async: false,
+    function: {
+      name: CHECK_AVAILABILITY,
+      description:
+        "Lists up to 4 free meeting start times from the agency's live calendar, each as a label in the prospect's time zone followed by its exact ISO time in brackets. " +
+        "Call it before offering times other than the ones already in your instructions. Offering a time does not book it: only claim a booking after book_meeting succeeded.",
+      parameters: {
+        type: "object",
+        properties: {
+          date: { type: "string", description: "Optional local date in the prospect's time zone, YYYY-MM-DD." },
+          timeOfDay: { type: "string", enum: [...TIMES_OF_DAY], description: "Optional part of the prospect's day." },
+        },
+        required: [],
+      },
+    },
+  },
+  {
+    type: "function",
+    async: false,
+    function: {
+      name: BOOK_MEETING,
+      description:
+        "Books the meeting at one start time the prospect clearly agreed to. Pass the exact ISO time from the brackets of check_availability or your offered times. " +
+        "Only claim a booking after book_meeting succeeded (its result starts with \"Booked\"); if it is refused, offer the alternatives it names instead.",
+      parameters: {
+        type: "object",
+        properties: {
+          slotIso: { type: "string", description: "Exact ISO 8601 start time with offset, e.g. 2026-03-10T10:30:00-04:00." },
+        },
+        required: ["slotIso"],
+      },
+    },
+  },
+] as const;
+
+/** A tool call after parsing: a known tool with valid arguments, or an error to answer with. */
+export type ToolRequest =
+  | { toolCallId: string; tool: "check_availability"; date?: string; timeOfDay?: TimeOfDay }
+  | { toolCallId: string; tool: "book_meeting"; slotIso: string }
+  | { toolCallId: string; tool: "invalid"; name: string; error: string };
+
+/** `{id, type:"function", function:{name, arguments}}`, or legacy `{id, name, parameters|arguments}`. */
+const rawToolCall = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().optional(),
+    parameters: z.unknown().optional(),
+    arguments: z.unknown().optional(),
+    function: z.object({ name: z.string().optional(), arguments: z.unknown().optional() }).loose().optional(),
+  })
+  .loose();
+
+const localDate = z
+  .string()
+  .trim()
+  .refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && DateTime.fromISO(d).isValid, {
+    error: (issue) => `date "${String(issue.input)}" is not a calendar date YYYY-MM-DD`,
+  });
+
+const checkArgs = z.object({
+  date: localDate.nullish(),
+  timeOfDay: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((t): t is TimeOfDay => (TIMES_OF_DAY as readonly string[]).includes(t), {
+      error: (issue) => `timeOfDay "${String(issue.input)}" is not one of ${TIMES_OF_DAY.join(", ")}`,
+    })
+    .nullish(),
+});
+
+const bookArgs = z.object({
+  slotIso: z.string().trim().refine((s) => parseIsoInstant(s) !== null, {
+    error: (issue) => `slotIso "${String(issue.input)}" is not an ISO time with an offset; pass the exact ISO in brackets from check_availability`,
+  }),
+});
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+function argumentsObject(raw: unknown): Record<string, unknown> | string {
+  let value = raw;
+  if (typeof value === "string") {
+    if (!value.trim()) return {};
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return "arguments are not valid JSON";
+    }
+  }
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) return "arguments must be a JSON object";
+  return value as Record<string, unknown>;
+}
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid arguments";
+  return issue.code === "custom" ? issue.message : `${issue.path.join(".") || "arguments"}: ${issue.message}`;
+}
+
+/** One entry of `toolCallList` -> a request; null when it has no id (nothing to answer). */
+export function parseToolCall(raw: unknown): ToolRequest | null {
+  const parsed = rawToolCall.safeParse(raw);
+  if (!parsed.success) return null;
+  const call = parsed.data;
+  const toolCallId = call.id;
+  const name = call.function?.name ?? call.name ?? "";
+  const args = argumentsObject(call.function ? call.function.arguments : (call.parameters ?? call.arguments));
+  const invalid = (error: string): ToolRequest => ({ toolCallId, tool: "invalid", name, error: oneLine(error).slice(0, 300) });
+  if (name !== CHECK_AVAILABILITY && name !== BOOK_MEETING) return invalid(`unknown tool "${name.slice(0, 60)}"`);
+  if (typeof args === "string") return invalid(`${name}: ${args}`);
+  if (name === CHECK_AVAILABILITY) {
+    const a = checkArgs.safeParse(args);
+    if (!a.success) return invalid(`${name}: ${firstIssue(a.error)}`);
+    return {
+      toolCallId,
+      tool: CHECK_AVAILABILITY,
+      ...(a.data.date ? { date: a.data.date } : {}),
+      ...(a.data.timeOfDay ? { timeOfDay: a.data.timeOfDay as TimeOfDay } : {}),
+    };
+  }
+  const a = bookArgs.safeParse(args);
+  if (!a.success) return invalid(`${name}: ${firstIssue(a.error)}`);
+  return { toolCallId, tool: BOOK_MEETING, slotIso: a.data.slotIso };
+}
+
+export interface SlotFilter {
+  date?: string;
+  timeOfDay?: TimeOfDay;
+}
+
+/** Free slots on the asked local date and part of the day (the date by instants: one zone lookup, not one per slot). */
+function matching(free: number[], zone: string, filter: SlotFilter): number[] {
+  let slots = free;
+  if (filter.date) {
+    const day = DateTime.fromISO(filter.date, { zone });
+    const [from, to] = [day.toMillis(), day.plus({ days: 1 }).toMillis()];
+    slots = slots.filter((s) => s >= from && s < to);
+  }
+  if (filter.timeOfDay) {
+    const [from, to] = DAY_PARTS[filter.timeOfDay];
+    slots = slots.filter((s) => {
+      const hour = DateTime.fromMillis(s, { zone }).hour;
+      return hour >= from && hour < to;
+    });
+  }
+  return slots;
+}
+
+/** Up to `count` free slots closest to `target`, in time order. */
+export function nearestSlots(free: number[], target: number, count: number): number[] {
+  return [...free]
+    .sort((a, b) => Math.abs(a - target) - Math.abs(b - target) || a - b)
+    .slice(0, count)
+    .sort((a, b) => a - b);
+}
+
+/** The moment a filter points at: the start of that local date and part of the day. */
+function filterTarget(filter: SlotFilter, zone: string, now: number): number {
+  const day = filter.date ? DateTime.fromISO(filter.date, { zone }) : DateTime.fromMillis(now, { zone }).startOf("day");
+  const hour = filter.timeOfDay ? DAY_PARTS[filter.timeOfDay][0] : 0;
+  return Math.max(now, day.set({ hour }).toMillis());
+}
+
+/** The slots check_availability lists: spread over the matching ones, else the nearest to what was asked. */
+export function pickSlots(free: number[], zone: string, filter: SlotFilter, now: number): { slots: number[]; matched: boolean } {
+  const matches = matching(free, zone, filter);
+  if (matches.length > 0) return { slots: recommendSlots(matches, zone, MAX_LISTED_SLOTS), matched: true };
+  return { slots: nearestSlots(free, filterTarget(filter, zone, now), MAX_LISTED_SLOTS), matched: false };
+}
+
+export interface Zones {
+  agencyZone: string;
+  prospectZone: string;
+}
+
+/** "Tue, Nov 24, 2:00 PM EST [2026-11-24T14:00:00-05:00]": the prospect's time first, the agency's when it differs. */
+export function slotWithIso(ms: number, z: Zones): string {
+  return `${slotLabel(ms, z.agencyZone, z.prospectZone)} [${toZonedIso(ms, z.agencyZone)}]`;
+}
+
+function slotList(slots: number[], z: Zones): string {
+  return slots.map((s) => slotWithIso(s, z)).join("; ");
+}
+
+function describeFilter(filter: SlotFilter, zone: string): string {
+  const day = filter.date ? ` on ${DateTime.fromISO(filter.date, { zone }).toFormat("cccc, LLL d")}` : "";
+  const part = filter.timeOfDay ? ` in the ${filter.timeOfDay}` : "";
+  return `${day}${part}`;
+}
+
+export function availabilityReply(picked: { slots: number[]; matched: boolean }, filter: SlotFilter, z: Zones, horizonDays: number): string {
+  if (picked.slots.length === 0) {
+    return `No free times in the next ${horizonDays} days; offer to have the team call back. Nothing is booked.`;
+  }
+  const howToBook = "To book, pass the exact ISO in brackets to book_meeting; nothing is booked yet.";
+  if (picked.matched) return oneLine(`Free times: ${slotList(picked.slots, z)}. ${howToBook}`);
+  return oneLine(`No free time${describeFilter(filter, z.prospectZone)}. Nearest free times: ${slotList(picked.slots, z)}. ${howToBook}`);
+}
+
+export function bookedReply(ms: number, z: Zones): string {
+  return oneLine(`Booked: ${slotWithIso(ms, z)}. Confirm this time to the prospect; a calendar invite follows.`);
+}
+
+export type SlotRefusal = "outside_availability" | "too_soon" | "beyond_horizon" | "conflict";
+
+const REFUSAL_WORDS: Record<SlotRefusal, string> = {
+  conflict: "is already taken",
+  outside_availability: "is outside the agency's meeting hours",
+  too_soon: "is too soon to book",
+  beyond_horizon: "is too far ahead to book",
+};
+
+export function refusedReply(ms: number, reason: SlotRefusal, alternatives: number[], z: Zones): string {
+  const offer = alternatives.length
+    ? `Nearest free times: ${slotList(alternatives, z)}.`
+    : "There are no other free times soon; offer to have the team call back.";
+  return oneLine(`Not booked: ${slotLabel(ms, z.prospectZone)} ${REFUSAL_WORDS[reason]}. ${offer} Do not say it is booked.`);
+}
+
+export function alreadyBookedReply(ms: number, z: Zones): string {
+  return oneLine(`Not booked again: this call already booked ${slotLabel(ms, z.prospectZone)} [${toZonedIso(ms, z.agencyZone)}]. If the prospect wants another time, say the team will confirm the change.`);
+}
+
+export const CLOSED_REPLY =
+  "Not booked: this prospect already has a meeting or cannot be booked by phone. Do not say it is booked; say the team will follow up.";
+export const UNKNOWN_CALL_ERROR = "This call is unknown to Atlas, so nothing can be checked or booked. Do not say a meeting is booked.";
+export const FAILED_TOOL_ERROR = "Atlas could not complete this tool call. Do not say a meeting is booked; say the team will follow up.";
