@@ -12,6 +12,7 @@ import { ACTIVE_STATUSES, isUnreachedOutcome, nextStatus, outcomeForEndedReason,
 import { nextAttemptAt } from "./model/retry";
 import { funnelCounts } from "./model/funnel";
 import { openTask } from "./model/tasks";
+import { notify } from "./notifications";
 import { logEvent } from "./model/log";
 
 /** A call prepared longer ago than this gets fresh slots when it is finally dialled. */
@@ -403,7 +404,15 @@ export async function recordOptOut(ctx: MutationCtx, opportunityId: Id<"opportun
   const opportunity = await ctx.db.get("opportunities", opportunityId);
   if (!opportunity) return 0;
   const now = Date.now();
-  if (!opportunity.doNotCall) await ctx.db.patch("opportunities", opportunityId, { doNotCall: true, optedOutAt: now });
+  if (!opportunity.doNotCall) {
+    await ctx.db.patch("opportunities", opportunityId, { doNotCall: true, optedOutAt: now });
+    await notify(ctx, {
+      agencyId: opportunity.agencyId,
+      opportunityId,
+      event: "opted_out",
+      text: `${opportunity.name} asked not to be called again; all calls to them are stopped`,
+    });
+  }
   const calls = await ctx.db
     .query("calls")
     .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))

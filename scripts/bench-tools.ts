@@ -3,33 +3,16 @@
  * ~200 tool-calls messages, a mix of check_availability and book_meeting, through
  * the real HTTP route, auth and mutation. Run: npx tsx scripts/bench-tools.ts
  */
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { convexTest } from "convex-test";
+import { pathToFileURL } from "node:url";
 import { DateTime } from "luxon";
-import schema from "../convex/schema";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
+import { embeddedBackend } from "./backend";
 
-const CONVEX_DIR = fileURLToPath(new URL("../convex", import.meta.url));
 const SECRET = "bench-secret";
 const CALLS = 50;
 const CHECKS_PER_CALL = 3;
 const WARMUP = 10;
-
-/** What import.meta.glob("../convex/**") gives under Vite, built from the file system (tsx has no glob). */
-function convexModules(): Record<string, () => Promise<unknown>> {
-  const files = readdirSync(CONVEX_DIR, { recursive: true, encoding: "utf8" }).filter(
-    (f) => /\.[cm]?[jt]s$/.test(f) && !f.endsWith(".d.ts"),
-  );
-  return Object.fromEntries(
-    files.map((f) => {
-      const path = join(CONVEX_DIR, f);
-      return [`../convex/${f}`, () => import(pathToFileURL(path).href)];
-    }),
-  );
-}
 
 function p95(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -41,7 +24,7 @@ export async function benchToolCalls(): Promise<number> {
   const log = console.log;
   console.log = () => {}; // the functions' structured logs would drown the one line we print
   try {
-    const t = convexTest(schema, convexModules());
+    const t = embeddedBackend();
     const agencyId = await t.mutation(internal.agencies.create, {
       name: "Bench Agency",
       timeZone: "America/New_York",

@@ -6,6 +6,7 @@
  *   100,000 past meetings; medians of interleaved runs.
  * - webhook_to_booked_ms, scheduled_functions_per_booking, prompt_tokens_overhead:
  *   the whole pipeline on the embedded backend with Vapi, Groq and Resend faked.
+ * - tool_call_ms_p95: live tool webhooks on the embedded backend (bench-tools.ts).
  */
 import { performance } from "node:perf_hooks";
 import { internal } from "../convex/_generated/api";
@@ -13,6 +14,7 @@ import { getAvailableSlots } from "../convex/availability";
 import { estimateTokens } from "../convex/model/prompt";
 import { FakeWorld, TEST_ENV } from "../tests/fakeWorld";
 import { embeddedBackend } from "./backend";
+import { benchToolCalls } from "./bench-tools";
 import { drainScheduled, installClock } from "./clock";
 import { IndexedStore } from "./indexedStore";
 
@@ -161,6 +163,7 @@ async function main() {
   console.log = () => undefined;
   await benchAvailability();
   await benchPipeline();
+  print("tool_call_ms_p95", await benchToolCalls());
   console.log = quiet;
 }
 

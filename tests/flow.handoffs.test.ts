@@ -86,4 +86,34 @@ describe("post-call hand-offs", () => {
     expect(JSON.stringify(posts[0].body)).not.toContain("555");
     expect(await t.run((ctx) => ctx.db.query("meetings").collect())).toHaveLength(0);
   });
+
+  test("an opt-out tells staff once and stops every call", async () => {
+    const { t, world, agencyId, opportunityId } = await setupWorld();
+    world.on("POST", /^https:\/\/slack\.com\/api\/auth\.test$/, () => ({ json: { ok: true } }));
+    world.on("POST", /^https:\/\/slack\.com\/api\/chat\.postMessage$/, () => ({ json: { ok: true, ts: "1" } }));
+    const channel = await t.action(internal.notifications.saveDestination, {
+      agencyId,
+      kind: "slack",
+      target: "C0123",
+      slackBotToken: "xoxb-test-token-1234",
+    });
+    await t.mutation(internal.notifications.setRule, { agencyId, event: "opted_out", destinationId: channel, mode: "realtime" });
+    const { callId, vapiCallId } = await placeCall(t, opportunityId);
+    world.groqReplies = [
+      { meetingBooked: false, slotIso: null, confidence: 0.95, rejectionDetected: true, evidence: "please don't call me again", optOut: true },
+    ];
+    await postWebhook(
+      t,
+      endOfCallReport(vapiCallId, callId, [
+        ["AI", "Could we set up a 30 minute intro?"],
+        ["User", "No thanks, and please don't call me again."],
+      ]),
+    );
+    await runScheduled(t);
+
+    const opp = await t.run((ctx) => ctx.db.get("opportunities", opportunityId));
+    expect(opp).toMatchObject({ doNotCall: true, status: "Rejected" });
+    expect(world.to("chat.postMessage")).toHaveLength(1);
+    await expect(t.mutation(internal.calls.startCall, { opportunityId })).rejects.toThrow(/opted out/);
+  });
 });
