@@ -1,5 +1,4 @@
 import { v, type Infer } from "convex/values";
-import { Resend } from "resend";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
@@ -15,7 +14,8 @@ import {
   type InviteParties,
   type Recipient,
 } from "./model/invite";
-import { DELIVERY_LEASE_MS, describeError, isRetryable, retryDelayMs } from "./model/delivery";
+import { DELIVERY_LEASE_MS, retryDelayMs } from "./model/delivery";
+import { sendEmail } from "./model/email";
 import { logEvent } from "./model/log";
 
 const recipient = v.union(v.literal("prospect"), v.literal("agency"));
@@ -231,39 +231,32 @@ export const sendBookingConfirmation = internalAction({
       prospectZone: invite.prospectZone,
     };
     const ics = new TextEncoder().encode(buildIcs(meeting, parties));
-    const resend = new Resend(apiKey);
     let retryInMs: number | null = null;
 
     for (const r of recipients) {
       const claim = await ctx.runMutation(internal.followUp.claimInvite, { ...base, recipient: r.recipient });
       if (claim.attempt === null) continue;
       const email = inviteEmail(meeting, parties, r.recipient);
-      const { data, error } = await resend.emails.send(
-        {
-          from,
-          to: [r.email],
-          subject: email.subject,
-          text: email.text,
-          attachments: [{ filename: "invite.ics", content: ics, contentType: `text/calendar; method=${method}` }],
-        },
+      const sent = await sendEmail({
+        to: r.email,
+        subject: email.subject,
+        text: email.text,
+        attachments: [{ filename: "invite.ics", content: ics, contentType: `text/calendar; method=${method}` }],
         // Same key on every attempt: a retry after a lost response is not a second email.
-        { idempotencyKey: claim.key },
-      );
-      const providerError = error ? { ...error, statusCode: error.statusCode ?? null } : null;
+        idempotencyKey: claim.key,
+      });
+      const failed = sent.status === "failed" ? sent : null;
       const outcome = await ctx.runMutation(internal.followUp.recordInviteSend, {
         key: claim.key,
-        providerMessageId: data?.id,
-        error: providerError
-          ? { message: describeError(providerError), retryable: isRetryable(providerError) }
-          : undefined,
+        providerMessageId: sent.status === "sent" ? sent.providerMessageId : undefined,
+        error: failed ? { message: failed.error, retryable: failed.retryable } : undefined,
       });
-      logEvent(providerError ? "invite.failed" : "invite.sent", {
+      logEvent(failed ? "invite.failed" : "invite.sent", {
         meetingId,
         recipient: r.recipient,
         method,
         sequence: meeting.sequence,
         attempt: claim.attempt,
-        statusCode: providerError?.statusCode,
         retryInMs: outcome.retryInMs,
       });
       if (outcome.retryInMs !== null) retryInMs = Math.max(retryInMs ?? 0, outcome.retryInMs);

@@ -8,7 +8,7 @@ import { internalAction, internalMutation, internalQuery, type MutationCtx } fro
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { prospectZone } from "./calls";
-import { afterAttempt, claimDelivery } from "./model/deliveries";
+import { afterAttempt, claimDelivery } from "./model/delivery";
 import { sendEmail } from "./model/email";
 import { bookingLinkEmail, freeSlotsEmail, type PostCallPlan, type ProspectEmail, type StaffEvent } from "./model/processes";
 import { openTask } from "./model/tasks";

@@ -1,8 +1,13 @@
 /**
- * Retry policy for outbound messages recorded in the `deliveries` ledger.
- * Pure: the Convex wrappers decide nothing about timing or error classes themselves.
+ * The exactly-once ledger for outbound messages (`deliveries`) and its one retry
+ * policy. A key names one message for ever ("booking_link:<callId>",
+ * "invite:<meetingId>:<sequence>:prospect"): the first claim inserts a pending row
+ * and wins; later claims (a re-run analysis, a duplicate webhook) send nothing.
  */
+import type { MutationCtx } from "../_generated/server";
+import type { Doc, Id } from "../_generated/dataModel";
 import { MINUTE } from "./availability";
+import type { SendResult } from "./email";
 
 export const MAX_DELIVERY_ATTEMPTS = 5;
 /** Wait after failed attempt n (1-based) before attempt n + 1. */
@@ -35,4 +40,31 @@ export function isRetryable(error: ProviderError): boolean {
 /** Status, code and message only, bounded: provider messages never carry our credentials. */
 export function describeError(error: ProviderError): string {
   return `${error.statusCode ?? "network"} ${error.name}: ${error.message}`.slice(0, 300);
+}
+
+export async function claimDelivery(
+  ctx: MutationCtx,
+  claim: { key: string; agencyId: Id<"agencies">; channel: Doc<"deliveries">["channel"] },
+): Promise<{ deliveryId: Id<"deliveries">; claimed: boolean }> {
+  const existing = await ctx.db
+    .query("deliveries")
+    .withIndex("by_key", (q) => q.eq("key", claim.key))
+    .first();
+  if (existing) return { deliveryId: existing._id, claimed: false };
+  const deliveryId = await ctx.db.insert("deliveries", { ...claim, status: "pending", attempts: 0 });
+  return { deliveryId, claimed: true };
+}
+
+/** The ledger row after one send attempt, and whether to try again (and when). */
+export function afterAttempt(
+  attempts: number,
+  result: SendResult,
+  now: number,
+): { patch: Partial<Doc<"deliveries">>; retryInMs: number | null } {
+  if (result.status === "sent") {
+    return { patch: { status: "sent", attempts, providerMessageId: result.providerMessageId, sentAt: now }, retryInMs: null };
+  }
+  if (result.status === "disabled") return { patch: { status: "disabled", attempts, lastError: result.reason }, retryInMs: null };
+  const retryInMs = result.retryable ? retryDelayMs(attempts) : null;
+  return { patch: { status: retryInMs === null ? "failed" : "pending", attempts, lastError: result.error }, retryInMs };
 }

@@ -5,13 +5,14 @@
  * Idempotency-Key so a retried send after a lost reply is not delivered twice.
  */
 import { Resend } from "resend";
+import { describeError, isRetryable } from "./delivery";
 
 export interface OutgoingEmail {
   to: string;
   subject: string;
   text: string;
   replyTo?: string;
-  attachments?: { filename: string; content: string; contentType?: string }[];
+  attachments?: { filename: string; content: string | Uint8Array; contentType?: string }[];
   /** The delivery ledger key: one email per key, ever. */
   idempotencyKey: string;
 }
@@ -29,11 +30,6 @@ export function emailSettings(env: Record<string, string | undefined> = process.
   return { apiKey, from };
 }
 
-/** Resend failures worth another attempt: rate limits, its own errors, no answer. */
-export function isRetryableStatus(statusCode: number | null | undefined): boolean {
-  return statusCode === null || statusCode === undefined || statusCode === 429 || statusCode >= 500;
-}
-
 export async function sendEmail(email: OutgoingEmail): Promise<SendResult> {
   const settings = emailSettings();
   if (!settings) return { status: "disabled", reason: "RESEND_API_KEY or EMAIL_FROM is not set" };
@@ -43,7 +39,7 @@ export async function sendEmail(email: OutgoingEmail): Promise<SendResult> {
     const { data, error } = await resend.emails.send(
       {
         from: settings.from,
-        to: email.to,
+        to: [email.to],
         subject: email.subject,
         text: email.text,
         replyTo: email.replyTo,
@@ -52,12 +48,8 @@ export async function sendEmail(email: OutgoingEmail): Promise<SendResult> {
       { idempotencyKey: email.idempotencyKey },
     );
     if (error || !data) {
-      const statusCode = error?.statusCode ?? null;
-      return {
-        status: "failed",
-        error: `Resend ${statusCode ?? "error"}: ${error?.name ?? "no data"}`,
-        retryable: isRetryableStatus(statusCode),
-      };
+      const providerError = { statusCode: error?.statusCode ?? null, name: error?.name ?? "no_data", message: error?.message ?? "" };
+      return { status: "failed", error: describeError(providerError), retryable: isRetryable(providerError) };
     }
     return { status: "sent", providerMessageId: data.id };
   } catch (e) {
