@@ -157,13 +157,11 @@ export const claimDial = internalMutation({
       logEvent("call.cancelled", { callId, reason: "opportunity closed before dial" });
       return null;
     }
-    let offer = {
-      promptContext: call.promptContext,
-      offeredSlotsISO: call.offeredSlotsISO,
-    };
+    // A fresh offer replaces the stored one (slots, windows, meetings snapshot); only the slots and prompt travel to Vapi.
+    let fresh: Awaited<ReturnType<typeof prepareOffer>> | null = null;
     if (now - call._creationTime > STALE_OFFER_MS) {
       try {
-        offer = await prepareOffer(ctx, agency, opportunity, now);
+        fresh = await prepareOffer(ctx, agency, opportunity, now);
       } catch (e) {
         await ctx.db.patch("calls", callId, {
           status: "failed",
@@ -174,14 +172,16 @@ export const claimDial = internalMutation({
         return null;
       }
     }
-    await ctx.db.patch("calls", callId, { ...offer, status: "queued", updatedAt: now });
+    await ctx.db.patch("calls", callId, { ...fresh, status: "queued", updatedAt: now });
+    const offer = fresh ?? call;
     return {
       customerNumber: opportunity.phone,
       customerName: opportunity.name,
       agencyId: agency._id,
       opportunityId: opportunity._id,
       agencyName: agency.name,
-      ...offer,
+      promptContext: offer.promptContext,
+      offeredSlotsISO: offer.offeredSlotsISO,
     };
   },
 });
