@@ -62,9 +62,9 @@ describe("startCall refuses", () => {
     await expectRefusal(t, opportunityId, /in flight \(queued\)/);
 
     // Ended, but the analysis is still retrying: still in flight.
-    const { vapiCallId } = await getCall(t, callId) as { vapiCallId: string };
+    const { vapiCallId } = await getCall(t, callId);
     world.groqReplies = [503];
-    await postWebhook(t, endOfCallReport(vapiCallId, callId, [["User", "Can you call me back next week, I'm driving."]]));
+    await postWebhook(t, endOfCallReport(vapiCallId!, callId, [["User", "Can you call me back next week, I'm driving."]]));
     vi.advanceTimersByTime(1);
     await t.finishInProgressScheduledFunctions();
     expect(await getCall(t, callId)).toMatchObject({ status: "ended", analysisStatus: "retrying" });
