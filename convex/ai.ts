@@ -143,6 +143,7 @@ export const processCallTranscript = internalAction({
       const decision = decide(reply, input, minConfidence());
       await ctx.runMutation(internal.ai.applyAnalysis, {
         callId,
+        attempt,
         reply,
         decision,
         model,
@@ -174,6 +175,8 @@ const decisionValidator = v.union(
 export const applyAnalysis = internalMutation({
   args: {
     callId: v.id("calls"),
+    /** Which attempt of this analysis run succeeded (1 unless Groq failed before). */
+    attempt: v.optional(v.number()),
     reply: v.any(),
     decision: decisionValidator,
     model: v.string(),
@@ -216,7 +219,7 @@ export const applyAnalysis = internalMutation({
     if (reply.optOut === true) await recordOptOut(ctx, call.opportunityId);
     await ctx.db.patch("calls", call._id, {
       analysisStatus: "done",
-      analysisAttempts: Math.max(call.analysisAttempts ?? 0, 1),
+      analysisAttempts: args.attempt ?? 1,
       bookingAnalysis: {
         reply,
         model: args.model,

@@ -10,6 +10,8 @@ export interface RecordedRequest {
   url: string;
   headers: Record<string, string>;
   body: unknown;
+  /** Date.now() when the request was made (fake clock in tests). */
+  at: number;
 }
 
 type Reply = { status?: number; json?: unknown; text?: string } | Error;
@@ -53,6 +55,19 @@ export class FakeWorld {
     return this;
   }
 
+  /** Vapi's call create answers with this status and body from now on. */
+  failVapiCreate(status: number, json: unknown): this {
+    return this.on("POST", /^https:\/\/api\.vapi\.ai\/call$/, () => ({ status, json }));
+  }
+
+  get groqRequests(): RecordedRequest[] {
+    return this.to("api.groq.com");
+  }
+
+  get vapiCreates(): RecordedRequest[] {
+    return this.to(/^https:\/\/api\.vapi\.ai\/call$/);
+  }
+
   to(host: string | RegExp): RecordedRequest[] {
     return this.requests.filter((r) => (typeof host === "string" ? r.url.includes(host) : host.test(r.url)));
   }
@@ -89,6 +104,7 @@ export class FakeWorld {
       url: request.url,
       headers: Object.fromEntries(request.headers.entries()),
       body,
+      at: Date.now(),
     };
     this.requests.push(recorded);
     const route = this.routes.find((r) => r.method === request.method && r.match.test(request.url));

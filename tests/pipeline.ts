@@ -1,7 +1,7 @@
 /** Builders shared by the flow tests: an agency, a prospect, a placed call and Vapi messages. */
 import { expect, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
-import type { Id } from "../convex/_generated/dataModel";
+import type { Id, TableNames } from "../convex/_generated/dataModel";
 import { newBackend } from "./setup";
 import { FakeWorld, stubTestEnv, TEST_ENV } from "./fakeWorld";
 
@@ -132,4 +132,45 @@ export interface ToolReply {
 /** ISO times a tool reply lists in brackets, in order. */
 export function isosIn(text: string | undefined): string[] {
   return [...(text ?? "").matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
+}
+
+/** The reply Groq gives for AGREED when the model gets it right. */
+export const BOOKED_REPLY = {
+  meetingBooked: true,
+  slotIso: AGREED_ISO,
+  confidence: 0.93,
+  reasoning: "Prospect accepted Tuesday at 2 PM.",
+  evidence: "Tuesday at 2 PM works for me",
+};
+
+/** Another prospect of the same agency (for races and conflicts). */
+export async function addProspect(t: Backend, agencyId: Id<"agencies">, name: string, phone: string) {
+  return await t.mutation(internal.opportunities.create, { agencyId, name, phone });
+}
+
+export async function rows<T extends TableNames>(t: Backend, table: T) {
+  return await t.run((ctx) => ctx.db.query(table).collect());
+}
+
+export async function scheduledFunctions(t: Backend) {
+  return await t.run((ctx) => ctx.db.system.query("_scheduled_functions").collect());
+}
+
+/** Every table a webhook or a call could touch, for "nothing changed" checks. */
+export async function snapshot(t: Backend) {
+  return {
+    agencies: await rows(t, "agencies"),
+    opportunities: await rows(t, "opportunities"),
+    calls: await rows(t, "calls"),
+    callMessages: await rows(t, "callMessages"),
+    meetings: await rows(t, "meetings"),
+    tasks: await rows(t, "tasks"),
+    scheduled: await scheduledFunctions(t),
+  };
+}
+
+export async function getCall(t: Backend, callId: Id<"calls">) {
+  const call = await t.run((ctx) => ctx.db.get("calls", callId));
+  if (!call) throw new Error(`call ${callId} vanished`);
+  return call;
 }
