@@ -1,7 +1,7 @@
 import { ConvexError, v } from "convex/values";
 import Groq from "groq-sdk";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
-import type { Doc } from "./_generated/dataModel";
+import type { Doc, Id } from "./_generated/dataModel";
 import { internal } from "./_generated/api";
 import { loadSchedule } from "./availability";
 import { loadTranscript, prospectZone, recordOptOut } from "./calls";
@@ -39,6 +39,21 @@ async function notifyAbout(ctx: MutationCtx, call: Doc<"calls">, event: Notifica
     event,
     text: `${opportunity?.name ?? "A prospect"} ${what}`,
   });
+}
+
+const ANALYSIS_FAILED = "analysis_failed";
+
+/** A re-run that succeeded settles the "analysis failed" task of an earlier run. */
+async function closeAnalysisFailureTasks(ctx: MutationCtx, callId: Id<"calls">) {
+  const tasks = await ctx.db
+    .query("tasks")
+    .withIndex("by_call", (q) => q.eq("callId", callId))
+    .collect();
+  for (const task of tasks) {
+    if (task.status === "open" && (task.details as { kind?: string } | undefined)?.kind === ANALYSIS_FAILED) {
+      await ctx.db.patch("tasks", task._id, { status: "done" });
+    }
+  }
 }
 
 const transcriptMessage = v.object({
@@ -186,6 +201,7 @@ export const applyAnalysis = internalMutation({
   handler: async (ctx, args) => {
     const call = await ctx.db.get("calls", args.callId);
     if (!call) return null;
+    await closeAnalysisFailureTasks(ctx, call._id);
     const reply = args.reply as AnalysisReply;
     let decision: Decision = args.decision;
     let outcomeReason = decision.reason;
@@ -252,6 +268,7 @@ export const recordAnalysisFailure = internalMutation({
         callId,
         type: "review",
         reason: `analysis failed after ${attempt} attempt(s): ${error}; the transcript is kept, run ai.processCallTranscript again`,
+        details: { kind: ANALYSIS_FAILED },
       });
       await notifyAbout(ctx, call, "analysis_failed", "call could not be analysed; a review task is open");
     }

@@ -96,6 +96,15 @@ describe("Vapi refuses the call", () => {
     expect(world.vapiCreates).toHaveLength(2);
   });
 
+  test("a Vapi message that repeats the number dialled is stored without it", async () => {
+    const { t, world, opportunityId } = await setupWorld();
+    world.failVapiCreate(400, { message: "customer.number +12015550123 is not allowed", statusCode: 400 });
+    const callId = await t.mutation(internal.calls.startCall, { opportunityId });
+    await runScheduled(t);
+    const call = await getCall(t, callId);
+    expect(call.failure?.message).toBe("customer.number [number] is not allowed");
+  });
+
   test("a network failure fails the call without a status code", async () => {
     const { t, world, opportunityId } = await setupWorld();
     world.on("POST", /api\.vapi\.ai\/call$/, () => new TypeError("fetch failed"));

@@ -83,6 +83,17 @@ describe("Groq retries", () => {
     expect(await rows(t, "meetings")).toEqual([expect.objectContaining({ callId, meetingTime: Date.parse(AGREED_ISO) })]);
     expect(await getCall(t, callId)).toMatchObject({ analysisStatus: "done", outcome: "booked", bookingAnalysis: { decision: "book" } });
     expect((await t.run((ctx) => ctx.db.get("opportunities", opportunityId)))?.status).toBe("Booked");
+    // The successful re-run settles the "analysis failed" task.
+    expect(await rows(t, "tasks")).toEqual([expect.objectContaining({ callId, status: "done", reason: expect.stringMatching(/analysis failed/) })]);
+  });
+
+  test("a re-run that needs a person opens a review with its own reason, not the stale failure", async () => {
+    const { t, world, callId } = await reportWith([503]);
+    world.groqReplies = [{ ...BOOKED_REPLY, confidence: 0.4 }];
+    await t.action(internal.ai.processCallTranscript, { callId });
+    await runScheduled(t);
+    const open = (await rows(t, "tasks")).filter((task) => task.status === "open");
+    expect(open).toEqual([expect.objectContaining({ callId, type: "review", reason: expect.stringMatching(/confidence 0.4 is below 0.7/) })]);
   });
 
   test("a network failure is retried like a 5xx", async () => {
