@@ -105,6 +105,19 @@ export const startCall = internalMutation({
   },
 });
 
+/** Calls are numbered per direction: the nth attempt to reach them, or the nth time they called us. */
+export async function nextAttemptNumber(
+  ctx: MutationCtx,
+  opportunityId: Id<"opportunities">,
+  direction: Doc<"calls">["direction"],
+): Promise<number> {
+  const previous = await ctx.db
+    .query("calls")
+    .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
+    .collect();
+  return previous.filter((c) => c.direction === direction).length + 1;
+}
+
 /** Inserts the call and schedules its dial at the next moment inside calling hours. */
 export async function scheduleAttempt(
   ctx: MutationCtx,
@@ -115,16 +128,12 @@ export async function scheduleAttempt(
   const now = Date.now();
   const offer = await prepareOffer(ctx, agency, opportunity, now);
   const dialAt = nextCallingMoment(Math.max(now, earliest), prospectZone(agency, opportunity));
-  const previous = await ctx.db
-    .query("calls")
-    .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunity._id))
-    .collect();
   const callId = await ctx.db.insert("calls", {
     agencyId: agency._id,
     opportunityId: opportunity._id,
     direction: "outbound",
     status: "scheduled",
-    attempt: previous.filter((c) => c.direction === "outbound").length + 1,
+    attempt: await nextAttemptNumber(ctx, opportunity._id, "outbound"),
     dialAt,
     ...offer,
     updatedAt: now,

@@ -1,7 +1,7 @@
 import { ConvexError, v } from "convex/values";
 import { internalMutation, type MutationCtx } from "./_generated/server";
 import type { Doc } from "./_generated/dataModel";
-import { findCall, prepareOffer, prospectZone } from "./calls";
+import { findCall, nextAttemptNumber, prepareOffer, prospectZone } from "./calls";
 import { callerDisplayName, spokenName, UNKNOWN_CALLER } from "./model/inbound";
 import { PhoneError, toE164 } from "./model/phone";
 import { nowLine } from "./model/prompt";
@@ -71,17 +71,12 @@ export const answerAssistantRequest = internalMutation({
       return { status: "no_caller_id" as const };
     }
     const { opportunity, created } = await findOrCreateCaller(ctx, agency, callerNumber, args.callerName);
-    const previous = await ctx.db
-      .query("calls")
-      .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunity._id))
-      .collect();
     const callId = await ctx.db.insert("calls", {
       agencyId: agency._id,
       opportunityId: opportunity._id,
       direction: "inbound",
       status: "ringing",
-      // Counted per direction: the nth call this caller made to us.
-      attempt: previous.filter((c) => c.direction === "inbound").length + 1,
+      attempt: await nextAttemptNumber(ctx, opportunity._id, "inbound"),
       dialAt: now,
       vapiCallId: args.vapiCallId,
       ...(await inboundOffer(ctx, agency, opportunity, now)),
