@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
+import { type Email, FakeWorld } from "./fakeWorld";
 import { newBackend } from "./setup";
 
 type Backend = ReturnType<typeof newBackend>;
@@ -11,56 +12,8 @@ const NOW = new Date("2026-03-09T14:00:00Z");
 // Tue 10 Mar 10:30 EDT = 14:30 UTC = 07:30 PDT.
 const SLOT = "2026-03-10T10:30:00-04:00";
 
-interface Delivered {
-  key: string;
-  to: string;
-  subject: string;
-  text: string;
-  ics: string;
-  contentType: string;
-}
-
-type Reply = number | "lost";
-
-/**
- * Resend at fetch level. `script` gives the status of successive requests (200 when
- * empty); "lost" accepts the email but answers 500, like a response lost on the way.
- * Like Resend, a reused Idempotency-Key replays the first result instead of sending.
- */
-function fakeResend(script: Reply[] = []) {
-  const delivered: Delivered[] = [];
-  const accepted = new Map<string, string>();
-  const requests: { key: string | null; body: string }[] = [];
-  const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (url !== RESEND_URL) throw new Error(`unexpected fetch to ${url}`);
-    const key = new Headers(init?.headers).get("Idempotency-Key");
-    const raw = String(init?.body);
-    requests.push({ key, body: raw });
-    const reply = script.shift() ?? 200;
-    if (typeof reply === "number" && reply !== 200) {
-      return Response.json({ statusCode: reply, name: reply === 429 ? "rate_limit_exceeded" : reply >= 500 ? "internal_server_error" : "validation_error", message: `status ${reply}` }, { status: reply });
-    }
-    if (!key || !accepted.has(key)) {
-      const body = JSON.parse(raw);
-      const attachment = body.attachments[0];
-      const bytes = Uint8Array.from(atob(attachment.content), (c) => c.charCodeAt(0));
-      delivered.push({
-        key: key ?? "",
-        to: body.to[0],
-        subject: body.subject,
-        text: body.text,
-        ics: new TextDecoder().decode(bytes),
-        contentType: attachment.content_type,
-      });
-      accepted.set(key ?? String(delivered.length), `email_${delivered.length}`);
-    }
-    if (reply === "lost") return Response.json({ statusCode: 500, name: "internal_server_error", message: "lost" }, { status: 500 });
-    return Response.json({ id: accepted.get(key ?? String(delivered.length)) });
-  });
-  vi.stubGlobal("fetch", fetchMock);
-  return { delivered, requests, fetchMock };
-}
+/** The invite a delivered email carries. */
+const icsOf = (email: Email) => email.attachments[0].content;
 
 function prop(ics: string, name: string): string | undefined {
   return ics
@@ -129,28 +82,29 @@ afterEach(() => {
 
 describe("sendBookingConfirmation", () => {
   test("a booking emails the prospect and the agency an invite, each in their own zone", async () => {
-    const resend = fakeResend();
+    const world = new FakeWorld().install();
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);
     const meetingId = await book(t, agencyId, opportunityId);
     await settle(t);
 
-    expect(resend.delivered.map((d) => d.to)).toEqual(["dana@example.com", "team@brightline.test"]);
-    const [prospect, agency] = resend.delivered;
-    for (const d of resend.delivered) {
-      expect(d.contentType).toBe("text/calendar; method=REQUEST");
-      expect(prop(d.ics, "METHOD")).toBe("METHOD:REQUEST");
-      expect(prop(d.ics, "UID")).toBe(`UID:${meetingId}@atlas`);
-      expect(prop(d.ics, "SEQUENCE")).toBe("SEQUENCE:0");
-      expect(prop(d.ics, "DTSTART")).toBe("DTSTART:20260310T143000Z");
-      expect(prop(d.ics, "DTEND")).toBe("DTEND:20260310T150000Z");
-      expect(prop(d.ics, "ORGANIZER")).toMatch(/mailto:team@brightline\.test$/i);
-      expect(prop(d.ics, "ATTENDEE")).toMatch(/^ATTENDEE;RSVP=TRUE;.*mailto:dana@example\.com$/i);
+    expect(world.deliveredEmails.map((d) => d.to)).toEqual([["dana@example.com"], ["team@brightline.test"]]);
+    const [prospect, agency] = world.deliveredEmails;
+    for (const d of world.deliveredEmails) {
+      expect(d.attachments).toHaveLength(1);
+      expect(d.attachments[0].contentType).toBe("text/calendar; method=REQUEST");
+      expect(prop(icsOf(d), "METHOD")).toBe("METHOD:REQUEST");
+      expect(prop(icsOf(d), "UID")).toBe(`UID:${meetingId}@atlas`);
+      expect(prop(icsOf(d), "SEQUENCE")).toBe("SEQUENCE:0");
+      expect(prop(icsOf(d), "DTSTART")).toBe("DTSTART:20260310T143000Z");
+      expect(prop(icsOf(d), "DTEND")).toBe("DTEND:20260310T150000Z");
+      expect(prop(icsOf(d), "ORGANIZER")).toMatch(/mailto:team@brightline\.test$/i);
+      expect(prop(icsOf(d), "ATTENDEE")).toMatch(/^ATTENDEE;RSVP=TRUE;.*mailto:dana@example\.com$/i);
     }
     expect(prospect.text).toContain("7:30 AM PDT (America/Los_Angeles)");
     expect(agency.text).toContain("10:30 AM EDT (America/New_York)");
-    expect(prospect.key).toBe(`invite:${meetingId}:0:prospect`);
-    expect(agency.key).toBe(`invite:${meetingId}:0:agency`);
+    expect(prospect.idempotencyKey).toBe(`invite:${meetingId}:0:prospect`);
+    expect(agency.idempotencyKey).toBe(`invite:${meetingId}:0:agency`);
     expect((await deliveries(t)).map((d) => [d.key, d.status, d.attempts])).toEqual([
       [`invite:${meetingId}:0:prospect`, "sent", 1],
       [`invite:${meetingId}:0:agency`, "sent", 1],
@@ -158,93 +112,97 @@ describe("sendBookingConfirmation", () => {
   });
 
   test("running the action again sends nothing more", async () => {
-    const resend = fakeResend();
+    const world = new FakeWorld().install();
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);
     const meetingId = await book(t, agencyId, opportunityId);
     await settle(t);
     await t.action(internal.followUp.sendBookingConfirmation, { meetingId });
     await t.action(internal.followUp.sendBookingConfirmation, { meetingId });
-    expect(resend.fetchMock).toHaveBeenCalledTimes(2);
-    expect(resend.delivered).toHaveLength(2);
+    expect(world.requests).toHaveLength(2);
+    expect(world.deliveredEmails).toHaveLength(2);
   });
 
   test("Resend 500 then success: retried later with the same key and body, one email per recipient", async () => {
-    const resend = fakeResend([500]);
+    const world = new FakeWorld().install();
+    world.resendReplies = [500];
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);
     await book(t, agencyId, opportunityId);
     await settle(t);
 
-    expect(resend.delivered.map((d) => d.to).sort()).toEqual(["dana@example.com", "team@brightline.test"]);
-    const prospectRequests = resend.requests.filter((r) => r.key?.endsWith(":prospect"));
+    expect(world.deliveredEmails.map((d) => d.to).sort()).toEqual([["dana@example.com"], ["team@brightline.test"]]);
+    const prospectRequests = world.to(RESEND_URL).filter((r) => r.headers["idempotency-key"]?.endsWith(":prospect"));
     expect(prospectRequests).toHaveLength(2);
-    expect(prospectRequests[1].body).toBe(prospectRequests[0].body);
+    expect(prospectRequests[1].raw).toBe(prospectRequests[0].raw);
     const rows = await deliveries(t);
     expect(rows.find((d) => d.key.endsWith(":prospect"))).toMatchObject({ status: "sent", attempts: 2, lastError: expect.stringContaining("500") });
     expect(rows.find((d) => d.key.endsWith(":agency"))).toMatchObject({ status: "sent", attempts: 1 });
   });
 
   test("a lost response is retried under the same idempotency key: still one email", async () => {
-    const resend = fakeResend(["lost"]);
+    const world = new FakeWorld().install();
+    world.resendReplies = ["lost"];
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);
     await book(t, agencyId, opportunityId);
     await settle(t);
-    expect(resend.requests).toHaveLength(3);
-    expect(resend.delivered.filter((d) => d.to === "dana@example.com")).toHaveLength(1);
+    expect(world.to(RESEND_URL)).toHaveLength(3);
+    expect(world.deliveredEmails.filter((d) => d.to[0] === "dana@example.com")).toHaveLength(1);
   });
 
   test("429 is retried; a 422 fails at once without retry", async () => {
-    const resend = fakeResend([429, 200, 422]);
+    const world = new FakeWorld().install();
+    world.resendReplies = [429, 200, 422];
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);
     await book(t, agencyId, opportunityId);
     await settle(t);
     // prospect: 429, agency: 200; retry run: prospect 422 -> failed.
-    expect(resend.requests).toHaveLength(3);
+    expect(world.to(RESEND_URL)).toHaveLength(3);
     const rows = await deliveries(t);
     expect(rows.find((d) => d.key.endsWith(":prospect"))).toMatchObject({ status: "failed", attempts: 2, lastError: expect.stringContaining("422") });
     expect(rows.find((d) => d.key.endsWith(":agency"))).toMatchObject({ status: "sent" });
   });
 
   test("gives up after 5 attempts and marks the delivery failed", async () => {
-    const resend = fakeResend(Array<Reply>(20).fill(503));
+    const world = new FakeWorld().install();
+    world.resendReplies = Array<number>(20).fill(503);
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t, { prospectEmail: null });
     await book(t, agencyId, opportunityId);
     await settle(t);
-    expect(resend.requests).toHaveLength(5);
+    expect(world.to(RESEND_URL)).toHaveLength(5);
     expect(await deliveries(t)).toMatchObject([{ status: "failed", attempts: 5, lastError: expect.stringContaining("503") }]);
   });
 
   test("without RESEND_API_KEY: recorded as disabled, no request made", async () => {
     vi.stubEnv("RESEND_API_KEY", "");
-    const resend = fakeResend();
+    const world = new FakeWorld().install();
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);
     await book(t, agencyId, opportunityId);
     await settle(t);
-    expect(resend.fetchMock).not.toHaveBeenCalled();
+    expect(world.requests).toHaveLength(0);
     const rows = await deliveries(t);
     expect(rows).toHaveLength(2);
     for (const row of rows) expect(row).toMatchObject({ status: "disabled", lastError: expect.stringContaining("RESEND_API_KEY") });
   });
 
   test("no prospect email: only the agency is emailed", async () => {
-    const resend = fakeResend();
+    const world = new FakeWorld().install();
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t, { prospectEmail: null });
     await book(t, agencyId, opportunityId);
     await settle(t);
-    expect(resend.delivered.map((d) => d.to)).toEqual(["team@brightline.test"]);
-    expect(prop(resend.delivered[0].ics, "ATTENDEE")).toBeUndefined();
+    expect(world.deliveredEmails.map((d) => d.to)).toEqual([["team@brightline.test"]]);
+    expect(prop(icsOf(world.deliveredEmails[0]), "ATTENDEE")).toBeUndefined();
   });
 });
 
 describe("reschedule and cancel", () => {
   test("updates keep the UID, raise SEQUENCE, and a cancellation sends METHOD:CANCEL", async () => {
-    const resend = fakeResend();
+    const world = new FakeWorld().install();
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);
     const meetingId = await book(t, agencyId, opportunityId);
@@ -262,15 +220,15 @@ describe("reschedule and cancel", () => {
     await t.mutation(internal.meetings.cancel, { meetingId }); // a second click changes nothing
     await settle(t);
 
-    const prospect = resend.delivered.filter((d) => d.to === "dana@example.com");
-    expect(prospect.map((d) => prop(d.ics, "UID"))).toEqual(Array(3).fill(`UID:${meetingId}@atlas`));
-    expect(prospect.map((d) => prop(d.ics, "SEQUENCE"))).toEqual(["SEQUENCE:0", "SEQUENCE:1", "SEQUENCE:2"]);
-    expect(prospect.map((d) => prop(d.ics, "METHOD"))).toEqual(["METHOD:REQUEST", "METHOD:REQUEST", "METHOD:CANCEL"]);
-    expect(prop(prospect[1].ics, "DTSTART")).toBe("DTSTART:20260311T180000Z");
+    const prospect = world.deliveredEmails.filter((d) => d.to[0] === "dana@example.com");
+    expect(prospect.map((d) => prop(icsOf(d), "UID"))).toEqual(Array(3).fill(`UID:${meetingId}@atlas`));
+    expect(prospect.map((d) => prop(icsOf(d), "SEQUENCE"))).toEqual(["SEQUENCE:0", "SEQUENCE:1", "SEQUENCE:2"]);
+    expect(prospect.map((d) => prop(icsOf(d), "METHOD"))).toEqual(["METHOD:REQUEST", "METHOD:REQUEST", "METHOD:CANCEL"]);
+    expect(prop(icsOf(prospect[1]), "DTSTART")).toBe("DTSTART:20260311T180000Z");
     expect(prospect[1].text).toContain("has moved to Wednesday, March 11, 2026 at 11:00 AM PDT");
-    expect(prop(prospect[2].ics, "STATUS")).toBe("STATUS:CANCELLED");
-    expect(prospect[2].contentType).toBe("text/calendar; method=CANCEL");
-    expect(resend.delivered.filter((d) => d.to === "team@brightline.test")).toHaveLength(3);
+    expect(prop(icsOf(prospect[2]), "STATUS")).toBe("STATUS:CANCELLED");
+    expect(prospect[2].attachments[0].contentType).toBe("text/calendar; method=CANCEL");
+    expect(world.deliveredEmails.filter((d) => d.to[0] === "team@brightline.test")).toHaveLength(3);
 
     expect(await t.run((ctx) => ctx.db.get("meetings", meetingId))).toMatchObject({
       status: "cancelled",
@@ -284,7 +242,7 @@ describe("reschedule and cancel", () => {
   });
 
   test("a move overlapping only the meeting's own old time is allowed", async () => {
-    fakeResend();
+    new FakeWorld().install();
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);
     const meetingId = await book(t, agencyId, opportunityId);
@@ -298,7 +256,7 @@ describe("reschedule and cancel", () => {
     ["2026-03-09T11:00:00-04:00", /too soon/],
     ["next tuesday", /"next tuesday"/],
   ])("a refused time %s throws naming why and changes nothing", async (newIsoTime, why) => {
-    const resend = fakeResend();
+    const world = new FakeWorld().install();
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);
     const meetingId = await book(t, agencyId, opportunityId);
@@ -309,11 +267,11 @@ describe("reschedule and cancel", () => {
     await expect(t.mutation(internal.meetings.reschedule, { meetingId, newIsoTime })).rejects.toThrow(why);
     await settle(t);
     expect(await t.run((ctx) => ctx.db.get("meetings", meetingId))).toEqual(before);
-    expect(resend.delivered).toHaveLength(4);
+    expect(world.deliveredEmails).toHaveLength(4);
   });
 
   test("a cancelled meeting's slot is offered again at once", async () => {
-    fakeResend();
+    new FakeWorld().install();
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);
     const meetingId = await book(t, agencyId, opportunityId);
@@ -326,7 +284,8 @@ describe("reschedule and cancel", () => {
   });
 
   test("a retry still pending for an older sequence is superseded, not sent", async () => {
-    const resend = fakeResend([500]);
+    const world = new FakeWorld().install();
+    world.resendReplies = [500];
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);
     const meetingId = await book(t, agencyId, opportunityId);
@@ -337,7 +296,7 @@ describe("reschedule and cancel", () => {
 
     const rows = await deliveries(t);
     expect(rows.find((d) => d.key === `invite:${meetingId}:0:prospect`)).toMatchObject({ status: "skipped" });
-    expect(resend.delivered.map((d) => [d.to, prop(d.ics, "SEQUENCE")])).toEqual([
+    expect(world.deliveredEmails.map((d) => [d.to[0], prop(icsOf(d), "SEQUENCE")])).toEqual([
       ["team@brightline.test", "SEQUENCE:0"],
       ["dana@example.com", "SEQUENCE:1"],
       ["team@brightline.test", "SEQUENCE:1"],

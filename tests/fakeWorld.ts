@@ -1,7 +1,7 @@
 /**
- * One fake of the outside world: a fetch interceptor routing Vapi, Groq and
- * Resend requests to scripted handlers, recording every request. Anything else
- * fails loudly: a test never touches the network.
+ * One fake of the outside world: a fetch interceptor routing Vapi, Groq, Resend,
+ * Slack, Twilio and Cal.com requests to scripted handlers, recording every
+ * request. Anything else fails loudly: a test never touches the network.
  */
 import { vi } from "vitest";
 
@@ -10,6 +10,8 @@ export interface RecordedRequest {
   url: string;
   headers: Record<string, string>;
   body: unknown;
+  /** The body text exactly as sent: a retry that must resend the same payload is compared byte for byte. */
+  raw: string;
   /** Date.now() when the request was made (fake clock in tests). */
   at: number;
 }
@@ -27,17 +29,66 @@ export interface GroqReply {
   [extra: string]: unknown;
 }
 
+/** A Resend send request read as an email; attachments decoded from the base64 Resend receives. */
+export interface Email {
+  idempotencyKey: string | undefined;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  attachments: { filename: string; contentType: string | undefined; content: string }[];
+}
+
+type ResendBody = {
+  from: string;
+  to: string | string[];
+  subject: string;
+  text: string;
+  attachments?: { filename: string; content: string; content_type?: string }[];
+};
+
+function readEmail(req: RecordedRequest): Email {
+  const body = req.body as ResendBody;
+  return {
+    idempotencyKey: req.headers["idempotency-key"],
+    from: body.from,
+    to: Array.isArray(body.to) ? body.to : [body.to],
+    subject: body.subject,
+    text: body.text,
+    attachments: (body.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      contentType: a.content_type,
+      content: new TextDecoder().decode(Uint8Array.from(atob(a.content), (c) => c.charCodeAt(0))),
+    })),
+  };
+}
+
+function resendError(status: number, message: string): Reply {
+  const name = status === 429 ? "rate_limit_exceeded" : status >= 500 ? "internal_server_error" : "validation_error";
+  return { status, json: { statusCode: status, name, message } };
+}
+
 export class FakeWorld {
   requests: RecordedRequest[] = [];
   private routes: { match: RegExp; method: string; handle: Route }[] = [];
   /** Scripted Groq answers, used in order; the last one repeats. A number is an HTTP error status, a string raw content. */
   groqReplies: (GroqReply | number | string)[] = [];
-  private vapiCalls = 0;
+  /**
+   * Resend's answers to successive sends, used up in order, then 200. A number is an
+   * HTTP error status; "lost" delivers the email but answers 500, like a reply lost on the way.
+   */
+  resendReplies: (number | "lost")[] = [];
+  /** Emails Resend delivered. Like Resend, a reused Idempotency-Key replays the first answer and delivers nothing new. */
+  deliveredEmails: Email[] = [];
+  private resendAccepted = new Map<string, string>();
+  /** Cal.com's free slots (GET /v2/slots): local date -> slot starts as Cal.com writes them. */
+  calcomSlots: Record<string, string[]> = {};
+  private serials = new Map<string, number>();
   /** What GET /call/{id} answers: Vapi's call object, or an HTTP error status. Unknown ids are 404. */
   vapiCallState = new Map<string, Record<string, unknown> | number>();
 
   constructor() {
-    this.on("POST", /^https:\/\/api\.vapi\.ai\/call$/, () => ({ status: 201, json: { id: `vapi-call-${++this.vapiCalls}`, status: "queued" } }));
+    this.on("POST", /^https:\/\/api\.vapi\.ai\/call$/, () => ({ status: 201, json: { id: `vapi-call-${this.serial("vapi")}`, status: "queued" } }));
     this.on("GET", /^https:\/\/api\.vapi\.ai\/call\/[^/?]+$/, (req) => {
       const id = decodeURIComponent(req.url.split("/").pop()!);
       const state = this.vapiCallState.get(id);
@@ -46,13 +97,37 @@ export class FakeWorld {
       return { status: 200, json: { id, ...state } };
     });
     this.on("POST", /^https:\/\/api\.groq\.com\/openai\/v1\/chat\/completions$/, () => this.nextGroq());
-    this.on("POST", /^https:\/\/api\.resend\.com\/emails$/, () => ({ status: 200, json: { id: `email-${this.requests.length}` } }));
+    this.on("POST", /^https:\/\/api\.resend\.com\/emails$/, (req) => this.resendSend(req));
+    this.on("POST", /^https:\/\/slack\.com\/api\/auth\.test$/, () => ({ json: { ok: true, team: "Fake team" } }));
+    this.on("POST", /^https:\/\/slack\.com\/api\/chat\.postMessage$/, () => ({ json: { ok: true, ts: `${this.serial("slack")}.000100` } }));
+    const twilioAccount = /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/([^/]+)\.json$/;
+    this.on("GET", twilioAccount, (req) => ({ json: { sid: decodeURIComponent(twilioAccount.exec(req.url)![1]), status: "active" } }));
+    this.on("POST", /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/[^/]+\/Messages\.json$/, () => ({
+      status: 201,
+      json: { sid: `SM${this.serial("sms")}` },
+    }));
+    this.on("GET", /^https:\/\/api\.cal\.(com|eu)\/v2\/slots(\?|$)/, () => ({
+      json: {
+        status: "success",
+        data: Object.fromEntries(Object.entries(this.calcomSlots).map(([day, starts]) => [day, starts.map((start) => ({ start }))])),
+      },
+    }));
+    this.on("POST", /^https:\/\/api\.cal\.(com|eu)\/v2\/bookings$/, () => {
+      const n = this.serial("calcom");
+      return { status: 201, json: { status: "success", data: { id: n, uid: `bk_${n}`, status: "accepted" } } };
+    });
   }
 
   /** Adds (or overrides: the newest route wins) a handler. */
   on(method: string, match: RegExp, handle: Route): this {
     this.routes.unshift({ method, match, handle });
     return this;
+  }
+
+  /** Answers matching requests with these replies in order; the last one repeats. */
+  answer(method: string, match: RegExp, ...replies: Reply[]): this {
+    const queue = [...replies];
+    return this.on(method, match, () => (queue.length > 1 ? queue.shift()! : queue[0]));
   }
 
   /** Vapi's call create answers with this status and body from now on. */
@@ -68,8 +143,32 @@ export class FakeWorld {
     return this.to(/^https:\/\/api\.vapi\.ai\/call$/);
   }
 
+  /** Every send request Resend received, read as an email: a retried send appears again. */
+  get emailRequests(): Email[] {
+    return this.to(/^https:\/\/api\.resend\.com\/emails$/).map(readEmail);
+  }
+
   to(host: string | RegExp): RecordedRequest[] {
     return this.requests.filter((r) => (typeof host === "string" ? r.url.includes(host) : host.test(r.url)));
+  }
+
+  private serial(kind: string): number {
+    const n = (this.serials.get(kind) ?? 0) + 1;
+    this.serials.set(kind, n);
+    return n;
+  }
+
+  private resendSend(req: RecordedRequest): Reply {
+    const reply = this.resendReplies.shift() ?? 200;
+    if (typeof reply === "number" && reply !== 200) return resendError(reply, `scripted ${reply}`);
+    const key = req.headers["idempotency-key"];
+    let id = key === undefined ? undefined : this.resendAccepted.get(key);
+    if (id === undefined) {
+      this.deliveredEmails.push(readEmail(req));
+      id = `email-${this.deliveredEmails.length}`;
+      if (key !== undefined) this.resendAccepted.set(key, id);
+    }
+    return reply === "lost" ? resendError(500, "reply lost") : { status: 200, json: { id } };
   }
 
   private nextGroq(): Reply {
@@ -104,6 +203,7 @@ export class FakeWorld {
       url: request.url,
       headers: Object.fromEntries(request.headers.entries()),
       body,
+      raw,
       at: Date.now(),
     };
     this.requests.push(recorded);

@@ -42,7 +42,6 @@ describe("a call from startCall to the booked meeting", () => {
 
   test("tells staff on Slack, and a failing Slack never blocks the booking", async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
-    world.on("POST", /^https:\/\/slack\.com\/api\/auth\.test$/, () => ({ json: { ok: true, team: "T1" } }));
     const channel = await t.action(internal.notifications.saveDestination, {
       agencyId,
       kind: "slack",

@@ -23,13 +23,7 @@ const CALL_ME: Line[] = [
 describe("post-call hand-offs", () => {
   test("a Cal.com link the prospect read out is booked on their calendar", async () => {
     const { t, world, opportunityId } = await setupWorld();
-    world.on("GET", /^https:\/\/api\.cal\.com\/v2\/slots/, () => ({
-      json: { status: "success", data: { "2026-11-24": [{ start: "2026-11-24T14:00:00.000-05:00" }] } },
-    }));
-    world.on("POST", /^https:\/\/api\.cal\.com\/v2\/bookings$/, () => ({
-      status: 201,
-      json: { status: "success", data: { id: 9, uid: "bk_9", status: "accepted" } },
-    }));
+    world.calcomSlots = { "2026-11-24": ["2026-11-24T14:00:00.000-05:00"] };
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     world.groqReplies = [
       {
@@ -48,15 +42,13 @@ describe("post-call hand-offs", () => {
     expect(booking).toHaveLength(1);
     expect(booking[0].body).toMatchObject({ username: "dana", eventTypeSlug: "intro", start: "2026-11-24T19:00:00Z" });
     const meetings = await t.run((ctx) => ctx.db.query("meetings").collect());
-    expect(meetings).toMatchObject([{ source: "prospect_link", providerBookingId: "bk_9", meetingTime: Date.parse("2026-11-24T19:00:00Z") }]);
+    expect(meetings).toMatchObject([{ source: "prospect_link", providerBookingId: "bk_1", meetingTime: Date.parse("2026-11-24T19:00:00Z") }]);
     const opp = await t.run((ctx) => ctx.db.get("opportunities", opportunityId));
     expect(opp).toMatchObject({ status: "Booked", schedulerLink: "https://cal.com/dana/intro" });
   });
 
   test("a call-me request opens one task and tells staff on Slack", async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
-    world.on("POST", /^https:\/\/slack\.com\/api\/auth\.test$/, () => ({ json: { ok: true } }));
-    world.on("POST", /^https:\/\/slack\.com\/api\/chat\.postMessage$/, () => ({ json: { ok: true, ts: "1" } }));
     const channel = await t.action(internal.notifications.saveDestination, {
       agencyId,
       kind: "slack",
@@ -89,8 +81,6 @@ describe("post-call hand-offs", () => {
 
   test("an opt-out tells staff once and stops every call", async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
-    world.on("POST", /^https:\/\/slack\.com\/api\/auth\.test$/, () => ({ json: { ok: true } }));
-    world.on("POST", /^https:\/\/slack\.com\/api\/chat\.postMessage$/, () => ({ json: { ok: true, ts: "1" } }));
     const channel = await t.action(internal.notifications.saveDestination, {
       agencyId,
       kind: "slack",

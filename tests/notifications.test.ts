@@ -12,53 +12,18 @@ import {
   type NotificationEvent,
 } from "../convex/model/notifications";
 import { toE164 } from "../convex/model/phone";
+import { FakeWorld } from "./fakeWorld";
 import { newBackend } from "./setup";
 
 const SLACK_TOKEN = "xoxb-1111-2222-SECRETslackTOKENabcd";
 const TWILIO_SID = "AC0123456789abcdef0123456789abcdef";
 const TWILIO_TOKEN = "twilioAuthTokenSECRET9876";
 
-type Route = "authTest" | "postMessage" | "twilioAccount" | "twilioMessages" | "resend";
-type Reply = { status?: number; body: unknown };
-
-/** Fake outside world: a queue of replies per route (the last one repeats) and a log of requests. */
-function fakeWorld() {
-  const replies: Record<Route, Reply[]> = {
-    authTest: [{ body: { ok: true, team: "Brightline" } }],
-    postMessage: [{ body: { ok: true, ts: "1720000000.0001" } }],
-    twilioAccount: [{ body: { sid: TWILIO_SID, status: "active" } }],
-    twilioMessages: [{ status: 201, body: { sid: "SM123" } }],
-    resend: [{ body: { id: "email-1" } }],
-  };
-  const calls: { route: Route; url: string; init: RequestInit }[] = [];
-  const routeOf = (url: string): Route => {
-    if (url === "https://slack.com/api/auth.test") return "authTest";
-    if (url === "https://slack.com/api/chat.postMessage") return "postMessage";
-    if (url === `https://api.twilio.com/2010-04-01/Accounts/${TWILIO_SID}.json`) return "twilioAccount";
-    if (url === `https://api.twilio.com/2010-04-01/Accounts/${TWILIO_SID}/Messages.json`) return "twilioMessages";
-    if (url === "https://api.resend.com/emails") return "resend";
-    throw new Error(`unexpected fetch ${url}`);
-  };
-  const fetch = vi.fn(async (input: string | URL | Request, init: RequestInit = {}) => {
-    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    const route = routeOf(url);
-    calls.push({ route, url, init });
-    const queue = replies[route];
-    const reply = queue.length > 1 ? queue.shift()! : queue[0];
-    return new Response(JSON.stringify(reply.body), {
-      status: reply.status ?? 200,
-      headers: { "Content-Type": "application/json" },
-    });
-  });
-  vi.stubGlobal("fetch", fetch);
-  return {
-    calls,
-    of: (route: Route) => calls.filter((c) => c.route === route),
-    reply: (route: Route, ...next: Reply[]) => {
-      replies[route] = next;
-    },
-  };
-}
+const SLACK_AUTH = /^https:\/\/slack\.com\/api\/auth\.test$/;
+const SLACK_POST = /^https:\/\/slack\.com\/api\/chat\.postMessage$/;
+const TWILIO_ACCOUNT = new RegExp(`^https://api\\.twilio\\.com/2010-04-01/Accounts/${TWILIO_SID}\\.json$`);
+const TWILIO_MESSAGES = new RegExp(`^https://api\\.twilio\\.com/2010-04-01/Accounts/${TWILIO_SID}/Messages\\.json$`);
+const RESEND = /^https:\/\/api\.resend\.com\/emails$/;
 
 async function seed() {
   const t = newBackend();
@@ -104,7 +69,7 @@ afterEach(() => {
 
 describe("routing", () => {
   test("each event goes to the destinations its rules name, realtime or digest", async () => {
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     const email = await t.action(internal.notifications.saveDestination, { agencyId, kind: "email", target: "owner@brightline.test" });
@@ -118,11 +83,11 @@ describe("routing", () => {
       .toEqual({ queued: 0, digested: 0, duplicates: 0 });
     await settle(t);
 
-    const posts = world.of("postMessage");
+    const posts = world.to(SLACK_POST);
     expect(posts).toHaveLength(1);
-    expect(JSON.parse(posts[0].init.body as string)).toEqual({ channel: "C0SALES", text: "[Atlas] Meeting booked: Dana booked Tue 10:00" });
-    expect(new Headers(posts[0].init.headers).get("Authorization")).toBe(`Bearer ${SLACK_TOKEN}`);
-    expect(world.of("resend")).toHaveLength(0);
+    expect(posts[0].body).toEqual({ channel: "C0SALES", text: "[Atlas] Meeting booked: Dana booked Tue 10:00" });
+    expect(posts[0].headers.authorization).toBe(`Bearer ${SLACK_TOKEN}`);
+    expect(world.to(RESEND)).toHaveLength(0);
     const items = await t.run((ctx) => ctx.db.query("notificationItems").collect());
     expect(items.map((i) => [i.destinationId, i.state])).toEqual([
       [slack, "realtime"],
@@ -131,7 +96,7 @@ describe("routing", () => {
   });
 
   test("email goes through Resend when configured, and is recorded disabled when not", async () => {
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const email = await t.action(internal.notifications.saveDestination, { agencyId, kind: "email", target: "owner@brightline.test" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: email, mode: "realtime" });
@@ -144,8 +109,8 @@ describe("routing", () => {
     const lee = await t.mutation(internal.opportunities.create, { agencyId, name: "Lee", phone: "(201) 555-0199" });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, lee, "booked"));
     await settle(t);
-    expect(world.of("resend")).toHaveLength(1);
-    expect(JSON.parse(world.of("resend")[0].init.body as string)).toMatchObject({
+    expect(world.to(RESEND)).toHaveLength(1);
+    expect(world.to(RESEND)[0].body).toMatchObject({
       to: "owner@brightline.test",
       subject: "Atlas: Meeting booked",
     });
@@ -155,7 +120,7 @@ describe("routing", () => {
 
 describe("dedupe and retries", () => {
   test("each (opportunity, event, destination) is delivered once per window", async () => {
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
@@ -168,7 +133,7 @@ describe("dedupe and retries", () => {
     // Another event of the same opportunity is its own triple.
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "call_requested"));
     await settle(t);
-    expect(world.of("postMessage")).toHaveLength(2);
+    expect(world.to(SLACK_POST)).toHaveLength(2);
 
     vi.setSystemTime(Date.now() + 59 * 60_000);
     expect(await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked")))
@@ -177,19 +142,19 @@ describe("dedupe and retries", () => {
     expect(await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked")))
       .toMatchObject({ queued: 1, duplicates: 0 });
     await settle(t);
-    expect(world.of("postMessage")).toHaveLength(3);
+    expect(world.to(SLACK_POST)).toHaveLength(3);
   });
 
   test("a Slack 500 is retried with backoff and the message is sent exactly once", async () => {
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
-    world.reply("postMessage", { status: 500, body: { ok: false } }, { body: { ok: true, ts: "1.2" } });
+    world.answer("POST", SLACK_POST, { status: 500, json: { ok: false } }, { json: { ok: true, ts: "1.2" } });
 
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
     await settle(t);
-    expect(world.of("postMessage")).toHaveLength(2);
+    expect(world.to(SLACK_POST)).toHaveLength(2);
     const [delivery] = await deliveries(t);
     expect(delivery).toMatchObject({ status: "sent", attempts: 2, providerMessageId: "1.2" });
 
@@ -197,49 +162,49 @@ describe("dedupe and retries", () => {
     await t.action(internal.notifications.sendDelivery, { deliveryId: delivery._id });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
     await settle(t);
-    expect(world.of("postMessage")).toHaveLength(2);
+    expect(world.to(SLACK_POST)).toHaveLength(2);
   });
 
   test("Slack answering 200 with ok:false is a failure", async () => {
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
-    world.reply("postMessage", { body: { ok: false, error: "channel_not_found" } });
+    world.answer("POST", SLACK_POST, { json: { ok: false, error: "channel_not_found" } });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
     await settle(t);
     // channel_not_found will not fix itself: one attempt, recorded as failed.
-    expect(world.of("postMessage")).toHaveLength(1);
+    expect(world.to(SLACK_POST)).toHaveLength(1);
     expect((await deliveries(t))[0]).toMatchObject({ status: "failed", attempts: 1, lastError: "slack: channel_not_found" });
   });
 
   test("retries are bounded", async () => {
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
-    world.reply("postMessage", { body: { ok: false, error: "ratelimited" } });
+    world.answer("POST", SLACK_POST, { json: { ok: false, error: "ratelimited" } });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
     await settle(t);
-    expect(world.of("postMessage")).toHaveLength(5);
+    expect(world.to(SLACK_POST)).toHaveLength(5);
     expect((await deliveries(t))[0]).toMatchObject({ status: "failed", attempts: 5, lastError: "slack: ratelimited" });
   });
 });
 
 describe("SMS", () => {
   test("without Twilio credentials the delivery is recorded as skipped", async () => {
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const sms = await t.action(internal.notifications.saveDestination, { agencyId, kind: "sms", target: "(201) 555-0150" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "call_requested", destinationId: sms, mode: "realtime" });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "call_requested"));
     await settle(t);
-    expect(world.calls).toHaveLength(0);
+    expect(world.requests).toHaveLength(0);
     expect((await deliveries(t))[0]).toMatchObject({ status: "skipped", lastError: "twilio not configured" });
   });
 
   test("with Twilio credentials it posts To/From/Body with basic auth", async () => {
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const sms = await t.action(internal.notifications.saveDestination, {
       agencyId,
@@ -252,20 +217,20 @@ describe("SMS", () => {
     await t.mutation(internal.notifications.setRule, { agencyId, event: "call_requested", destinationId: sms, mode: "realtime" });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "call_requested", "Dana asks for a call"));
     await settle(t);
-    const [post] = world.of("twilioMessages");
-    expect(Object.fromEntries(new URLSearchParams(post.init.body as string))).toEqual({
+    const [post] = world.to(TWILIO_MESSAGES);
+    expect(Object.fromEntries(new URLSearchParams(post.raw))).toEqual({
       To: "+12015550150",
       From: "+12015550100",
       Body: "[Atlas] Call requested: Dana asks for a call",
     });
-    expect(new Headers(post.init.headers).get("Authorization")).toBe(`Basic ${btoa(`${TWILIO_SID}:${TWILIO_TOKEN}`)}`);
-    expect((await deliveries(t))[0]).toMatchObject({ status: "sent", providerMessageId: "SM123" });
+    expect(post.headers.authorization).toBe(`Basic ${btoa(`${TWILIO_SID}:${TWILIO_TOKEN}`)}`);
+    expect((await deliveries(t))[0]).toMatchObject({ status: "sent", providerMessageId: "SM1" });
   });
 });
 
 describe("the caller's mutation", () => {
   test("commits even when every destination is failing", async () => {
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     const removed = await saveSlack(t, agencyId, "C0GONE");
@@ -273,7 +238,7 @@ describe("the caller's mutation", () => {
     for (const destinationId of [slack, removed, sms]) {
       await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId, mode: "realtime" });
     }
-    world.reply("postMessage", { status: 500, body: {} });
+    world.answer("POST", SLACK_POST, { status: 500, json: {} });
 
     // Stands in for the booking path: its own write, then notify, in one transaction.
     await t.run(async (ctx) => {
@@ -292,7 +257,7 @@ describe("the caller's mutation", () => {
 describe("daily digest", () => {
   async function digestSetup(startIso: string) {
     vi.setSystemTime(new Date(startIso));
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "positive_lead", destinationId: slack, mode: "digest" });
@@ -310,16 +275,16 @@ describe("daily digest", () => {
     const { world, t, agencyId, opportunityId, at } = await digestSetup("2025-07-13T20:00:00Z");
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "positive_lead", "Dana wants pricing"));
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "rejected", "Dana said no"));
-    expect(world.of("postMessage")).toHaveLength(0);
+    expect(world.to(SLACK_POST)).toHaveLength(0);
 
     expect(await at("2025-07-14T11:07:00Z")).toBe(0); // 07:07 EDT
     expect(await at("2025-07-14T12:07:00Z")).toBe(1); // 08:07 EDT
     expect(await at("2025-07-14T12:37:00Z")).toBe(0); // same local date: not again
-    const posts = world.of("postMessage");
+    const posts = world.to(SLACK_POST);
     expect(posts).toHaveLength(1);
-    expect(JSON.parse(posts[0].init.body as string).text).toBe(
-      "[Atlas] Daily digest for 2025-07-14: 2 updates\n• Positive lead: Dana wants pricing\n• Rejected: Dana said no",
-    );
+    expect(posts[0].body).toMatchObject({
+      text: "[Atlas] Daily digest for 2025-07-14: 2 updates\n• Positive lead: Dana wants pricing\n• Rejected: Dana said no",
+    });
     const items = await t.run((ctx) => ctx.db.query("notificationItems").collect());
     expect(items.every((i) => i.state === "digested")).toBe(true);
   });
@@ -332,7 +297,7 @@ describe("daily digest", () => {
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "rejected"));
     expect(await at("2025-11-02T12:07:00Z")).toBe(0); // Sun 07:07 EST (UTC-5)
     expect(await at("2025-11-02T13:07:00Z")).toBe(1); // Sun 08:07 EST
-    expect(world.of("postMessage")).toHaveLength(2);
+    expect(world.to(SLACK_POST)).toHaveLength(2);
   });
 
   test("follows the offset of each date across the spring-forward change, in a chosen zone and hour", async () => {
@@ -345,7 +310,7 @@ describe("daily digest", () => {
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "rejected"));
     expect(await at("2025-03-09T13:07:00Z")).toBe(0); // Sun 08:07 CDT
     expect(await at("2025-03-09T14:07:00Z")).toBe(1); // Sun 09:07 CDT (UTC-5)
-    expect(world.of("postMessage")).toHaveLength(2);
+    expect(world.to(SLACK_POST)).toHaveLength(2);
   });
 
   test("nextDigestAt uses each local date's own offset", () => {
@@ -374,7 +339,7 @@ describe("daily digest", () => {
 describe("secrets", () => {
   test("are masked in every query of the notification center, and never logged", async () => {
     const log = vi.spyOn(console, "log");
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     const sms = await t.action(internal.notifications.saveDestination, {
@@ -388,7 +353,7 @@ describe("secrets", () => {
     for (const destinationId of [slack, sms]) {
       await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId, mode: "realtime" });
     }
-    world.reply("postMessage", { status: 500, body: {} }, { body: { ok: false, error: "invalid_auth" } });
+    world.answer("POST", SLACK_POST, { status: 500, json: {} }, { json: { ok: false, error: "invalid_auth" } });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
     await settle(t);
 
@@ -410,20 +375,20 @@ describe("secrets", () => {
   });
 
   test("a bad Slack token is refused at save and nothing is stored", async () => {
-    const world = fakeWorld();
-    world.reply("authTest", { body: { ok: false, error: "invalid_auth" } });
+    const world = new FakeWorld().install();
+    world.answer("POST", SLACK_AUTH, { json: { ok: false, error: "invalid_auth" } });
     const { t, agencyId } = await seed();
     const saving = saveSlack(t, agencyId);
     await expect(saving).rejects.toThrow(/Slack refused the bot token \(slack: invalid_auth\); nothing was stored/);
     await expect(saving).rejects.not.toThrow(SLACK_TOKEN);
-    expect(new Headers(world.of("authTest")[0].init.headers).get("Authorization")).toBe(`Bearer ${SLACK_TOKEN}`);
+    expect(world.to(SLACK_AUTH)[0].headers.authorization).toBe(`Bearer ${SLACK_TOKEN}`);
     expect(await t.run((ctx) => ctx.db.query("notificationDestinations").collect())).toHaveLength(0);
     expect(await t.run((ctx) => ctx.db.query("notificationSecrets").collect())).toHaveLength(0);
   });
 
   test("bad Twilio credentials are refused at save and nothing is stored", async () => {
-    const world = fakeWorld();
-    world.reply("twilioAccount", { status: 401, body: { code: 20003, message: "Authenticate" } });
+    const world = new FakeWorld().install();
+    world.answer("GET", TWILIO_ACCOUNT, { status: 401, json: { code: 20003, message: "Authenticate" } });
     const { t, agencyId } = await seed();
     await expect(
       t.action(internal.notifications.saveDestination, {
@@ -435,12 +400,12 @@ describe("secrets", () => {
         twilioFromNumber: "+12015550100",
       }),
     ).rejects.toThrow(/Twilio refused the credentials .*HTTP 401.*nothing was stored/);
-    expect(world.of("twilioAccount")).toHaveLength(1);
+    expect(world.to(TWILIO_ACCOUNT)).toHaveLength(1);
     expect(await t.run((ctx) => ctx.db.query("notificationSecrets").collect())).toHaveLength(0);
   });
 
   test("malformed destinations are refused before any secret leaves", async () => {
-    const world = fakeWorld();
+    const world = new FakeWorld().install();
     const { t, agencyId } = await seed();
     await expect(
       t.action(internal.notifications.saveDestination, { agencyId, kind: "slack", target: "C0SALES", slackBotToken: "not-a-token" }),
@@ -451,7 +416,7 @@ describe("secrets", () => {
     await expect(
       t.action(internal.notifications.saveDestination, { agencyId, kind: "sms", target: "12345" }),
     ).rejects.toThrow(/invalid phone number "12345"/);
-    expect(world.calls).toHaveLength(0);
+    expect(world.requests).toHaveLength(0);
   });
 
   test("masks show a recognisable prefix and tail only", () => {
@@ -465,7 +430,7 @@ describe("secrets", () => {
 
 describe("settings", () => {
   test("default to 08:00 America/New_York and a 24 h window; bad values are refused", async () => {
-    fakeWorld();
+    new FakeWorld().install();
     const { t, agencyId } = await seed();
     expect(await t.query(internal.notifications.getSettings, { agencyId })).toMatchObject({
       digestHour: 8,
@@ -480,7 +445,7 @@ describe("settings", () => {
   });
 
   test("removing a destination removes its rules and secret", async () => {
-    fakeWorld();
+    new FakeWorld().install();
     const { t, agencyId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });

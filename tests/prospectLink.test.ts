@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
+import { FakeWorld } from "./fakeWorld";
 import { newBackend } from "./setup";
 
 // Mon 2026-03-09 08:00 in New York (EDT, -04:00); the agency takes Tue 10:00-12:00.
@@ -8,42 +9,8 @@ const NOW = Date.UTC(2026, 2, 9, 12, 0);
 const tue = (hour: number, minute = 0) => Date.UTC(2026, 2, 10, hour + 4, minute);
 const LINK = "https://cal.com/dana/intro";
 
-interface Recorded {
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-/** Fakes Cal.com: slots from `slots` (YYYY-MM-DD -> ISO starts), bookings answered by `book`. */
-function fakeCalcom(opts: {
-  slots?: Record<string, string[]>;
-  slotsStatus?: number;
-  book?: () => Promise<Response> | Response;
-}) {
-  const requests: Recorded[] = [];
-  const fetch = vi.fn(async (url: string, init?: RequestInit) => {
-    requests.push({
-      url,
-      method: init?.method ?? "GET",
-      headers: (init?.headers ?? {}) as Record<string, string>,
-      body: init?.body ? JSON.parse(String(init.body)) : undefined,
-    });
-    if (url.startsWith("https://api.cal.com/v2/slots")) {
-      if (opts.slotsStatus) return Response.json({ status: "error", error: { message: "boom" } }, { status: opts.slotsStatus });
-      const data = Object.fromEntries(
-        Object.entries(opts.slots ?? {}).map(([day, starts]) => [day, starts.map((start) => ({ start }))]),
-      );
-      return Response.json({ status: "success", data });
-    }
-    if (url === "https://api.cal.com/v2/bookings" && init?.method === "POST") {
-      return opts.book ? opts.book() : Response.json({ status: "success", data: { id: 7, uid: "bk_123", status: "accepted" } }, { status: 201 });
-    }
-    throw new Error(`unexpected fetch ${url}`);
-  });
-  vi.stubGlobal("fetch", fetch);
-  return { requests, posts: () => requests.filter((r) => r.method === "POST") };
-}
+const SLOTS = /^https:\/\/api\.cal\.com\/v2\/slots\?/;
+const BOOKINGS = /^https:\/\/api\.cal\.com\/v2\/bookings$/;
 
 const DANA_SLOTS = {
   "2026-03-10": [
@@ -56,6 +23,7 @@ const DANA_SLOTS = {
 };
 
 async function setup(agencyEmail: string | null = "hello@brightline.example") {
+  const world = new FakeWorld().install();
   const t = newBackend();
   const agencyId = await t.mutation(internal.agencies.create, {
     name: "Brightline Growth",
@@ -83,7 +51,7 @@ async function setup(agencyEmail: string | null = "hello@brightline.example") {
       sequence: 0,
     }),
   );
-  return { t, agencyId, opportunityId };
+  return { t, world, agencyId, opportunityId };
 }
 
 type Backend = Awaited<ReturnType<typeof setup>>["t"];
@@ -108,19 +76,19 @@ afterEach(() => {
 
 describe("a prospect's Cal.com link", () => {
   test("books the first time free on both calendars, as the agency, and records the meeting", async () => {
-    const { t, opportunityId } = await setup();
-    const cal = fakeCalcom({ slots: DANA_SLOTS });
+    const { t, world, opportunityId } = await setup();
+    world.calcomSlots = DANA_SLOTS;
 
     const result = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
 
-    expect(result).toMatchObject({ provider: "calcom", outcome: "booked", providerBookingId: "bk_123" });
-    const [slotsRequest] = cal.requests;
+    expect(result).toMatchObject({ provider: "calcom", outcome: "booked", providerBookingId: "bk_1" });
+    const [slotsRequest] = world.requests;
     const query = Object.fromEntries(new URL(slotsRequest.url).searchParams);
     expect(query).toMatchObject({ eventTypeSlug: "intro", username: "dana", timeZone: "America/New_York" });
     expect(slotsRequest.headers["cal-api-version"]).toBe("2024-09-04");
 
-    const [post] = cal.posts();
+    const [post] = world.to(BOOKINGS);
     expect(post.headers["cal-api-version"]).toBe("2024-08-13");
     expect(post.body).toEqual({
       eventTypeSlug: "intro",
@@ -134,7 +102,7 @@ describe("a prospect's Cal.com link", () => {
     expect(meetings[0]).toMatchObject({
       meetingTime: tue(10, 30),
       source: "prospect_link",
-      providerBookingId: "bk_123",
+      providerBookingId: "bk_1",
       providerStatus: "accepted",
       status: "booked",
     });
@@ -143,21 +111,21 @@ describe("a prospect's Cal.com link", () => {
   });
 
   test("a second run for the same opportunity posts nothing new", async () => {
-    const { t, opportunityId } = await setup();
-    const cal = fakeCalcom({ slots: DANA_SLOTS });
+    const { t, world, opportunityId } = await setup();
+    world.calcomSlots = DANA_SLOTS;
 
     await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
     const again = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: "cal.com/dana/intro", book: true });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
 
     expect(again.outcome).toBe("already_booked");
-    expect(cal.posts()).toHaveLength(1);
+    expect(world.to(BOOKINGS)).toHaveLength(1);
     expect(await danaMeetings(t, opportunityId)).toHaveLength(1);
   });
 
   test("a claim left by an interrupted run is never posted again", async () => {
-    const { t, agencyId, opportunityId } = await setup();
-    const cal = fakeCalcom({ slots: DANA_SLOTS });
+    const { t, world, agencyId, opportunityId } = await setup();
+    world.calcomSlots = DANA_SLOTS;
     // A run that died between its claim and recording the provider's answer.
     await t.run((ctx) =>
       ctx.db.insert("schedulerBookings", { agencyId, opportunityId, link: LINK, slotStart: tue(10, 30), status: "pending" }),
@@ -166,17 +134,15 @@ describe("a prospect's Cal.com link", () => {
     const result = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
 
     expect(result.outcome).toBe("task");
-    expect(cal.posts()).toHaveLength(0);
+    expect(world.to(BOOKINGS)).toHaveLength(0);
     const [task] = await tasksOf(t, opportunityId, "scheduler_link");
     expect(task.reason).toMatch(/earlier booking attempt/);
   });
 
   test("records a PENDING booking as pending at the provider", async () => {
-    const { t, opportunityId } = await setup();
-    fakeCalcom({
-      slots: DANA_SLOTS,
-      book: () => Response.json({ status: "success", data: { id: 99, status: "PENDING" } }, { status: 201 }),
-    });
+    const { t, world, opportunityId } = await setup();
+    world.calcomSlots = DANA_SLOTS;
+    world.answer("POST", BOOKINGS, { status: 201, json: { status: "success", data: { id: 99, status: "PENDING" } } });
 
     await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
@@ -186,13 +152,13 @@ describe("a prospect's Cal.com link", () => {
   });
 
   test("without a request to book: a task listing the times free on both calendars", async () => {
-    const { t, opportunityId } = await setup();
-    const cal = fakeCalcom({ slots: DANA_SLOTS });
+    const { t, world, opportunityId } = await setup();
+    world.calcomSlots = DANA_SLOTS;
 
     const result = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: false });
 
     expect(result.outcome).toBe("task");
-    expect(cal.posts()).toHaveLength(0);
+    expect(world.to(BOOKINGS)).toHaveLength(0);
     const [task] = await tasksOf(t, opportunityId, "scheduler_link");
     expect(task.details).toMatchObject({ link: LINK, provider: "calcom", timesAre: "free on both calendars" });
     expect(task.details.freeTimes).toEqual([
@@ -203,30 +169,28 @@ describe("a prospect's Cal.com link", () => {
   });
 
   test("no overlap: a task and no booking", async () => {
-    const { t, opportunityId } = await setup();
-    const cal = fakeCalcom({ slots: { "2026-03-10": ["2026-03-10T09:00:00.000-04:00", "2026-03-10T10:00:00.000-04:00"] } });
+    const { t, world, opportunityId } = await setup();
+    world.calcomSlots = { "2026-03-10": ["2026-03-10T09:00:00.000-04:00", "2026-03-10T10:00:00.000-04:00"] };
 
     const result = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
 
     expect(result.outcome).toBe("task");
-    expect(cal.posts()).toHaveLength(0);
+    expect(world.to(BOOKINGS)).toHaveLength(0);
     const [task] = await tasksOf(t, opportunityId, "scheduler_link");
     expect(task.reason).toMatch(/no free time/);
     expect(task.details.freeTimes).toEqual([]);
   });
 
   test("provider 500 on the booking: a task with the error, and a rerun does not post again", async () => {
-    const { t, opportunityId } = await setup();
-    const cal = fakeCalcom({
-      slots: DANA_SLOTS,
-      book: () => Response.json({ status: "error", error: { message: "Internal server error" } }, { status: 500 }),
-    });
+    const { t, world, opportunityId } = await setup();
+    world.calcomSlots = DANA_SLOTS;
+    world.answer("POST", BOOKINGS, { status: 500, json: { status: "error", error: { message: "Internal server error" } } });
 
     const result = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
     await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
 
     expect(result.outcome).toBe("task");
-    expect(cal.posts()).toHaveLength(1);
+    expect(world.to(BOOKINGS)).toHaveLength(1);
     expect(await danaMeetings(t, opportunityId)).toHaveLength(0);
     const tasks = await tasksOf(t, opportunityId, "scheduler_link");
     expect(tasks).toHaveLength(1);
@@ -237,13 +201,13 @@ describe("a prospect's Cal.com link", () => {
   });
 
   test("provider 500 on the slots: a task with the agency's free times", async () => {
-    const { t, opportunityId } = await setup();
-    const cal = fakeCalcom({ slotsStatus: 500 });
+    const { t, world, opportunityId } = await setup();
+    world.answer("GET", SLOTS, { status: 500, json: { status: "error", error: { message: "boom" } } });
 
     const result = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
 
     expect(result.outcome).toBe("task");
-    expect(cal.posts()).toHaveLength(0);
+    expect(world.to(BOOKINGS)).toHaveLength(0);
     const [task] = await tasksOf(t, opportunityId, "scheduler_link");
     expect(task.details).toMatchObject({ timesAre: "agency free times", failure: { statusCode: 500 } });
     expect(task.details.freeTimes.length).toBeGreaterThan(0);
@@ -251,25 +215,23 @@ describe("a prospect's Cal.com link", () => {
   });
 
   test("the slot taken while the provider booked: a booking_conflict task with the provider's booking id", async () => {
-    const { t, agencyId, opportunityId } = await setup();
-    fakeCalcom({
-      slots: DANA_SLOTS,
-      book: async () => {
-        // Staff book 10:30 for someone else while Cal.com is answering.
-        const otherId = await t.mutation(internal.opportunities.create, { agencyId, name: "Kim", phone: "(201) 555-0142" });
-        await t.run((ctx) =>
-          ctx.db.insert("meetings", {
-            agencyId,
-            opportunityId: otherId,
-            meetingTime: tue(10, 30),
-            durationMinutes: 30,
-            source: "staff",
-            status: "booked",
-            sequence: 0,
-          }),
-        );
-        return Response.json({ status: "success", data: { uid: "bk_late", status: "accepted" } }, { status: 201 });
-      },
+    const { t, world, agencyId, opportunityId } = await setup();
+    world.calcomSlots = DANA_SLOTS;
+    world.on("POST", BOOKINGS, async () => {
+      // Staff book 10:30 for someone else while Cal.com is answering.
+      const otherId = await t.mutation(internal.opportunities.create, { agencyId, name: "Kim", phone: "(201) 555-0142" });
+      await t.run((ctx) =>
+        ctx.db.insert("meetings", {
+          agencyId,
+          opportunityId: otherId,
+          meetingTime: tue(10, 30),
+          durationMinutes: 30,
+          source: "staff",
+          status: "booked",
+          sequence: 0,
+        }),
+      );
+      return { status: 201, json: { status: "success", data: { uid: "bk_late", status: "accepted" } } };
     });
 
     const result = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
@@ -281,26 +243,25 @@ describe("a prospect's Cal.com link", () => {
   });
 
   test("an agency without an email cannot be the attendee: a task, nothing posted", async () => {
-    const { t, opportunityId } = await setup(null);
-    const cal = fakeCalcom({ slots: DANA_SLOTS });
+    const { t, world, opportunityId } = await setup(null);
+    world.calcomSlots = DANA_SLOTS;
 
     const result = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
 
     expect(result.outcome).toBe("task");
-    expect(cal.posts()).toHaveLength(0);
+    expect(world.to(BOOKINGS)).toHaveLength(0);
   });
 });
 
 describe("other scheduler links", () => {
   test("a Calendly link: stored, no request made, a task with the agency's next free times", async () => {
-    const { t, opportunityId } = await setup();
-    const cal = fakeCalcom({});
+    const { t, world, opportunityId } = await setup();
     const link = "https://calendly.com/dana-smith/30min";
 
     const result = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link, book: true });
 
     expect(result).toMatchObject({ provider: "calendly", outcome: "task" });
-    expect(cal.requests).toHaveLength(0);
+    expect(world.requests).toHaveLength(0);
     const opportunity = await t.run((ctx) => ctx.db.get("opportunities", opportunityId));
     expect(opportunity?.schedulerLink).toBe(link);
     const [task] = await tasksOf(t, opportunityId, "scheduler_link");
@@ -313,7 +274,6 @@ describe("other scheduler links", () => {
 
   test("a malformed link is refused, naming it, and nothing is written", async () => {
     const { t, opportunityId } = await setup();
-    fakeCalcom({});
 
     await expect(
       t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: "ftp://cal.com/dana/intro", book: true }),

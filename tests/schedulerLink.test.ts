@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { classifySchedulerLink, SchedulerLinkError } from "../convex/model/schedulerLink";
 import {
   CalcomError,
@@ -7,6 +7,16 @@ import {
   intersectWithAvailability,
 } from "../convex/model/calcom";
 import { MINUTE, parseWindows, type SchedulingRules } from "../convex/model/availability";
+import { FakeWorld } from "./fakeWorld";
+
+const SLOTS = /^https:\/\/api\.cal\.com\/v2\/slots\?/;
+const BOOKINGS = /^https:\/\/api\.cal\.com\/v2\/bookings$/;
+
+let world: FakeWorld;
+
+beforeEach(() => {
+  world = new FakeWorld().install();
+});
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -95,25 +105,17 @@ describe("intersectWithAvailability", () => {
 
 const event = { apiBase: "https://api.cal.com", username: "dana", eventTypeSlug: "intro" } as const;
 
-function stubFetch(status: number, body: unknown) {
-  const fetch = vi.fn(async (_url: string, _init?: RequestInit) => new Response(JSON.stringify(body), { status }));
-  vi.stubGlobal("fetch", fetch);
-  return fetch;
-}
-
 describe("fetchCalcomSlots", () => {
   test("asks for the event's slots in the agency zone and reads offsets and Z", async () => {
-    const fetch = stubFetch(200, {
-      status: "success",
-      data: {
-        "2026-03-10": [{ start: "2026-03-10T10:30:00.000-04:00" }, { start: "2026-03-10T15:00:00.000Z" }],
-        "2026-03-11": [{ start: "2026-03-11T09:00:00" }],
-      },
-    });
+    world.calcomSlots = {
+      "2026-03-10": ["2026-03-10T10:30:00.000-04:00", "2026-03-10T15:00:00.000Z"],
+      "2026-03-11": ["2026-03-11T09:00:00"],
+    };
     const starts = await fetchCalcomSlots(event, { start: now, end: now + 7 * 24 * 60 * MINUTE }, "America/New_York");
     expect(starts).toEqual([at(10, 30), at(11), Date.UTC(2026, 2, 11, 13, 0)]);
-    const [url, init] = fetch.mock.calls[0];
-    const parsed = new URL(url);
+    const [request] = world.requests;
+    expect(request.method).toBe("GET");
+    const parsed = new URL(request.url);
     expect(parsed.origin + parsed.pathname).toBe("https://api.cal.com/v2/slots");
     expect(Object.fromEntries(parsed.searchParams)).toEqual({
       eventTypeSlug: "intro",
@@ -122,23 +124,23 @@ describe("fetchCalcomSlots", () => {
       end: "2026-03-16T12:00:00Z",
       timeZone: "America/New_York",
     });
-    expect(init?.headers).toMatchObject({ "cal-api-version": "2024-09-04" });
+    expect(request.headers["cal-api-version"]).toBe("2024-09-04");
   });
 
   test("an error reply becomes a CalcomError with the status and a short message", async () => {
-    stubFetch(404, { status: "error", error: { code: "NotFoundException", message: "Event type not found" } });
+    world.answer("GET", SLOTS, { status: 404, json: { status: "error", error: { code: "NotFoundException", message: "Event type not found" } } });
     const failure = fetchCalcomSlots(event, { start: now, end: now + MINUTE }, "UTC");
     await expect(failure).rejects.toBeInstanceOf(CalcomError);
     await expect(failure).rejects.toMatchObject({ statusCode: 404, message: "Cal.com slots failed with HTTP 404: Event type not found" });
   });
 
   test("an unexpected reply shape is an error, not an empty list", async () => {
-    stubFetch(200, { status: "success", data: [{ time: "10:00" }] });
+    world.answer("GET", SLOTS, { json: { status: "success", data: [{ time: "10:00" }] } });
     await expect(fetchCalcomSlots(event, { start: now, end: now + MINUTE }, "UTC")).rejects.toThrow(/unexpected reply/);
   });
 
   test("a network failure is a CalcomError without a status", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("fetch failed"))));
+    world.answer("GET", SLOTS, new TypeError("fetch failed"));
     await expect(fetchCalcomSlots(event, { start: now, end: now + MINUTE }, "UTC")).rejects.toMatchObject({
       statusCode: undefined,
       message: "Cal.com slots: network error",
@@ -150,13 +152,13 @@ describe("createCalcomBooking", () => {
   const attendee = { name: "Brightline Growth", email: "hello@brightline.example", timeZone: "America/New_York" };
 
   test("posts the UTC start and the attendee, returns uid and status", async () => {
-    const fetch = stubFetch(201, { status: "success", data: { id: 42, uid: "bk_uid", status: "accepted" } });
+    world.answer("POST", BOOKINGS, { status: 201, json: { status: "success", data: { id: 42, uid: "bk_uid", status: "accepted" } } });
     await expect(createCalcomBooking(event, at(10, 30), attendee)).resolves.toEqual({ bookingId: "bk_uid", status: "accepted" });
-    const [url, init] = fetch.mock.calls[0];
-    expect(url).toBe("https://api.cal.com/v2/bookings");
-    expect(init?.method).toBe("POST");
-    expect(init?.headers).toMatchObject({ "cal-api-version": "2024-08-13" });
-    expect(JSON.parse(String(init?.body))).toEqual({
+    const [request] = world.requests;
+    expect(request.url).toBe("https://api.cal.com/v2/bookings");
+    expect(request.method).toBe("POST");
+    expect(request.headers["cal-api-version"]).toBe("2024-08-13");
+    expect(request.body).toEqual({
       eventTypeSlug: "intro",
       username: "dana",
       start: "2026-03-10T14:30:00Z",
@@ -165,17 +167,17 @@ describe("createCalcomBooking", () => {
   });
 
   test("falls back to the numeric id and keeps a PENDING status", async () => {
-    stubFetch(201, { status: "success", data: { id: 42, status: "PENDING" } });
+    world.answer("POST", BOOKINGS, { status: 201, json: { status: "success", data: { id: 42, status: "PENDING" } } });
     await expect(createCalcomBooking(event, at(10, 30), attendee)).resolves.toEqual({ bookingId: "42", status: "PENDING" });
   });
 
   test("a reply with no booking id is an error", async () => {
-    stubFetch(201, { status: "success", data: { status: "accepted" } });
+    world.answer("POST", BOOKINGS, { status: 201, json: { status: "success", data: { status: "accepted" } } });
     await expect(createCalcomBooking(event, at(10, 30), attendee)).rejects.toThrow(/unexpected reply/);
   });
 
   test("the error message never carries the attendee", async () => {
-    stubFetch(400, { status: "error", error: { message: "x".repeat(500) } });
+    world.answer("POST", BOOKINGS, { status: 400, json: { status: "error", error: { message: "x".repeat(500) } } });
     const error = await createCalcomBooking(event, at(10, 30), attendee).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CalcomError);
     expect((error as CalcomError).message.length).toBeLessThan(220);
