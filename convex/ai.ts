@@ -244,7 +244,11 @@ export const applyAnalysis = internalMutation({
     } else if (decision.action === "review") {
       await openTask(ctx, { ...task, type: "review", reason: decision.reason });
       // They wanted to meet but Atlas could not book it on its own: a person should follow up now.
-      if (reply.meetingBooked) await notifyAbout(ctx, call, "positive_lead", "wants a meeting; needs a person to confirm the time");
+      // Not when a meeting already stands (booked on the line or earlier): that lead has its time.
+      const hasMeeting = call.meetingId !== undefined || before?.status === "Booked";
+      if (reply.meetingBooked && !hasMeeting) {
+        await notifyAbout(ctx, call, "positive_lead", "wants a meeting; needs a person to confirm the time");
+      }
     }
     const agency = await ctx.db.get("agencies", call.agencyId);
     const opportunity = await ctx.db.get("opportunities", call.opportunityId);

@@ -206,3 +206,19 @@ describe("a later call of a booked prospect", () => {
     expect(open).toEqual([expect.objectContaining({ type: "review", callId: inboundId })]);
   });
 });
+
+describe("staff notifications after a live booking", () => {
+  test("an unsure echo of the time booked on the line tells nobody the lead still needs a time", async () => {
+    const { t, world, agencyId, opportunityId } = await setupWorld();
+    const inbox = await t.action(internal.notifications.saveDestination, { agencyId, kind: "email", target: "owner@brightline.test" });
+    await t.mutation(internal.notifications.setRule, { agencyId, event: "positive_lead", destinationId: inbox, mode: "realtime" });
+    const { callId, vapiCallId } = await placeCall(t, opportunityId);
+    await bookLive(t, vapiCallId, callId);
+    world.groqReplies = [{ ...BOOKED_REPLY, confidence: 0.5 }];
+    await postWebhook(t, endOfCallReport(vapiCallId, callId, AGREED));
+    await runScheduled(t);
+
+    expect(await rows(t, "meetings")).toHaveLength(1);
+    expect((await rows(t, "notificationItems")).filter((i) => i.event === "positive_lead")).toEqual([]);
+  });
+});
