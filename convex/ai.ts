@@ -26,7 +26,7 @@ import { notify } from "./notifications";
 import type { NotificationEvent } from "./model/notifications";
 import { effectiveProcess, planPostCall } from "./model/processes";
 import { carryOutPlan } from "./processes";
-import { bookingProcess } from "./schema";
+import { analysisStatus, bookingProcess } from "./schema";
 import { logEvent } from "./model/log";
 
 /** A staff notification about a call's prospect: names only, never what was said. */
@@ -78,6 +78,7 @@ export const loadAnalysisInput = internalQuery({
       messages: v.array(transcriptMessage),
       bookingProcess,
       qualificationQuestions: v.array(v.string()),
+      analysisStatus: v.optional(analysisStatus),
     }),
   ),
   handler: async (ctx, { callId }) => {
@@ -103,6 +104,7 @@ export const loadAnalysisInput = internalQuery({
       messages: messages.map((m) => ({ role: m.role as "assistant" | "user" | "tool", text: m.text, secondsFromStart: m.secondsFromStart })),
       bookingProcess: effectiveProcess(agency, opportunity, call),
       qualificationQuestions: agency.qualificationQuestions ?? [],
+      analysisStatus: call.analysisStatus,
     };
   },
 });
@@ -129,6 +131,14 @@ function errorSummary(e: unknown): string {
 }
 
 /**
+ * A scheduled retry (attempt 2+) is only wanted while its call is still waiting
+ * for it: a re-run by hand may have settled the analysis meanwhile.
+ */
+function isSupersededRetry(attempt: number, status: Doc<"calls">["analysisStatus"]): boolean {
+  return attempt > 1 && status !== "retrying";
+}
+
+/**
  * Reads the transcript and decides the call's result. Scheduled once per call by
  * the end-of-call report; staff may run it again by hand (the transcript is kept).
  */
@@ -138,6 +148,10 @@ export const processCallTranscript = internalAction({
   handler: async (ctx, { callId, attempt = 1 }) => {
     const input = await ctx.runQuery(internal.ai.loadAnalysisInput, { callId });
     if (!input) throw new ConvexError(`call ${callId} not found`);
+    if (isSupersededRetry(attempt, input.analysisStatus)) {
+      logEvent("analysis.retry_superseded", { callId, attempt, analysisStatus: input.analysisStatus });
+      return null;
+    }
     if (isTriviallyShort(input.messages)) {
       await ctx.runMutation(internal.ai.recordAnalysisSkipped, { callId, reason: "transcript empty or too short" });
       return null;
@@ -205,12 +219,19 @@ export const applyAnalysis = internalMutation({
     const reply = args.reply as AnalysisReply;
     let decision: Decision = args.decision;
     let outcomeReason = decision.reason;
+    const before = await ctx.db.get("opportunities", call.opportunityId);
     if (call.meetingId && decision.action === "book" && decision.slotStart !== call.meetingTime) {
       // Booked live during the call, yet the transcript ends on another time: a person decides.
       decision = { action: "review", reason: "booked during the call, but the prospect may have changed the time" };
     } else if (call.meetingId && decision.action === "reject") {
       // A rejection must not close an opportunity whose meeting stands: a person decides.
       decision = { action: "review", reason: "booked during the call, but the prospect may have declined it" };
+    } else if (before?.status === "Booked" && decision.action === "reject") {
+      // Booked by an earlier call: a later "no thanks" may be about anything else; the meeting stands.
+      decision = { action: "review", reason: "the prospect has a booked meeting, but may have declined it on this call" };
+    } else if (call.meetingId && decision.action === "clarify") {
+      // Booked live, yet other times came up: no "pick a time" email to someone who has one; a person decides.
+      decision = { action: "review", reason: `booked during the call, but the prospect proposed other times: ${decision.reason}` };
     }
     const task = { agencyId: call.agencyId, opportunityId: call.opportunityId, callId: call._id };
     if (decision.action === "book" && !call.meetingId) {
@@ -223,7 +244,11 @@ export const applyAnalysis = internalMutation({
     } else if (decision.action === "review") {
       await openTask(ctx, { ...task, type: "review", reason: decision.reason });
       // They wanted to meet but Atlas could not book it on its own: a person should follow up now.
-      if (reply.meetingBooked) await notifyAbout(ctx, call, "positive_lead", "wants a meeting; needs a person to confirm the time");
+      // Not when a meeting already stands (booked on the line or earlier): that lead has its time.
+      const hasMeeting = call.meetingId !== undefined || before?.status === "Booked";
+      if (reply.meetingBooked && !hasMeeting) {
+        await notifyAbout(ctx, call, "positive_lead", "wants a meeting; needs a person to confirm the time");
+      }
     }
     const agency = await ctx.db.get("agencies", call.agencyId);
     const opportunity = await ctx.db.get("opportunities", call.opportunityId);
@@ -258,6 +283,11 @@ export const recordAnalysisFailure = internalMutation({
   handler: async (ctx, { callId, attempt, error, retry }) => {
     const call = await ctx.db.get("calls", callId);
     if (!call) return null;
+    // A retry that lost the race to a re-run by hand must not undo its result.
+    if (isSupersededRetry(attempt, call.analysisStatus)) {
+      logEvent("analysis.retry_superseded", { callId, attempt, analysisStatus: call.analysisStatus });
+      return null;
+    }
     if (retry) {
       const delay = ANALYSIS_RETRY_DELAYS_MS[attempt - 1] ?? ANALYSIS_RETRY_DELAYS_MS.at(-1)!;
       await ctx.scheduler.runAfter(delay, internal.ai.processCallTranscript, { callId, attempt: attempt + 1 });

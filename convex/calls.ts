@@ -77,6 +77,16 @@ export async function callInFlight(ctx: MutationCtx, opportunityId: Id<"opportun
   );
 }
 
+/** A call of this opportunity (other than `except`) that is dialling or connected right now. */
+async function liveCall(ctx: MutationCtx, opportunityId: Id<"opportunities">, except: Id<"calls">) {
+  const calls = await ctx.db
+    .query("calls")
+    .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
+    .order("desc")
+    .take(20);
+  return calls.find((c) => c._id !== except && c.status !== "scheduled" && ACTIVE_STATUSES.includes(c.status));
+}
+
 /** Why this opportunity must not be called now, or null. */
 export async function refusalToCall(ctx: MutationCtx, opportunity: Doc<"opportunities">): Promise<string | null> {
   if (opportunity.doNotCall) return `opportunity ${opportunity._id} opted out of calls`;
@@ -180,6 +190,14 @@ export const claimDial = internalMutation({
     if (opportunity.doNotCall || opportunity.status === "Booked" || opportunity.status === "Rejected") {
       await ctx.db.patch("calls", callId, { status: "cancelled", updatedAt: now });
       logEvent("call.cancelled", { callId, reason: "opportunity closed before dial" });
+      return null;
+    }
+    // Only an inbound call can be live beside a waiting attempt (outbound ones refuse while one is in flight):
+    // the prospect reached us themselves, so this attempt is no longer wanted and must not ring them mid-call.
+    const live = await liveCall(ctx, opportunity._id, callId);
+    if (live) {
+      await ctx.db.patch("calls", callId, { status: "cancelled", updatedAt: now });
+      logEvent("call.cancelled", { callId, reason: "prospect on another call", otherCallId: live._id });
       return null;
     }
     let offer = { promptContext: call.promptContext, offeredSlotsISO: call.offeredSlotsISO };
@@ -422,6 +440,18 @@ export async function recordOptOut(ctx: MutationCtx, opportunityId: Id<"opportun
       text: `${opportunity.name} asked not to be called again; all calls to them are stopped`,
     });
   }
+  const cancelled = await cancelWaitingAttempts(ctx, opportunityId);
+  logEvent("opportunity.opted_out", { opportunityId, cancelledAttempts: cancelled });
+  return cancelled;
+}
+
+/**
+ * Withdraws every attempt of this opportunity still waiting to dial (opt-out,
+ * booking). A booking must not leave them waiting: a later cancellation of the
+ * meeting would reopen the opportunity and let an old retry ring the prospect.
+ */
+export async function cancelWaitingAttempts(ctx: MutationCtx, opportunityId: Id<"opportunities">): Promise<number> {
+  const now = Date.now();
   const calls = await ctx.db
     .query("calls")
     .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
@@ -434,7 +464,6 @@ export async function recordOptOut(ctx: MutationCtx, opportunityId: Id<"opportun
     await ctx.db.patch("calls", call._id, { status: "cancelled", updatedAt: now });
     cancelled++;
   }
-  logEvent("opportunity.opted_out", { opportunityId, cancelledAttempts: cancelled });
   return cancelled;
 }
 

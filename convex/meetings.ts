@@ -1,6 +1,6 @@
 import { ConvexError, v } from "convex/values";
 import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
-import { listLimit } from "./calls";
+import { cancelWaitingAttempts, listLimit } from "./calls";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { meetingSource } from "./schema";
@@ -89,6 +89,7 @@ export async function bookSlot(
     providerBookingId: args.providerBookingId,
   });
   await ctx.db.patch("opportunities", opportunity._id, { status: "Booked", meetingTime: slotStart });
+  await cancelWaitingAttempts(ctx, opportunity._id);
   await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId });
   await notify(ctx, {
     agencyId: agency._id,

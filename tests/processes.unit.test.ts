@@ -65,7 +65,12 @@ describe("nearestFreeSlots", () => {
 });
 
 describe("planPostCall", () => {
-  const opportunity = { phone: "+442079460958", email: "dana@clinic.example", qualificationAnswers: [{ question: "Size?", answer: "two" }] };
+  const opportunity = {
+    phone: "+442079460958",
+    email: "dana@clinic.example",
+    qualificationAnswers: [{ question: "Size?", answer: "two" }],
+    status: "Contacted" as const,
+  };
   const followUp: Decision = { action: "follow_up", reason: "booking link promised" };
 
   test("link_first: the link email, answers merged with earlier ones", () => {
@@ -83,8 +88,13 @@ describe("planPostCall", () => {
     ]);
   });
 
-  test("nobody who opted out or has no email is emailed", () => {
-    for (const [extra, opp] of [[{ optOut: true }, opportunity], [{}, { ...opportunity, email: undefined }]] as const) {
+  test("nobody who opted out, has no email or is already booked is emailed", () => {
+    const cases = [
+      [{ optOut: true }, opportunity],
+      [{}, { ...opportunity, email: undefined }],
+      [{}, { ...opportunity, status: "Booked" }],
+    ] as const;
+    for (const [extra, opp] of cases) {
       expect(planPostCall({ process: "link_first", reply: reply(extra), decision: followUp, opportunity: opp, agencyZone: ZONE }).emails).toEqual([]);
     }
   });

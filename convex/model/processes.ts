@@ -216,18 +216,20 @@ export interface PostCallInput {
   process: BookingProcess;
   reply: AnalysisReply;
   decision: Decision;
-  opportunity: Pick<Doc<"opportunities">, "phone" | "email" | "qualificationAnswers">;
+  opportunity: Pick<Doc<"opportunities">, "phone" | "email" | "qualificationAnswers" | "status">;
   agencyZone: string;
 }
 
 /**
  * What happens after the analysis, besides booking/rejecting (done by the
  * decision itself): store answers and contact details, open follow-up tasks,
- * email the prospect. Nobody who declined or opted out is emailed.
+ * email the prospect. Nobody who declined, opted out or is booked is emailed.
  */
 export function planPostCall({ process, reply, decision, opportunity, agencyZone }: PostCallInput): PostCallPlan {
   const plan: PostCallPlan = { opportunityPatch: {}, tasks: [], emails: [], schedulerLink: null, events: [] };
-  const mayContact = decision.action !== "reject" && !reply.optOut && !reply.rejectionDetected && !!opportunity.email;
+  // A booked prospect (e.g. booked live on this call) is never sent a link or times to book with.
+  const mayContact =
+    decision.action !== "reject" && !reply.optOut && !reply.rejectionDetected && !!opportunity.email && opportunity.status !== "Booked";
 
   if (reply.qualificationAnswers?.length) {
     plan.opportunityPatch.qualificationAnswers = mergeAnswers(opportunity.qualificationAnswers, reply.qualificationAnswers);
