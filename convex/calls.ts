@@ -63,6 +63,12 @@ export async function prepareOffer(
   };
 }
 
+/**
+ * A call whose report may still arrive (status "ended", no report) could still book:
+ * for this long it counts as in flight; afterwards the reconciler alone settles it.
+ */
+const REPORT_PENDING_MS = 30 * MINUTE;
+
 /** The call that is scheduled, dialling, live, or ended but not yet analysed (other than `except`). */
 export async function callInFlight(ctx: MutationCtx, opportunityId: Id<"opportunities">, except?: Id<"calls">) {
   const calls = await ctx.db
@@ -70,10 +76,14 @@ export async function callInFlight(ctx: MutationCtx, opportunityId: Id<"opportun
     .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
     .order("desc")
     .take(20);
+  const now = Date.now();
   return calls.find(
     (c) =>
       c._id !== except &&
-      (ACTIVE_STATUSES.includes(c.status) || c.analysisStatus === "scheduled" || c.analysisStatus === "retrying"),
+      (ACTIVE_STATUSES.includes(c.status) ||
+        c.analysisStatus === "scheduled" ||
+        c.analysisStatus === "retrying" ||
+        (c.status === "ended" && c.reportReceivedAt === undefined && now - c.updatedAt < REPORT_PENDING_MS)),
   );
 }
 

@@ -209,6 +209,8 @@ export const reschedule = internalMutation({
     }
     const sequence = meeting.sequence + 1;
     await ctx.db.patch("meetings", meetingId, { meetingTime: slotStart, sequence, revisedAt: now });
+    // The call that booked it answers later tool calls and analyses from its meetingTime.
+    if (meeting.callId) await ctx.db.patch("calls", meeting.callId, { meetingTime: slotStart });
     const opportunity = await ctx.db.get("opportunities", meeting.opportunityId);
     if (opportunity?.status === "Booked") {
       await ctx.db.patch("opportunities", opportunity._id, { meetingTime: slotStart });

@@ -22,6 +22,8 @@ export const OVERDUE_MARGIN_MS = 5 * MINUTE;
 /** Vapi sends the report seconds after the call ends; after this it is not coming. */
 export const REPORT_GRACE_MS = 5 * MINUTE;
 export const BATCH_SIZE = 25;
+/** Longer than the whole analysis retry chain: an analysis still pending after this lost its action. */
+export const ANALYSIS_STUCK_MS = 60 * MINUTE;
 /** Requests to Vapi in flight at once. */
 const CONCURRENCY = 5;
 /** After this many failed checks a call waits a full overdue window between checks, and a person is told. */
@@ -63,6 +65,43 @@ export const overdueCalls = internalQuery({
       .sort((a, b) => a.updatedAt - b.updatedAt)
       .slice(0, limit)
       .map((c) => ({ callId: c._id, vapiCallId: c.vapiCallId, status: c.status }));
+  },
+});
+
+/** Vapi says the call is still going: look again one overdue window from now, and let others through first. */
+export const recordStillLive = internalMutation({
+  args: { callId: v.id("calls") },
+  returns: v.null(),
+  handler: async (ctx, { callId }) => {
+    await ctx.db.patch("calls", callId, { updatedAt: Date.now() });
+    return null;
+  },
+});
+
+/**
+ * Analyses whose action died (not a Groq failure: those are recorded) would stay
+ * pending forever and keep the prospect "in flight". They are started again.
+ */
+export const restartStuckAnalyses = internalMutation({
+  args: { now: v.number(), limit: v.number() },
+  returns: v.number(),
+  handler: async (ctx, { now, limit }) => {
+    let restarted = 0;
+    for (const status of ["scheduled", "retrying"] as const) {
+      const stuck = await ctx.db
+        .query("calls")
+        .withIndex("by_analysis_status_and_updated", (q) =>
+          q.eq("analysisStatus", status).lt("updatedAt", now - ANALYSIS_STUCK_MS),
+        )
+        .take(limit);
+      for (const call of stuck) {
+        await ctx.db.patch("calls", call._id, { analysisStatus: "scheduled", updatedAt: now });
+        await ctx.scheduler.runAfter(0, internal.ai.processCallTranscript, { callId: call._id });
+        logEvent("reconcile.analysis_restarted", { callId: call._id, was: status });
+        restarted++;
+      }
+    }
+    return restarted;
   },
 });
 
@@ -134,6 +173,7 @@ const runCounts = v.object({
   stillLive: v.number(),
   errors: v.number(),
   dialLost: v.number(),
+  analysesRestarted: v.number(),
 });
 
 /** The cron (crons.ts): one bounded batch per run, counts logged. */
@@ -142,7 +182,7 @@ export const run = internalAction({
   returns: runCounts,
   handler: async (ctx): Promise<Infer<typeof runCounts>> => {
     const due: Infer<typeof overdueCall>[] = await ctx.runQuery(internal.reconcile.overdueCalls, { now: Date.now(), limit: BATCH_SIZE });
-    const counts = { due: due.length, applied: 0, duplicate: 0, stillLive: 0, errors: 0, dialLost: 0 };
+    const counts = { due: due.length, applied: 0, duplicate: 0, stillLive: 0, errors: 0, dialLost: 0, analysesRestarted: 0 };
     const token = process.env.VAPI_API_KEY;
     const client = token ? new VapiClient({ token }) : null;
     const withVapiId: { callId: Id<"calls">; vapiCallId: string }[] = [];
@@ -160,6 +200,7 @@ export const run = internalAction({
         const f = fetched[j];
         if (f.kind === "live") {
           counts.stillLive++;
+          await ctx.runMutation(internal.reconcile.recordStillLive, { callId: c.callId });
         } else if (f.kind === "error") {
           counts.errors++;
           await ctx.runMutation(internal.reconcile.recordCheckFailure, { callId: c.callId, statusCode: f.statusCode });
@@ -175,6 +216,10 @@ export const run = internalAction({
         }
       }
     }
+    counts.analysesRestarted = await ctx.runMutation(internal.reconcile.restartStuckAnalyses, {
+      now: Date.now(),
+      limit: BATCH_SIZE,
+    });
     logEvent("reconcile.run", { ...counts, apiKeySet: client !== null });
     return counts;
   },

@@ -162,6 +162,7 @@ export default defineSchema({
     .index("by_agency", ["agencyId"])
     .index("by_agency_and_dial", ["agencyId", "dialAt"])
     .index("by_status_and_updated", ["status", "updatedAt"])
+    .index("by_analysis_status_and_updated", ["analysisStatus", "updatedAt"])
     // Ended calls still waiting for their report, without reading every ended call.
     .index("by_status_report_and_updated", ["status", "reportReceivedAt", "updatedAt"]),
 

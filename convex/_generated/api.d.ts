@@ -27,7 +27,6 @@ import type * as model_analysis from "../model/analysis.js";
 import type * as model_availability from "../model/availability.js";
 import type * as model_calcom from "../model/calcom.js";
 import type * as model_callingHours from "../model/callingHours.js";
-import type * as model_deliveries from "../model/deliveries.js";
 import type * as model_delivery from "../model/delivery.js";
 import type * as model_email from "../model/email.js";
 import type * as model_funnel from "../model/funnel.js";
@@ -77,7 +76,6 @@ declare const fullApi: ApiFromModules<{
   "model/availability": typeof model_availability;
   "model/calcom": typeof model_calcom;
   "model/callingHours": typeof model_callingHours;
-  "model/deliveries": typeof model_deliveries;
   "model/delivery": typeof model_delivery;
   "model/email": typeof model_email;
   "model/funnel": typeof model_funnel;
