@@ -20,7 +20,7 @@ import { notify } from "./notifications";
 import { logEvent } from "./model/log";
 
 export type MeetingSource = Doc<"meetings">["source"];
-export type RefusalReason = "outside_availability" | "too_soon" | "beyond_horizon" | "conflict" | "opportunity_closed";
+export type RefusalReason = "outside_availability" | "too_soon" | "beyond_horizon" | "conflict" | "already_booked";
 
 export type BookingResult =
   | { booked: true; meetingId: Id<"meetings">; meetingTime: number }
@@ -70,9 +70,9 @@ export async function bookSlot(
   },
 ): Promise<BookingResult> {
   const { agency, opportunity, slotStart } = args;
-  if (opportunity.status === "Booked" || opportunity.status === "Rejected" || opportunity.doNotCall) {
-    return { booked: false, reason: "opportunity_closed" };
-  }
+  // One meeting per prospect. Rejected or opted-out prospects are not called, but one who
+  // calls us and agrees to a time (or staff on their behalf) may still book it.
+  if (opportunity.status === "Booked") return { booked: false, reason: "already_booked" };
   const rules = rulesFor(agency);
   const verdict = await checkSlot(ctx, agency._id, rules, slotStart, args.now);
   if (!verdict.ok) return { booked: false, reason: verdict.reason };

@@ -139,4 +139,19 @@ describe("assistant-request (inbound calls)", () => {
     expect(state.opportunity).toMatchObject({ status: "Booked", source: "inbound" });
     expect(state.tasks).toEqual([]);
   });
+
+  test("a prospect who opted out of calls can still call in and book; they stay do-not-call", async () => {
+    const { t, opportunityId } = await setupWorld({ agency: { inboundPhoneNumber: "(212) 555-0100" } });
+    await t.run((ctx) => ctx.db.patch("opportunities", opportunityId, { doNotCall: true, status: "Rejected" }));
+    const { reply } = await ask(t, assistantRequest({ number: "+12015550123" }));
+    const { callId } = reply.assistantOverrides!.metadata;
+    expect(reply.assistantOverrides!.metadata.opportunityId).toBe(opportunityId);
+    const call = { id: VAPI_CALL_ID, type: "inboundPhoneCall", assistantOverrides: { metadata: { callId } } };
+    const res = await postWebhook(t, {
+      message: { type: "tool-calls", call, toolCallList: [fnCall("call_in_2", "book_meeting", { slotIso: AGREED_ISO })] },
+    });
+    expect(((await res.json()) as ToolReply).results[0].result).toMatch(/^Booked/);
+    const opp = await t.run((ctx) => ctx.db.get("opportunities", opportunityId));
+    expect(opp).toMatchObject({ status: "Booked", doNotCall: true });
+  });
 });
