@@ -298,12 +298,14 @@ export const applyStatusUpdate = internalMutation({
     const patch: Partial<Doc<"calls">> = { status: next, updatedAt: Date.now() };
     if (vapiCallId && !call.vapiCallId) patch.vapiCallId = vapiCallId;
     const justEnded = next === "ended" && call.status !== "ended";
-    if (justEnded) {
+    // Without a reason the outcome is left to the end-of-call report, which has one.
+    if (justEnded && endedReason) {
       patch.endedReason = endedReason;
       if (!call.outcome) patch.outcome = outcomeForEndedReason(endedReason);
     }
     await ctx.db.patch("calls", call._id, patch);
-    if (justEnded) await scheduleRetry(ctx, call, call.outcome ?? patch.outcome!);
+    const outcome = call.outcome ?? patch.outcome;
+    if (justEnded && outcome) await scheduleRetry(ctx, call, outcome);
     logEvent("call.status", { callId: call._id, status: next, outcome: patch.outcome });
     return true;
   },
@@ -348,7 +350,12 @@ export const finalizeReport = internalMutation({
     for (const [seq, m] of report.messages.entries()) {
       await ctx.db.insert("callMessages", { callId: call._id, seq, ...m });
     }
-    const outcome = call.outcome ?? outcomeForEndedReason(report.endedReason);
+    // A decision already taken on this call (booked live) stands; otherwise the report's
+    // own reason is the best word on how the call ended (a status-update or a failed
+    // dial may have guessed "failed" before it arrived).
+    const decided = call.outcome === "booked" || call.outcome === "rejected";
+    const outcome =
+      decided || !report.endedReason ? (call.outcome ?? outcomeForEndedReason(call.endedReason)) : outcomeForEndedReason(report.endedReason);
     await ctx.db.patch("calls", call._id, {
       status: "ended",
       vapiCallId: call.vapiCallId ?? vapiCallId,
@@ -370,8 +377,8 @@ export const finalizeReport = internalMutation({
       if (opportunity?.status === "New") await ctx.db.patch("opportunities", opportunity._id, { status: "Contacted" });
     }
     await ctx.scheduler.runAfter(0, internal.ai.processCallTranscript, { callId: call._id });
-    // A status-update "ended" may have come first and already decided the retry.
-    if (call.status !== "ended") await scheduleRetry(ctx, call, outcome);
+    // At most one retry per call, whichever message said how it ended first.
+    await scheduleRetry(ctx, call, outcome);
     logEvent("report.applied", { callId: call._id, messages: report.messages.length, outcome });
     return "applied";
   },
