@@ -26,7 +26,7 @@ import { notify } from "./notifications";
 import type { NotificationEvent } from "./model/notifications";
 import { effectiveProcess, planPostCall } from "./model/processes";
 import { carryOutPlan } from "./processes";
-import { analysisStatus, bookingProcess } from "./schema";
+import { analysisStatus, bookingProcess, transcriptMessage } from "./schema";
 import { logEvent } from "./model/log";
 
 /** A staff notification about a call's prospect: names only, never what was said. */
@@ -56,11 +56,6 @@ async function closeAnalysisFailureTasks(ctx: MutationCtx, callId: Id<"calls">) 
   }
 }
 
-const transcriptMessage = v.object({
-  role: v.union(v.literal("assistant"), v.literal("user"), v.literal("tool")),
-  text: v.string(),
-  secondsFromStart: v.optional(v.number()),
-});
 
 /** Everything the analysis needs, read in one consistent snapshot. The grid is rebuilt now. */
 export const loadAnalysisInput = internalQuery({

@@ -2,7 +2,7 @@ import { ConvexError, v } from "convex/values";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
-import { analysisStatus, callOutcome, callStatus } from "./schema";
+import { analysisStatus, callOutcome, callReportFields, callStatus, transcriptMessage } from "./schema";
 import { loadSchedule } from "./availability";
 import { freeSlots, MINUTE, recommendSlots, toZonedIso } from "./model/availability";
 import { nextCallingMoment } from "./model/callingHours";
@@ -311,22 +311,7 @@ export const applyStatusUpdate = internalMutation({
   },
 });
 
-const transcriptMessage = v.object({
-  role: v.union(v.literal("assistant"), v.literal("user"), v.literal("tool")),
-  text: v.string(),
-  secondsFromStart: v.optional(v.number()),
-});
-
-export const reportValidator = v.object({
-  endedReason: v.optional(v.string()),
-  startedAt: v.optional(v.number()),
-  endedAt: v.optional(v.number()),
-  durationSeconds: v.optional(v.number()),
-  cost: v.optional(v.number()),
-  recordingUrl: v.optional(v.string()),
-  stereoRecordingUrl: v.optional(v.string()),
-  messages: v.array(transcriptMessage),
-});
+export const reportValidator = v.object({ ...callReportFields, messages: v.array(transcriptMessage) });
 
 /**
  * Applies an end-of-call report (from the webhook or the reconciler) exactly

@@ -14,7 +14,7 @@ import {
   type InviteParties,
   type Recipient,
 } from "./model/invite";
-import { DELIVERY_LEASE_MS, retryDelayMs } from "./model/delivery";
+import { DELIVERY_LEASE_MS, deliveryByKey, retryDelayMs } from "./model/delivery";
 import { sendEmail } from "./model/email";
 import { logEvent } from "./model/log";
 
@@ -98,10 +98,7 @@ export const claimInvite = internalMutation({
     await supersedeOlderInvites(ctx, args.meetingId, args.sequence);
     const key = inviteDeliveryKey(args.meetingId, args.sequence, args.recipient);
     const now = Date.now();
-    const row = await ctx.db
-      .query("deliveries")
-      .withIndex("by_key", (q) => q.eq("key", key))
-      .unique();
+    const row = await deliveryByKey(ctx, key);
     if (!row) {
       await ctx.db.insert("deliveries", {
         key,
@@ -133,10 +130,7 @@ export const recordInviteSend = internalMutation({
   },
   returns: v.object({ retryInMs: v.union(v.number(), v.null()) }),
   handler: async (ctx, { key, providerMessageId, error }) => {
-    const row = await ctx.db
-      .query("deliveries")
-      .withIndex("by_key", (q) => q.eq("key", key))
-      .unique();
+    const row = await deliveryByKey(ctx, key);
     if (!row) throw new Error(`delivery ${key} was never claimed`);
     if (!error) {
       await ctx.db.patch("deliveries", row._id, { status: "sent", sentAt: Date.now(), providerMessageId, leaseUntil: undefined });
@@ -158,10 +152,7 @@ export const recordInviteDisabled = internalMutation({
   returns: v.null(),
   handler: async (ctx, args) => {
     const key = inviteDeliveryKey(args.meetingId, args.sequence, args.recipient);
-    const row = await ctx.db
-      .query("deliveries")
-      .withIndex("by_key", (q) => q.eq("key", key))
-      .unique();
+    const row = await deliveryByKey(ctx, key);
     if (!row) {
       await ctx.db.insert("deliveries", {
         key,

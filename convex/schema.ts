@@ -72,6 +72,24 @@ export const analysisStatus = v.union(
 
 const busyInterval = v.object({ start: v.number(), end: v.number() });
 
+/** One line of a call's conversation, as stored and as analysed. */
+export const transcriptMessage = v.object({
+  role: v.union(v.literal("assistant"), v.literal("user"), v.literal("tool")),
+  text: v.string(),
+  secondsFromStart: v.optional(v.number()),
+});
+
+/** How a call ended, as its end-of-call report (or Vapi's call object) tells it. */
+export const callReportFields = {
+  endedReason: v.optional(v.string()),
+  startedAt: v.optional(v.number()),
+  endedAt: v.optional(v.number()),
+  durationSeconds: v.optional(v.number()),
+  cost: v.optional(v.number()),
+  recordingUrl: v.optional(v.string()),
+  stereoRecordingUrl: v.optional(v.string()),
+};
+
 export default defineSchema({
   agencies: defineTable({
     name: v.string(),
@@ -131,14 +149,8 @@ export default defineSchema({
     /** The prompt section Atlas receives (slots, now, rules). No transcript. */
     promptContext: v.string(),
     outcome: v.optional(callOutcome),
-    endedReason: v.optional(v.string()),
+    ...callReportFields,
     failure: v.optional(v.object({ statusCode: v.optional(v.number()), message: v.string() })),
-    startedAt: v.optional(v.number()),
-    endedAt: v.optional(v.number()),
-    durationSeconds: v.optional(v.number()),
-    cost: v.optional(v.number()),
-    recordingUrl: v.optional(v.string()),
-    stereoRecordingUrl: v.optional(v.string()),
     messageCount: v.optional(v.number()),
     /** Set once by the first end-of-call report (webhook or reconciler). */
     reportReceivedAt: v.optional(v.number()),

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { internal } from "../convex/_generated/api";
-import { AGREED, AGREED_ISO, endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld } from "./pipeline";
+import { AGREED, AGREED_ISO, endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, slackOn } from "./pipeline";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -42,13 +41,7 @@ describe("a call from startCall to the booked meeting", () => {
 
   test("tells staff on Slack, and a failing Slack never blocks the booking", async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
-    const channel = await t.action(internal.notifications.saveDestination, {
-      agencyId,
-      kind: "slack",
-      target: "C0123",
-      slackBotToken: "xoxb-test-token-1234",
-    });
-    await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: channel, mode: "realtime" });
+    await slackOn(t, agencyId, "booked");
     world.on("POST", /^https:\/\/slack\.com\/api\/chat\.postMessage$/, () => ({ status: 500, json: {} }));
 
     const { callId, vapiCallId } = await placeCall(t, opportunityId);

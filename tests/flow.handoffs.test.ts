@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
-import { endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, type Line } from "./pipeline";
+import { endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, slackOn, type Line } from "./pipeline";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -49,13 +49,7 @@ describe("post-call hand-offs", () => {
 
   test("a call-me request opens one task and tells staff on Slack", async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
-    const channel = await t.action(internal.notifications.saveDestination, {
-      agencyId,
-      kind: "slack",
-      target: "C0123",
-      slackBotToken: "xoxb-test-token-1234",
-    });
-    await t.mutation(internal.notifications.setRule, { agencyId, event: "call_requested", destinationId: channel, mode: "realtime" });
+    await slackOn(t, agencyId, "call_requested");
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     world.groqReplies = [
       {
@@ -81,13 +75,7 @@ describe("post-call hand-offs", () => {
 
   test("an opt-out tells staff once and stops every call", async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
-    const channel = await t.action(internal.notifications.saveDestination, {
-      agencyId,
-      kind: "slack",
-      target: "C0123",
-      slackBotToken: "xoxb-test-token-1234",
-    });
-    await t.mutation(internal.notifications.setRule, { agencyId, event: "opted_out", destinationId: channel, mode: "realtime" });
+    await slackOn(t, agencyId, "opted_out");
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     world.groqReplies = [
       { meetingBooked: false, slotIso: null, confidence: 0.95, rejectionDetected: true, evidence: "please don't call me again", optOut: true },

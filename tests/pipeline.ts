@@ -2,6 +2,7 @@
 import { expect, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id, TableNames } from "../convex/_generated/dataModel";
+import type { NotificationEvent } from "../convex/model/notifications";
 import { newBackend } from "./setup";
 import { FakeWorld, stubTestEnv, TEST_ENV } from "./fakeWorld";
 
@@ -173,4 +174,16 @@ export async function getCall(t: Backend, callId: Id<"calls">) {
   const call = await t.run((ctx) => ctx.db.get("calls", callId));
   if (!call) throw new Error(`call ${callId} vanished`);
   return call;
+}
+
+/** A Slack channel that hears `event` for the agency, in realtime (the fake world accepts its token). */
+export async function slackOn(t: Backend, agencyId: Id<"agencies">, event: NotificationEvent) {
+  const channel = await t.action(internal.notifications.saveDestination, {
+    agencyId,
+    kind: "slack",
+    target: "C0123",
+    slackBotToken: "xoxb-test-token-1234",
+  });
+  await t.mutation(internal.notifications.setRule, { agencyId, event, destinationId: channel, mode: "realtime" });
+  return channel;
 }

@@ -4,7 +4,7 @@
  * "invite:<meetingId>:<sequence>:prospect"): the first claim inserts a pending row
  * and wins; later claims (a re-run analysis, a duplicate webhook) send nothing.
  */
-import type { MutationCtx } from "../_generated/server";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
 import type { Doc, Id } from "../_generated/dataModel";
 import { MINUTE } from "./availability";
 import type { SendResult } from "./email";
@@ -42,14 +42,19 @@ export function describeError(error: ProviderError): string {
   return `${error.statusCode ?? "network"} ${error.name}: ${error.message}`.slice(0, 300);
 }
 
+/** The ledger row for one message key, if any. */
+export async function deliveryByKey(ctx: QueryCtx, key: string): Promise<Doc<"deliveries"> | null> {
+  return await ctx.db
+    .query("deliveries")
+    .withIndex("by_key", (q) => q.eq("key", key))
+    .unique();
+}
+
 export async function claimDelivery(
   ctx: MutationCtx,
   claim: { key: string; agencyId: Id<"agencies">; channel: Doc<"deliveries">["channel"] },
 ): Promise<{ deliveryId: Id<"deliveries">; claimed: boolean }> {
-  const existing = await ctx.db
-    .query("deliveries")
-    .withIndex("by_key", (q) => q.eq("key", claim.key))
-    .first();
+  const existing = await deliveryByKey(ctx, claim.key);
   if (existing) return { deliveryId: existing._id, claimed: false };
   const deliveryId = await ctx.db.insert("deliveries", { ...claim, status: "pending", attempts: 0 });
   return { deliveryId, claimed: true };
