@@ -5,6 +5,7 @@ import { findCall, nextAttemptNumber, prepareOffer, prospectZone } from "./calls
 import { callerDisplayName, spokenName, UNKNOWN_CALLER } from "./model/inbound";
 import { PhoneError, toE164 } from "./model/phone";
 import { nowLine } from "./model/prompt";
+import { slotLabel } from "./model/availability";
 import { logEvent } from "./model/log";
 
 const answered = v.object({
@@ -122,23 +123,37 @@ async function findOrCreateCaller(
  * The outbound offer (same slots, same prompt), with the caller unnamed when we do
  * not know them. A fully booked calendar must not leave the caller unanswered.
  */
+/** The call's scheduling section when no time is to be offered: "now", then what Atlas should do instead. */
+function offerWithoutTimes(agency: Doc<"agencies">, now: number, instructions: string[]) {
+  return {
+    offeredSlotsISO: [],
+    agencyAvailabilityWindows: agency.availability,
+    futureMeetings: [],
+    promptContext: [
+      `## Scheduling (written by Atlas for this call)`,
+      `Now at ${agency.name}: ${nowLine(now, agency.timeZone)}.`,
+      ...instructions,
+    ].join("\n"),
+  };
+}
+
 async function inboundOffer(ctx: MutationCtx, agency: Doc<"agencies">, opportunity: Doc<"opportunities">, now: number) {
   const named = opportunity.name === UNKNOWN_CALLER ? { ...opportunity, name: "the caller" } : opportunity;
+  if (opportunity.status === "Booked" && opportunity.meetingTime !== undefined) {
+    // One meeting per prospect: remind Atlas of it instead of offering times it could not book.
+    return offerWithoutTimes(agency, now, [
+      `${named.name} already has a meeting with ${agency.name}: ${slotLabel(opportunity.meetingTime, prospectZone(agency, opportunity))}.`,
+      `Confirm it if asked. To move or cancel it, take a message: the team will confirm by email. Never book another meeting.`,
+    ]);
+  }
   try {
     return await prepareOffer(ctx, agency, named, now);
   } catch (e) {
     if (!(e instanceof ConvexError)) throw e;
     logEvent("inbound.no_free_slots", { agencyId: agency._id });
-    return {
-      offeredSlotsISO: [],
-      agencyAvailabilityWindows: agency.availability,
-      futureMeetings: [],
-      promptContext: [
-        `## Scheduling (written by Atlas for this call)`,
-        `Now at ${agency.name}: ${nowLine(now, agency.timeZone)}.`,
-        `There is no free meeting time in the next ${agency.horizonDays} days: take a message, say the team will call back, and never say a meeting is booked.`,
-      ].join("\n"),
-    };
+    return offerWithoutTimes(agency, now, [
+      `There is no free meeting time in the next ${agency.horizonDays} days: take a message, say the team will call back, and never say a meeting is booked.`,
+    ]);
   }
 }
 

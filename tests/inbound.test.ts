@@ -154,4 +154,16 @@ describe("assistant-request (inbound calls)", () => {
     const opp = await t.run((ctx) => ctx.db.get("opportunities", opportunityId));
     expect(opp).toMatchObject({ status: "Booked", doNotCall: true });
   });
+
+  test("a booked prospect who calls is reminded of their meeting, not offered new times", async () => {
+    const { t, opportunityId } = await inboundWorld();
+    await t.run((ctx) =>
+      ctx.db.patch("opportunities", opportunityId, { status: "Booked", meetingTime: Date.parse(AGREED_ISO), timeZone: "America/Chicago" }),
+    );
+    const { reply } = await ask(t, assistantRequest({ number: "+12015550123" }));
+    const o = reply.assistantOverrides!;
+    expect(o.metadata).toMatchObject({ opportunityId, offeredSlotsISO: [] });
+    expect(o.variableValues.schedulingContext).toContain("already has a meeting with Brightline Growth: Tue, Nov 24, 1:00 PM CST");
+    expect(o.variableValues.schedulingContext).not.toContain("Offer these free times");
+  });
 });
