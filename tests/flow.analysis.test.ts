@@ -2,7 +2,7 @@
  * The post-call analysis decides: book, reject, or ask a person. The model only
  * proposes; the grid, the prospect's own words and the confidence threshold decide.
  */
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import type { Id } from "../convex/_generated/dataModel";
 import { ANALYSIS_VERSION, DEFAULT_GROQ_MODEL } from "../convex/model/analysis";
 import type { GroqReply } from "./fakeWorld";
@@ -22,11 +22,6 @@ import {
   type Line,
 } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 const REFUSED: Line[] = [
   ["AI", "Hi Dana, this is Atlas from Brightline Growth. Could we set up a 30 minute intro?"],

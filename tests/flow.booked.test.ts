@@ -1,11 +1,6 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { AGREED, AGREED_ISO, endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, slackOn } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 describe("a call from startCall to the booked meeting", () => {
   test("books the agreed slot exactly once and schedules the confirmation", async () => {

@@ -1,12 +1,7 @@
-import { afterEach, expect, test, vi } from "vitest";
+import { expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { runScheduled, setupWorld } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 test("a call started at night dials at 08:00 the prospect's time with a fresh offer", async () => {
   const { t, world, opportunityId } = await setupWorld({ prospect: { timeZone: "America/Los_Angeles" } });

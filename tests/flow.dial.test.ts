@@ -3,16 +3,11 @@
  * dial twice); a refusal fails the call with its status and message and leaves
  * the prospect callable.
  */
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { TEST_ENV } from "./fakeWorld";
 import { getCall, placeCall, runScheduled, setupWorld } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 describe("placing the call", () => {
   test("uses the saved assistant and phone number; content in assistantOverrides", async () => {

@@ -3,17 +3,12 @@
  * scheduled backoff and book exactly once; a dead Groq leaves the transcript and
  * a task, and the analysis can be run again by hand.
  */
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { ANALYSIS_RETRY_DELAYS_MS, MAX_ANALYSIS_ATTEMPTS } from "../convex/model/analysis";
 import type { GroqReply } from "./fakeWorld";
 import { AGREED, AGREED_ISO, BOOKED_REPLY, endOfCallReport, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 async function reportWith(replies: (GroqReply | number | string)[]) {
   const w = await setupWorld();

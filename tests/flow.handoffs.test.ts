@@ -1,12 +1,7 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, slackOn, type Line } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 const CALENDAR: Line[] = [
   ["AI", "Could we set up a 30 minute intro this week?"],

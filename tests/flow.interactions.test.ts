@@ -3,7 +3,7 @@
  * scheduled analysis retries against a re-run by hand, live bookings against the
  * post-call plan, and a second call after a booking.
  */
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import {
@@ -25,11 +25,6 @@ import {
   type ToolReply,
 } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 const AGENCY_NUMBER = "+12125550100";
 /** Dana's number (setupWorld's prospect). */

@@ -1,12 +1,7 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { AGREED, BOOKED_REPLY, endOfCallReport, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld, statusUpdate } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 describe("the end-of-call report has the last word on how a call ended", () => {
   test("an 'ended' status-update without a reason leaves the outcome to the report, which schedules the retry", async () => {

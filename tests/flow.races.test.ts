@@ -3,16 +3,11 @@
  * meetings of an agency overlap (durations and buffers included), and a call
  * books at most once.
  */
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Doc, Id } from "../convex/_generated/dataModel";
 import { addProspect, placeCall, rows, scheduledFunctions, setupWorld, type Backend } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 const MINUTE = 60_000;
 /** Tuesday 2026-11-24, New York (EST, -05:00). */

@@ -5,7 +5,7 @@
  */
 import { ConvexError } from "convex/values";
 import { DateTime } from "luxon";
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import {
@@ -23,11 +23,6 @@ import {
   type Backend,
 } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 const startCall = (t: Backend, opportunityId: Id<"opportunities">) => t.mutation(internal.calls.startCall, { opportunityId });
 

@@ -3,7 +3,7 @@
  * cannot read, 200 for what we do not handle, and exactly-once effects however
  * often (and in whatever order) Vapi delivers.
  */
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { TEST_ENV } from "./fakeWorld";
 import {
@@ -21,11 +21,6 @@ import {
   snapshot,
 } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 const SECRET = TEST_ENV.VAPI_WEBHOOK_SECRET;
 

@@ -1,12 +1,7 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { SPOKEN } from "../convex/model/inbound";
 import { AGREED, AGREED_ISO, endOfCallReport, fnCall, postWebhook, runScheduled, setupWorld, type Backend, type ToolReply } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 const AGENCY_NUMBER = "+12125550100";
 const VAPI_CALL_ID = "f3a9c2d1-7b6e-4c5d-8e9f-0a1b2c3d4e5f";

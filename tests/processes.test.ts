@@ -1,15 +1,10 @@
 /** The booking processes end to end: the call's offer and prompt, the report, the analysis and the follow-up. */
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { slotLabel } from "../convex/model/availability";
 import { type Backend, endOfCallReport, type Line, placeCall, postWebhook, runScheduled, setupWorld } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 const LINK = "https://cal.example/brightline/intro";
 const QUESTIONS = ["How many clinic locations do you run?", "Who decides on marketing spend?"];

@@ -1,13 +1,8 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import { MINUTE } from "../convex/model/availability";
 import { AGREED, AGREED_ISO, BOOKED_REPLY, endOfCallReport, getCall, NOW, placeCall, postWebhook, rows, runScheduled, setupWorld, statusUpdate } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 describe("nothing stays stuck", () => {
   test("a call Vapi still reports live is not asked about again until its next window", async () => {

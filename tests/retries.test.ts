@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { MINUTE } from "../convex/model/availability";
@@ -14,11 +14,6 @@ import {
   type Backend,
 } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 async function callsOf(t: Backend, opportunityId: Id<"opportunities">) {
   return await t.run((ctx) =>

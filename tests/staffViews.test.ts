@@ -1,14 +1,9 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Doc } from "../convex/_generated/dataModel";
 import { MINUTE } from "../convex/model/availability";
 import { AGREED, AGREED_ISO, endOfCallReport, NOW, placeCall, postWebhook, runScheduled, setupWorld } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 const HOUR = 60 * MINUTE;
 

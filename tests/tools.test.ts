@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { DateTime } from "luxon";
 import { internal } from "../convex/_generated/api";
 import { TOOL_DEFINITIONS } from "../convex/model/tools";
@@ -18,11 +18,6 @@ import {
   type ToolReply,
 } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 async function callTools(t: Backend, vapiCallId: string, callId: string, list: unknown[]) {
   const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, list));

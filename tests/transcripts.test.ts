@@ -1,14 +1,9 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { FunctionReturnType } from "convex/server";
 import { internal } from "../convex/_generated/api";
 import { normaliseReport, MAX_TRANSCRIPT_CHARS } from "../convex/model/vapiMessages";
 import { endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, statusUpdate, type Line } from "./pipeline";
 
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
-});
 
 describe("conversation history", () => {
   test("a 2,000-message call goes through the webhook within Convex's transaction limits and reads back in order", async () => {
