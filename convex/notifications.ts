@@ -6,6 +6,7 @@
  */
 import { ConvexError, v } from "convex/values";
 import { internal } from "./_generated/api";
+import schema from "./schema";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
 import { assertTimeZone, AvailabilityError } from "./model/availability";
@@ -420,12 +421,7 @@ export const saveDestination = internalAction({
 /** Stores a destination checked by saveDestination (call that, not this). */
 export const storeDestination = internalMutation({
   args: {
-    agencyId: v.id("agencies"),
-    kind: destinationKind,
-    label: v.string(),
-    target: v.string(),
-    configured: v.boolean(),
-    secretMask: v.optional(v.string()),
+    ...schema.tables.notificationDestinations.validator.fields,
     secret: v.optional(
       v.object({
         slackBotToken: v.optional(v.string()),
