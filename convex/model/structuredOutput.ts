@@ -38,9 +38,12 @@ export function acceptsNull(schema: JsonSchema): boolean {
 
 function nullable(schema: JsonSchema): JsonSchema {
   if (acceptsNull(schema)) return schema;
-  const withNullEnum = Array.isArray(schema.enum) ? { enum: [...schema.enum, null] } : {};
-  if (typeof schema.type === "string") return { ...schema, type: [schema.type, "null"], ...withNullEnum };
-  if (Array.isArray(schema.type)) return { ...schema, type: [...schema.type, "null"], ...withNullEnum };
+  // A fixed value (const, enum) must list null too, or the added type would admit nothing new.
+  const { const: constant, ...rest } = schema;
+  const values = "const" in schema ? [constant] : Array.isArray(schema.enum) ? schema.enum : undefined;
+  const withNullValues = values ? { ...rest, enum: [...values, null] } : schema;
+  if (typeof schema.type === "string") return { ...withNullValues, type: [schema.type, "null"] };
+  if (Array.isArray(schema.type)) return { ...withNullValues, type: [...schema.type, "null"] };
   if (Array.isArray(schema.anyOf)) return { ...schema, anyOf: [...schema.anyOf, { type: "null" }] };
   return { anyOf: [schema, { type: "null" }] };
 }
