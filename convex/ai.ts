@@ -1,5 +1,4 @@
 import { ConvexError, v } from "convex/values";
-import Groq from "groq-sdk";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internal } from "./_generated/api";
@@ -8,11 +7,11 @@ import { loadTranscript, prospectZone, recordOptOut } from "./calls";
 import { finalizeCallBooking } from "./meetings";
 import { freeSlots } from "./model/availability";
 import {
+  ANALYSIS_REPLY_SCHEMA,
   ANALYSIS_RETRY_DELAYS_MS,
   ANALYSIS_VERSION,
   buildAnalysisMessages,
   decide,
-  DEFAULT_GROQ_MODEL,
   DEFAULT_MIN_CONFIDENCE,
   InvalidReplyError,
   isTriviallyShort,
@@ -21,6 +20,7 @@ import {
   type AnalysisReply,
   type Decision,
 } from "./model/analysis";
+import { completionRequest, createCompletion, groqFailure, groqModel, type GroqFailure } from "./model/groq";
 import { openTask } from "./model/tasks";
 import { notify } from "./notifications";
 import type { NotificationEvent } from "./model/notifications";
@@ -109,20 +109,10 @@ function minConfidence(): number {
   return Number.isFinite(configured) && configured > 0 && configured <= 1 ? configured : DEFAULT_MIN_CONFIDENCE;
 }
 
-/** Groq failures worth another attempt: overload, rate limits, timeouts, bad JSON. */
-function isRetryable(e: unknown): boolean {
-  if (e instanceof InvalidReplyError) return true;
-  if (e instanceof Groq.APIConnectionError) return true; // includes timeouts
-  if (e instanceof Groq.APIError) return e.status === 429 || (e.status ?? 0) >= 500;
-  return false;
-}
-
-function errorSummary(e: unknown): string {
-  if (e instanceof Groq.APIError && e.status) return `Groq HTTP ${e.status}`;
-  if (e instanceof Groq.APIConnectionTimeoutError) return "Groq timed out";
-  if (e instanceof Groq.APIConnectionError) return "Groq unreachable";
-  if (e instanceof Error) return e.message.slice(0, 200);
-  return "unknown error";
+/** Worth another attempt (overload, rate limits, timeouts, bad JSON), a model Groq does not serve, or final. */
+function analysisFailure(e: unknown): GroqFailure {
+  if (e instanceof InvalidReplyError) return { kind: "transient", summary: e.message };
+  return groqFailure(e) ?? { kind: "final", summary: e instanceof Error ? e.message.slice(0, 200) : "unknown error" };
 }
 
 /**
@@ -141,28 +131,20 @@ export const processCallTranscript = internalAction({
   args: { callId: v.id("calls"), attempt: v.optional(v.number()) },
   returns: v.null(),
   handler: async (ctx, { callId, attempt = 1 }) => {
-    const input = await ctx.runQuery(internal.ai.loadAnalysisInput, { callId });
-    if (!input) throw new ConvexError(`call ${callId} not found`);
-    if (isSupersededRetry(attempt, input.analysisStatus)) {
-      logEvent("analysis.retry_superseded", { callId, attempt, analysisStatus: input.analysisStatus });
-      return null;
-    }
-    if (isTriviallyShort(input.messages)) {
-      await ctx.runMutation(internal.ai.recordAnalysisSkipped, { callId, reason: "transcript empty or too short" });
-      return null;
-    }
-    const model = process.env.GROQ_MODEL || DEFAULT_GROQ_MODEL;
+    const model = groqModel();
     try {
-      const apiKey = process.env.GROQ_API_KEY;
-      if (!apiKey) throw new Error("GROQ_API_KEY is not set");
-      // Built here, not at module load, so fetch is resolved at call time; retries are ours (scheduled, durable).
-      const groq = new Groq({ apiKey, maxRetries: 0, timeout: 20_000, fetch: (...a) => globalThis.fetch(...a) });
-      const completion = await groq.chat.completions.create({
-        model,
-        temperature: 0,
-        response_format: { type: "json_object" },
-        messages: buildAnalysisMessages(input),
-      });
+      // Loaded inside the try: an input that cannot be read is a recorded failure, never a call left "scheduled".
+      const input = await ctx.runQuery(internal.ai.loadAnalysisInput, { callId });
+      if (!input) throw new ConvexError(`call ${callId} not found`);
+      if (isSupersededRetry(attempt, input.analysisStatus)) {
+        logEvent("analysis.retry_superseded", { callId, attempt, analysisStatus: input.analysisStatus });
+        return null;
+      }
+      if (isTriviallyShort(input.messages)) {
+        await ctx.runMutation(internal.ai.recordAnalysisSkipped, { callId, reason: "transcript empty or too short" });
+        return null;
+      }
+      const completion = await createCompletion(completionRequest(model, buildAnalysisMessages(input), ANALYSIS_REPLY_SCHEMA));
       const reply = parseAnalysisReply(completion.choices[0]?.message?.content);
       const decision = decide(reply, input, minConfidence());
       await ctx.runMutation(internal.ai.applyAnalysis, {
@@ -177,8 +159,14 @@ export const processCallTranscript = internalAction({
         },
       });
     } catch (e) {
-      const retry = isRetryable(e) && attempt < MAX_ANALYSIS_ATTEMPTS;
-      await ctx.runMutation(internal.ai.recordAnalysisFailure, { callId, attempt, error: errorSummary(e), retry });
+      const failure = analysisFailure(e);
+      await ctx.runMutation(internal.ai.recordAnalysisFailure, {
+        callId,
+        attempt,
+        error: failure.summary,
+        retry: failure.kind === "transient" && attempt < MAX_ANALYSIS_ATTEMPTS,
+        unavailableModel: failure.kind === "model_unavailable" ? model : undefined,
+      });
     }
     return null;
   },
@@ -272,10 +260,43 @@ export const applyAnalysis = internalMutation({
   },
 });
 
+/**
+ * A model Groq does not serve fails every analysis until GROQ_MODEL changes: staff
+ * hear it once per model and UTC day, however many calls fail. The ledger row is
+ * written only once a notification went out, so an agency with no route for
+ * `analysis_failed` does not silence the alert for the others.
+ */
+async function alertModelUnavailable(ctx: MutationCtx, call: Doc<"calls">, model: string, error: string) {
+  const now = Date.now();
+  const day = new Date(now).toISOString().slice(0, 10);
+  const alerted = await ctx.db
+    .query("modelAlerts")
+    .withIndex("by_model_and_day", (q) => q.eq("model", model).eq("day", day))
+    .first();
+  if (alerted) return;
+  const sent = await notify(ctx, {
+    agencyId: call.agencyId,
+    opportunityId: call.opportunityId,
+    callId: call._id,
+    event: "analysis_failed",
+    text: `Groq does not serve model ${model} (${error}): calls are not being analysed. Set GROQ_MODEL to a served model, then run the failed analyses again; their transcripts are kept.`,
+  });
+  if (sent.queued + sent.digested === 0) return;
+  await ctx.db.insert("modelAlerts", { model, day, error, callId: call._id, createdAt: now });
+  logEvent("analysis.model_unavailable_alerted", { callId: call._id, day });
+}
+
 export const recordAnalysisFailure = internalMutation({
-  args: { callId: v.id("calls"), attempt: v.number(), error: v.string(), retry: v.boolean() },
+  args: {
+    callId: v.id("calls"),
+    attempt: v.number(),
+    error: v.string(),
+    retry: v.boolean(),
+    /** Set when Groq does not serve the model (not found, decommissioned): never retried, alerted once a day. */
+    unavailableModel: v.optional(v.string()),
+  },
   returns: v.null(),
-  handler: async (ctx, { callId, attempt, error, retry }) => {
+  handler: async (ctx, { callId, attempt, error, retry, unavailableModel }) => {
     const call = await ctx.db.get("calls", callId);
     if (!call) return null;
     // A retry that lost the race to a re-run by hand must not undo its result.
@@ -292,10 +313,13 @@ export const recordAnalysisFailure = internalMutation({
         opportunityId: call.opportunityId,
         callId,
         type: "review",
-        reason: `analysis failed after ${attempt} attempt(s): ${error}; the transcript is kept, run ai.processCallTranscript again`,
+        reason: unavailableModel
+          ? `analysis failed: ${error}, Groq does not serve model ${unavailableModel}; the transcript is kept, set GROQ_MODEL to a served model and run ai.processCallTranscript again`
+          : `analysis failed after ${attempt} attempt(s): ${error}; the transcript is kept, run ai.processCallTranscript again`,
         details: { kind: ANALYSIS_FAILED },
       });
-      await notifyAbout(ctx, call, "analysis_failed", "call could not be analysed; a review task is open");
+      if (unavailableModel) await alertModelUnavailable(ctx, call, unavailableModel, error);
+      else await notifyAbout(ctx, call, "analysis_failed", "call could not be analysed; a review task is open");
     }
     await ctx.db.patch("calls", callId, {
       analysisStatus: retry ? "retrying" : "failed",

@@ -225,6 +225,20 @@ export default defineSchema({
     .index("by_call", ["callId"]),
 
   /**
+   * Staff alerts that Groq does not serve the configured model, one per (model, UTC day):
+   * every analysis fails until GROQ_MODEL changes, and a thousand failures alert once.
+   */
+  modelAlerts: defineTable({
+    model: v.string(),
+    /** UTC date, yyyy-MM-dd. */
+    day: v.string(),
+    /** Groq's status and code, e.g. "Groq HTTP 404 model_not_found". */
+    error: v.string(),
+    callId: v.id("calls"),
+    createdAt: v.number(),
+  }).index("by_model_and_day", ["model", "day"]),
+
+  /**
    * Exactly-once claims for bookings posted on a prospect's own scheduler link: written
    * before the POST, so a second run for the same opportunity and link never posts again.
    */

@@ -29,6 +29,75 @@ export interface GroqReply {
   [extra: string]: unknown;
 }
 
+/** Groq's error answer, with the body Groq sends: `{"error": {"message", "type", "code", ...}}`. */
+export class GroqErrorReply {
+  constructor(
+    readonly status: number,
+    readonly error: { message: string; type: string; code?: string; failed_generation?: string },
+  ) {}
+}
+
+/** A JSON-mode reply that failed Groq's own validation: the generation is returned, not the completion. */
+export function groqJsonValidateFailed(failedGeneration: string): GroqErrorReply {
+  return new GroqErrorReply(400, {
+    message: "Failed to generate JSON. Please adjust your prompt. See 'failed_generation' for more details.",
+    type: "invalid_request_error",
+    code: "json_validate_failed",
+    failed_generation: failedGeneration,
+  });
+}
+
+/** What Groq answers for a model it does not serve. */
+export function groqModelUnavailable(model: string, code: "model_not_found" | "model_decommissioned"): GroqErrorReply {
+  return code === "model_not_found"
+    ? new GroqErrorReply(404, {
+        message: `The model \`${model}\` does not exist or you do not have access to it.`,
+        type: "invalid_request_error",
+        code,
+      })
+    : new GroqErrorReply(400, {
+        message: `The model \`${model}\` has been decommissioned and is no longer supported. Please refer to https://console.groq.com/docs/deprecations for a recommendation on which model to use instead.`,
+        type: "invalid_request_error",
+        code,
+      });
+}
+
+function groqBadRequest(message: string): GroqErrorReply {
+  return new GroqErrorReply(400, { message, type: "invalid_request_error" });
+}
+
+type JsonSchemaNode = { type?: unknown; properties?: Record<string, JsonSchemaNode>; required?: string[]; additionalProperties?: unknown; items?: JsonSchemaNode; anyOf?: JsonSchemaNode[] };
+
+/** Why Groq's strict mode would refuse this schema (an object not closed, a property not required), or null. */
+function strictSchemaProblem(schema: JsonSchemaNode, path = "schema"): string | null {
+  const isObject = schema.type === "object" || (Array.isArray(schema.type) && schema.type.includes("object"));
+  if (isObject) {
+    if (schema.additionalProperties !== false) return `${path}: additionalProperties must be false in strict mode`;
+    const missing = Object.keys(schema.properties ?? {}).filter((name) => !(schema.required ?? []).includes(name));
+    if (missing.length > 0) return `${path}: all properties must be required in strict mode (${missing.join(", ")})`;
+  }
+  const children: [string, JsonSchemaNode][] = [
+    ...Object.entries(schema.properties ?? {}).map(([name, child]) => [`${path}.${name}`, child] as [string, JsonSchemaNode]),
+    ...(schema.items ? [[`${path}[]`, schema.items] as [string, JsonSchemaNode]] : []),
+    ...(schema.anyOf ?? []).map((child, i) => [`${path}.anyOf[${i}]`, child] as [string, JsonSchemaNode]),
+  ];
+  for (const [childPath, child] of children) {
+    const problem = strictSchemaProblem(child, childPath);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+type GroqRequest = {
+  model: string;
+  messages: { content: string }[];
+  reasoning_effort?: string;
+  response_format?: { type: string; json_schema?: { name: string; schema: JsonSchemaNode; strict?: boolean } };
+};
+
+/** Models the fake serves with strict structured outputs and reasoning_effort low | medium | high. */
+const GPT_OSS = /^openai\/gpt-oss-/;
+
 /** A Resend send request read as an email; attachments decoded from the base64 Resend receives. */
 export interface Email {
   idempotencyKey: string | undefined;
@@ -71,8 +140,18 @@ function resendError(status: number, message: string): Reply {
 export class FakeWorld {
   requests: RecordedRequest[] = [];
   private routes: { match: RegExp; method: string; handle: Route }[] = [];
-  /** Scripted Groq answers, used in order; the last one repeats. A number is an HTTP error status, a string raw content. */
-  groqReplies: (GroqReply | number | string)[] = [];
+  /**
+   * Scripted Groq answers, used in order; the last one repeats. A number is an HTTP error status, a string raw
+   * content, a GroqErrorReply Groq's error body. Under a strict json_schema every property the reply leaves out
+   * comes back null, as constrained decoding writes them.
+   */
+  groqReplies: (GroqReply | number | string | GroqErrorReply)[] = [];
+  /** Models Groq no longer serves (integrations.md 6b), answered before any scripted reply. */
+  groqUnservedModels = new Map<string, "model_not_found" | "model_decommissioned">([
+    ["llama-3.3-70b-versatile", "model_not_found"],
+    ["llama-3.1-8b-instant", "model_decommissioned"],
+    ["qwen/qwen3-32b", "model_decommissioned"],
+  ]);
   /**
    * Resend's answers to successive sends, used up in order, then 200. A number is an
    * HTTP error status; "lost" delivers the email but answers 500, like a reply lost on the way.
@@ -96,7 +175,7 @@ export class FakeWorld {
       if (typeof state === "number") return { status: state, json: { message: `scripted ${state}` } };
       return { status: 200, json: { id, ...state } };
     });
-    this.on("POST", /^https:\/\/api\.groq\.com\/openai\/v1\/chat\/completions$/, () => this.nextGroq());
+    this.on("POST", /^https:\/\/api\.groq\.com\/openai\/v1\/chat\/completions$/, (req) => groqAnswer(this.groq(req.body as GroqRequest)));
     this.on("POST", /^https:\/\/api\.resend\.com\/emails$/, (req) => this.resendSend(req));
     this.on("POST", /^https:\/\/slack\.com\/api\/auth\.test$/, () => ({ json: { ok: true, team: "Fake team" } }));
     this.on("POST", /^https:\/\/slack\.com\/api\/chat\.postMessage$/, () => ({ json: { ok: true, ts: `${this.serial("slack")}.000100` } }));
@@ -171,11 +250,29 @@ export class FakeWorld {
     return reply === "lost" ? resendError(500, "reply lost") : { status: 200, json: { id } };
   }
 
-  private nextGroq(): Reply {
+  /** Groq's answer: its own refusals of the request first (as the real API checks them), then the scripted reply. */
+  private groq(body: GroqRequest): Reply | GroqErrorReply {
+    const unserved = this.groqUnservedModels.get(body.model);
+    if (unserved) return groqModelUnavailable(body.model, unserved);
+    const effort = body.reasoning_effort;
+    if (effort !== undefined && !(GPT_OSS.test(body.model) && ["low", "medium", "high"].includes(effort))) {
+      return groqBadRequest(`reasoning_effort ${effort} is not supported with this model`);
+    }
+    const format = body.response_format;
+    if (format?.type === "json_object" && !body.messages.some((m) => /json/i.test(m.content))) {
+      return groqBadRequest("'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.");
+    }
+    const strictSchema = format?.type === "json_schema" && format.json_schema?.strict ? format.json_schema.schema : undefined;
+    if (strictSchema) {
+      if (!GPT_OSS.test(body.model)) return groqBadRequest(`model ${body.model} does not support strict structured outputs`);
+      const problem = strictSchemaProblem(strictSchema);
+      if (problem) return groqBadRequest(`invalid JSON schema for response_format: ${problem}`);
+    }
     const next = this.groqReplies.length > 1 ? this.groqReplies.shift()! : this.groqReplies[0];
     if (next === undefined) return { status: 500, json: { error: { message: "no scripted reply" } } };
+    if (next instanceof GroqErrorReply) return next;
     if (typeof next === "number") return { status: next, json: { error: { message: `scripted ${next}` } } };
-    const content = typeof next === "string" ? next : JSON.stringify({ reasoning: "", rejectionDetected: false, ...next });
+    const content = typeof next === "string" ? next : JSON.stringify(this.decoded(next, strictSchema));
     return {
       status: 200,
       json: {
@@ -187,6 +284,13 @@ export class FakeWorld {
         usage: { prompt_tokens: 900, completion_tokens: 60, total_tokens: 960 },
       },
     };
+  }
+
+  /** The reply as the model writes it: under a strict schema every property, null where the script says nothing. */
+  private decoded(next: GroqReply, strictSchema: JsonSchemaNode | undefined): Record<string, unknown> {
+    const reply: Record<string, unknown> = { reasoning: "", rejectionDetected: false, ...next };
+    for (const name of Object.keys(strictSchema?.properties ?? {})) reply[name] ??= null;
+    return reply;
   }
 
   fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -221,6 +325,10 @@ export class FakeWorld {
     vi.stubGlobal("fetch", this.fetch);
     return this;
   }
+}
+
+function groqAnswer(reply: Reply | GroqErrorReply): Reply {
+  return reply instanceof GroqErrorReply ? { status: reply.status, json: { error: reply.error } } : reply;
 }
 
 export const TEST_ENV = {

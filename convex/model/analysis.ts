@@ -8,10 +8,10 @@ import { z } from "zod";
 import { parseIsoInstant, toZonedIso } from "./availability";
 import { nowLine } from "./prompt";
 import { DEFAULT_PROCESS, nearestFreeSlots, usableLink, type BookingProcess } from "./processes";
+import { nullsAsAbsent, strictJsonSchema, type JsonSchema } from "./structuredOutput";
 import type { TranscriptMessage } from "./vapiMessages";
 
 export const ANALYSIS_VERSION = "2026-11-21.1";
-export const DEFAULT_GROQ_MODEL = "llama-3.3-70b-versatile";
 export const DEFAULT_MIN_CONFIDENCE = 0.7;
 export const MAX_ANALYSIS_ATTEMPTS = 4;
 /** Backoff before attempt 2, 3, 4. */
@@ -37,6 +37,11 @@ export const analysisReply = z.object({
 });
 export type AnalysisReply = z.infer<typeof analysisReply>;
 
+/** The reply as JSON Schema, what the model may write (input side of defaults and transforms). */
+const analysisReplyInput = z.toJSONSchema(analysisReply, { io: "input" }) as JsonSchema;
+/** The schema the model is held to (structured outputs, strict mode): derived, never copied, from `analysisReply`. */
+export const ANALYSIS_REPLY_SCHEMA = { name: "call_analysis", schema: strictJsonSchema(analysisReplyInput) };
+
 export class InvalidReplyError extends Error {}
 
 /** Model content -> reply; throws InvalidReplyError (retryable) when it is not the JSON we asked for. */
@@ -47,7 +52,7 @@ export function parseAnalysisReply(content: string | null | undefined): Analysis
   } catch {
     throw new InvalidReplyError("model reply is not JSON");
   }
-  const parsed = analysisReply.safeParse(raw);
+  const parsed = analysisReply.safeParse(nullsAsAbsent(raw, analysisReplyInput));
   if (!parsed.success) {
     throw new InvalidReplyError(`model reply does not match the schema at ${parsed.error.issues[0]?.path.join(".")}`);
   }
