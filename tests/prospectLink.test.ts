@@ -110,6 +110,36 @@ describe("a prospect's Cal.com link", () => {
     expect(opportunity).toMatchObject({ status: "Booked", schedulerLink: LINK, meetingTime: tue(10, 30) });
   });
 
+  test("an organisation's link (<org>.cal.com) is read and booked with its organizationSlug", async () => {
+    const { t, world, opportunityId } = await setup();
+    world.calcomSlots = DANA_SLOTS;
+    world.calcomOrganization = "acme"; // Cal.com finds dana only within her organisation
+
+    const result = await t.action(internal.schedulerLinks.handleProspectLink, {
+      opportunityId,
+      link: "https://acme.cal.com/dana/intro",
+      book: true,
+    });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+
+    expect(result).toMatchObject({ provider: "calcom", outcome: "booked", providerBookingId: "bk_1" });
+    const [slotsRequest] = world.to(SLOTS);
+    expect(Object.fromEntries(new URL(slotsRequest.url).searchParams)).toMatchObject({
+      eventTypeSlug: "intro",
+      username: "dana",
+      organizationSlug: "acme",
+    });
+    const [post] = world.to(BOOKINGS);
+    expect(post.body).toEqual({
+      eventTypeSlug: "intro",
+      username: "dana",
+      organizationSlug: "acme",
+      start: "2026-03-10T14:30:00Z",
+      attendee: { name: "Brightline Growth", email: "hello@brightline.example", timeZone: "America/New_York" },
+    });
+    expect(await danaMeetings(t, opportunityId)).toMatchObject([{ meetingTime: tue(10, 30), providerBookingId: "bk_1" }]);
+  });
+
   test("a second run for the same opportunity posts nothing new", async () => {
     const { t, world, opportunityId } = await setup();
     world.calcomSlots = DANA_SLOTS;
