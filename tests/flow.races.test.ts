@@ -141,9 +141,9 @@ describe("the booking re-check", () => {
     expect(await rows(t, "tasks")).toEqual([expect.objectContaining({ type: "booking_conflict", callId: callIds[0] })]);
   });
 
-  test("a timestamp without an offset is refused naming it, nothing written", async () => {
+  test("a timestamp without an offset is refused naming the field, nothing written", async () => {
     const { t, callIds } = await callsFor(1);
-    await expect(finalize(t, callIds[0], "2026-11-24T14:00:00")).rejects.toThrow(/2026-11-24T14:00:00/);
+    await expect(finalize(t, callIds[0], "2026-11-24T14:00:00")).rejects.toThrow(/^isoTimestamp is not an ISO time with an offset$/);
     expect(await rows(t, "meetings")).toHaveLength(0);
     expect(await rows(t, "tasks")).toHaveLength(0);
   });

@@ -74,10 +74,10 @@ describe("classifySchedulerLink", () => {
   });
 
   test.each([
-    ["ftp://cal.com/dana/intro", /must be http\(s\)/],
-    ["javascript:alert(1)", /must be http\(s\)/],
-    ["mailto:dana@acme.example", /must be http\(s\)/],
-    ["cal dot com slash dana", /"cal dot com slash dana" is not a URL/],
+    ["ftp://cal.com/dana/intro", /^link must be an http\(s\) URL$/],
+    ["javascript:alert(1)", /must be an http\(s\) URL/],
+    ["mailto:dana@acme.example", /must be an http\(s\) URL/],
+    ["cal dot com slash dana", /^link is not a URL$/],
     ["", /is not a URL/],
     ["https://localhost/dana/intro", /no real host/],
     ["https://dana:secret@cal.com/dana/intro", /carries credentials/],

@@ -55,14 +55,15 @@ function parseHttpUrl(raw: string): URL {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new SchedulerLinkError(`scheduler link "${raw}" is not a URL`);
+    throw new SchedulerLinkError("link is not a URL");
   }
+  // Errors name the field, never the link: it came from a call and may carry anything (errors reach Convex's logs).
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new SchedulerLinkError(`scheduler link "${raw}" must be http(s)`);
+    throw new SchedulerLinkError("link must be an http(s) URL");
   }
-  if (!url.hostname.includes(".")) throw new SchedulerLinkError(`scheduler link "${raw}" has no real host`);
+  if (!url.hostname.includes(".")) throw new SchedulerLinkError("link has no real host");
   // A link carrying credentials is not a public booking page, and we must not store them.
-  if (url.username || url.password) throw new SchedulerLinkError(`scheduler link "${url.hostname}" carries credentials`);
+  if (url.username || url.password) throw new SchedulerLinkError("link carries credentials");
   return url;
 }
 
