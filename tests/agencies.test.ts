@@ -5,7 +5,7 @@ import { newBackend } from "./setup";
 const base = { name: "Brightline Growth", timeZone: "America/New_York", availability: ["Tue 10:00-12:00"] };
 
 describe("agencies.create", () => {
-  test("applies the documented defaults", async () => {
+  test("applies the documented defaults", { timeout: 60_000 }, async () => {
     const t = newBackend();
     const id = await t.mutation(internal.agencies.create, base);
     const agency = await t.run((ctx) => ctx.db.get("agencies", id));

@@ -82,7 +82,7 @@ afterEach(() => {
 });
 
 describe("sendBookingConfirmation", () => {
-  test("a booking emails the prospect and the agency an invite, each in their own zone", async () => {
+  test("a booking emails the prospect and the agency an invite, each in their own zone", { timeout: 60_000 }, async () => {
     const world = new FakeWorld().install();
     const t = newBackend();
     const { agencyId, opportunityId } = await seed(t);

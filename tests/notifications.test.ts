@@ -68,7 +68,7 @@ afterEach(() => {
 });
 
 describe("routing", () => {
-  test("each event goes to the destinations its rules name, realtime or digest", async () => {
+  test("each event goes to the destinations its rules name, realtime or digest", { timeout: 60_000 }, async () => {
     const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);

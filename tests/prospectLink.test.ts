@@ -75,7 +75,7 @@ afterEach(() => {
 });
 
 describe("a prospect's Cal.com link", () => {
-  test("books the first time free on both calendars, as the agency, and records the meeting", async () => {
+  test("books the first time free on both calendars, as the agency, and records the meeting", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setup();
     world.calcomSlots = DANA_SLOTS;
 

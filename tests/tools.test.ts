@@ -29,7 +29,7 @@ const meetings = (t: Backend) => t.run((ctx) => ctx.db.query("meetings").collect
 const openTasks = (t: Backend) => t.run(async (ctx) => (await ctx.db.query("tasks").collect()).filter((x) => x.status === "open"));
 
 describe("tool definitions", () => {
-  test("name both tools, their parameters, and forbid claiming a booking early", () => {
+  test("name both tools, their parameters, and forbid claiming a booking early", { timeout: 60_000 }, () => {
     expect(TOOL_DEFINITIONS.map((d) => d.function.name)).toEqual(["check_availability", "book_meeting"]);
     expect(TOOL_DEFINITIONS[1].function.parameters.required).toEqual(["slotIso"]);
     for (const d of TOOL_DEFINITIONS) expect(d.function.description).toMatch(/only claim a booking after book_meeting succeeded/i);
@@ -37,7 +37,7 @@ describe("tool definitions", () => {
 });
 
 describe("check_availability", () => {
-  test("lists up to 4 free slots on the asked date and part of day, each with its exact ISO, on one line", async () => {
+  test("lists up to 4 free slots on the asked date and part of day, each with its exact ISO, on one line", { timeout: 60_000 }, async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     const reply = await callTools(t, vapiCallId, callId, [
@@ -135,7 +135,7 @@ describe("book_meeting", () => {
     expect(await meetings(t)).toHaveLength(1);
   });
 
-  test("a slot taken between check and book is refused with the nearest free alternatives", async () => {
+  test("a slot taken between check and book is refused with the nearest free alternatives", { timeout: 60_000 }, async () => {
     const { t, agencyId, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     const checked = await callTools(t, vapiCallId, callId, [
@@ -236,7 +236,7 @@ describe("the end-of-call report after a live booking", () => {
     return { t, callId, ...state };
   }
 
-  test("confirms the live booking: one meeting, no review", async () => {
+  test("confirms the live booking: one meeting, no review", { timeout: 60_000 }, async () => {
     const { t, call, opportunity } = await bookLiveThenReport(AGREED, {
       meetingBooked: true,
       slotIso: AGREED_ISO,

@@ -71,7 +71,7 @@ describe("agencies.create", () => {
     ["inboundPhoneNumber", { inboundPhoneNumber: "(201) 555-77319" }, /inboundPhoneNumber is not a valid number for US/, "(201) 555-77319"],
     ["availability", { availability: ["Mon 09:00-12:00", "Zqday 10:00-12:00"] }, /availability\[1\] has an unknown weekday/, "Zqday"],
     ["bookingLink", { bookingLink: "brightline zq7kx booking page" }, /bookingLink is not a URL/, "brightline zq7kx booking page"],
-  ])("a bad %s is named, not echoed", async (_, override, field, value) => {
+  ])("a bad %s is named, not echoed", { timeout: 60_000 }, async (_, override, field, value) => {
     const t = newBackend();
     const text = await errorText(t.mutation(internal.agencies.create, { ...AGENCY, ...override }));
     expectNamedNotEchoed(text, field, value);
