@@ -3,13 +3,14 @@ import { internalMutation } from "./_generated/server";
 import { bookingProcess } from "./schema";
 import { AGENCY_DEFAULTS } from "./model/agency";
 import { assertTimeZone, AvailabilityError, MAX_MEETING_MINUTES, parseWindows } from "./model/availability";
+import { isEmailAddress } from "./model/email";
 import { PhoneError, toE164 } from "./model/phone";
 import { processRefusal } from "./model/processes";
 import { logEvent } from "./model/log";
 
 function wholeMinutes(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConvexError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+    throw new ConvexError(`${name} must be a whole number from ${min} to ${max}`);
   }
   return value;
 }
@@ -19,11 +20,13 @@ function httpUrl(name: string, value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new ConvexError(`${name} is not a URL: "${value}"`);
+    throw new ConvexError(`${name} is not a URL`);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConvexError(`${name} must be http(s): "${value}"`);
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConvexError(`${name} must be an http(s) URL`);
   return url.toString();
 }
+
+// Errors name the field and why, never the value typed: Convex writes failed calls' errors to its logs.
 
 /** Staff create an agency from the dashboard. Everything is validated before anything is written. */
 export const create = internalMutation({
@@ -46,7 +49,7 @@ export const create = internalMutation({
   },
   returns: v.id("agencies"),
   handler: async (ctx, args) => {
-    if (!args.name.trim()) throw new ConvexError("agency name is empty");
+    if (!args.name.trim()) throw new ConvexError("name is empty");
     try {
       assertTimeZone(args.timeZone);
       parseWindows(args.availability);
@@ -54,6 +57,7 @@ export const create = internalMutation({
       if (e instanceof AvailabilityError) throw new ConvexError(e.message);
       throw e;
     }
+    if (args.email !== undefined && !isEmailAddress(args.email)) throw new ConvexError("email is not a valid address");
     const d = AGENCY_DEFAULTS;
     const doc = {
       name: args.name.trim(),
@@ -81,16 +85,16 @@ export const create = internalMutation({
     if (refusal) throw new ConvexError(refusal);
     if (args.inboundPhoneNumber !== undefined) {
       try {
-        doc.inboundPhoneNumber = toE164(args.inboundPhoneNumber);
+        doc.inboundPhoneNumber = toE164(args.inboundPhoneNumber, "US", "inboundPhoneNumber");
       } catch (e) {
-        if (e instanceof PhoneError) throw new ConvexError(`inboundPhoneNumber: ${e.message}`);
+        if (e instanceof PhoneError) throw new ConvexError(e.message);
         throw e;
       }
       const taken = await ctx.db
         .query("agencies")
         .withIndex("by_inbound_number", (q) => q.eq("inboundPhoneNumber", doc.inboundPhoneNumber))
         .first();
-      if (taken) throw new ConvexError(`inboundPhoneNumber ${args.inboundPhoneNumber} already belongs to another agency`);
+      if (taken) throw new ConvexError("inboundPhoneNumber already belongs to another agency");
     }
     const id = await ctx.db.insert("agencies", doc);
     logEvent("agency.created", { agencyId: id, windows: doc.availability.length });

@@ -487,7 +487,7 @@ export const getTranscript = internalQuery({
   }),
   handler: async (ctx, { callId, fromSeq = 0, limit = TRANSCRIPT_PAGE }) => {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TRANSCRIPT_PAGE) {
-      throw new ConvexError(`limit must be a whole number from 1 to ${MAX_TRANSCRIPT_PAGE}, got ${limit}`);
+      throw new ConvexError(`limit must be a whole number from 1 to ${MAX_TRANSCRIPT_PAGE}`);
     }
     const call = await ctx.db.get("calls", callId);
     if (!call) throw new ConvexError(`call ${callId} not found`);
@@ -557,7 +557,7 @@ export function toCallSummary(c: Doc<"calls">) {
 
 export function listLimit(limit: number | undefined, fallback: number, max: number): number {
   const n = limit ?? fallback;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConvexError(`limit must be a whole number from 1 to ${max}, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConvexError(`limit must be a whole number from 1 to ${max}`);
   return n;
 }
 
@@ -603,7 +603,7 @@ export const funnel = internalQuery({
     truncated: v.boolean(),
   }),
   handler: async (ctx, { agencyId, from, to }) => {
-    if (!(from < to)) throw new ConvexError(`range is empty: from ${from} is not before to ${to}`);
+    if (!(from < to)) throw new ConvexError("range is empty: from must be before to");
     const calls = await ctx.db
       .query("calls")
       .withIndex("by_agency_and_dial", (q) => q.eq("agencyId", agencyId).gte("dialAt", from).lt("dialAt", to))

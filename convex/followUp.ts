@@ -216,7 +216,8 @@ export const sendBookingConfirmation = internalAction({
     const parties: InviteParties = {
       agencyName: invite.agencyName,
       agencyZone: invite.agencyZone,
-      organizerEmail: invite.agencyEmail ?? addressOf(from),
+      organizerEmail: addressOf(from),
+      agencyEmail: invite.agencyEmail,
       prospectName: invite.prospectName,
       prospectEmail: invite.prospectEmail,
       prospectZone: invite.prospectZone,

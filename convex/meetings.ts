@@ -131,7 +131,7 @@ export async function finalizeCallBooking(
   if (existing) return { status: "already_booked" as const, meetingId: existing._id };
 
   const slotStart = parseIsoInstant(isoTimestamp);
-  if (slotStart === null) throw new ConvexError(`isoTimestamp "${isoTimestamp}" is not an ISO time with an offset`);
+  if (slotStart === null) throw new ConvexError("isoTimestamp is not an ISO time with an offset");
   const agency = await ctx.db.get("agencies", call.agencyId);
   const opportunity = await ctx.db.get("opportunities", call.opportunityId);
   if (!agency || !opportunity) throw new ConvexError(`call ${callId} has lost its agency or opportunity`);
@@ -193,7 +193,7 @@ export const reschedule = internalMutation({
       throw new ConvexError(`meeting ${meetingId} is ${meeting.status}; only booked meetings can be rescheduled`);
     }
     const slotStart = parseIsoInstant(newIsoTime);
-    if (slotStart === null) throw new ConvexError(`newIsoTime "${newIsoTime}" is not an ISO time with an offset`);
+    if (slotStart === null) throw new ConvexError("newIsoTime is not an ISO time with an offset");
     if (slotStart === meeting.meetingTime) {
       return { meetingId, status: meeting.status, meetingTime: meeting.meetingTime, sequence: meeting.sequence };
     }
@@ -205,7 +205,7 @@ export const reschedule = internalMutation({
     const verdict = await checkSlot(ctx, agency._id, rules, slotStart, now, meetingId);
     if (!verdict.ok) {
       logEvent("meeting.reschedule_refused", { meetingId, reason: verdict.reason });
-      throw new ConvexError(`cannot reschedule meeting ${meetingId} to ${newIsoTime}: ${verdict.reason.replace(/_/g, " ")}`);
+      throw new ConvexError(`newIsoTime cannot be booked for meeting ${meetingId}: ${verdict.reason.replace(/_/g, " ")}`);
     }
     const sequence = meeting.sequence + 1;
     await ctx.db.patch("meetings", meetingId, { meetingTime: slotStart, sequence, revisedAt: now });

@@ -411,7 +411,7 @@ export const saveDestination = internalAction({
     if (twilio) {
       const check = await checkTwilio(twilio);
       if (!check.ok) {
-        throw new ConvexError(`Twilio refused the credentials for account ${twilio.accountSid} (${check.error}); nothing was stored`);
+        throw new ConvexError(`Twilio refused twilioAccountSid and twilioAuthToken (${check.error}); nothing was stored`);
       }
     }
     return await ctx.runMutation(internal.notifications.storeDestination, { agencyId, ...destination });
@@ -534,7 +534,7 @@ export const setSettings = internalMutation({
     };
     try {
       assertDigestHour(next.digestHour);
-      assertTimeZone(next.digestTimeZone);
+      assertTimeZone(next.digestTimeZone, "digestTimeZone");
       assertDedupeWindow(next.dedupeWindowMinutes);
     } catch (e) {
       settingsError(e);

@@ -4,6 +4,7 @@ import type { Doc } from "./_generated/dataModel";
 import { bookingProcess } from "./schema";
 import { callSummary, listLimit, toCallSummary } from "./calls";
 import { assertTimeZone, AvailabilityError } from "./model/availability";
+import { isEmailAddress } from "./model/email";
 import { PhoneError, toE164 } from "./model/phone";
 import { processRefusal, type BookingProcess } from "./model/processes";
 import { logEvent } from "./model/log";
@@ -36,9 +37,8 @@ export const create = internalMutation({
       if (e instanceof PhoneError || e instanceof AvailabilityError) throw new ConvexError(e.message);
       throw e;
     }
-    if (args.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(args.email)) {
-      throw new ConvexError(`invalid email "${args.email}"`);
-    }
+    // Named, never echoed: a prospect's number or address must not reach Convex's error logs.
+    if (args.email !== undefined && !isEmailAddress(args.email)) throw new ConvexError("email is not a valid address");
     assertProcessFits(args.bookingProcess, agency);
     const id = await ctx.db.insert("opportunities", {
       agencyId: args.agencyId,

@@ -104,7 +104,7 @@ async function bookMeeting(
   now: number,
 ): Promise<Answer> {
   const slotStart = parseIsoInstant(slotIso);
-  if (slotStart === null) return { error: `slotIso "${slotIso}" is not an ISO time with an offset` };
+  if (slotStart === null) return { error: "slotIso is not an ISO time with an offset" };
   if (call.meetingId && call.meetingTime !== undefined) {
     // The model asked again (another tool call id): one meeting per call.
     return { result: call.meetingTime === slotStart ? bookedReply(slotStart, zones) : alreadyBookedReply(call.meetingTime, zones) };

@@ -74,21 +74,21 @@ describe("parseWindow", () => {
   });
 
   test.each([
-    ["Tue 10-12", /malformed time "10" in window "Tue 10-12"/],
-    ["Tue 10:00", /malformed availability window "Tue 10:00"/],
-    ["Tue10:00-12:00", /malformed availability window "Tue10:00-12:00"/],
-    ["", /malformed availability window ""/],
-    ["10:00-12:00", /malformed availability window "10:00-12:00"/],
-    ["Tue 10:00-12:00-13:00", /malformed time "10:00-12:00"/],
-    ["Tue 1000-1200", /malformed time "1000"/],
-    ["Funday 10:00-12:00", /unknown weekday "Funday" in window "Funday 10:00-12:00"/],
-    ["Mon-Funday 10:00-12:00", /unknown weekday "Funday"/],
-    ["Tue 10:60-11:00", /impossible time "10:60"/],
-    ["Tue 09:00-25:00", /impossible time "25:00"/],
-    ["Tue 09:00-24:30", /impossible time "24:30"/],
-    ["Tue 12:00-10:00", /window "Tue 12:00-10:00" ends before it starts/],
-    ["Tue 10:00-10:00", /window "Tue 10:00-10:00" ends before it starts/],
-  ])("refuses %j naming the bad value", (text, message) => {
+    ["Tue 10-12", /^availability window has a time that is not HH:MM$/],
+    ["Tue 10:00", /^availability window is not a window like "Tue 10:00-12:00"/],
+    ["Tue10:00-12:00", /is not a window like/],
+    ["", /is not a window like/],
+    ["10:00-12:00", /is not a window like/],
+    ["Tue 10:00-12:00-13:00", /has a time that is not HH:MM/],
+    ["Tue 1000-1200", /has a time that is not HH:MM/],
+    ["Funday 10:00-12:00", /^availability window has an unknown weekday \(Mon to Sun\)$/],
+    ["Mon-Funday 10:00-12:00", /has an unknown weekday/],
+    ["Tue 10:60-11:00", /has a time that does not exist/],
+    ["Tue 09:00-25:00", /has a time that does not exist/],
+    ["Tue 09:00-24:30", /has a time that does not exist/],
+    ["Tue 12:00-10:00", /^availability window ends before it starts$/],
+    ["Tue 10:00-10:00", /ends before it starts/],
+  ])("refuses %j saying why, without echoing it", (text, message) => {
     expect(() => parseWindow(text)).toThrow(AvailabilityError);
     expect(() => parseWindow(text)).toThrow(message);
   });
@@ -98,7 +98,7 @@ describe("parseWindow", () => {
       "Tue 10:00-12:00",
       "Thu 14:00-15:00",
     ]);
-    expect(() => parseWindows(["Tue 10:00-12:00", "Xyz 10:00-12:00"])).toThrow(/"Xyz"/);
+    expect(() => parseWindows(["Tue 10:00-12:00", "Xyz 10:00-12:00"])).toThrow(/^availability\[1\] has an unknown weekday/);
     expect(parseWindows([])).toEqual([]);
   });
 
@@ -380,7 +380,7 @@ describe("evaluateSlot agrees with freeSlots", () => {
   ];
   const free = freeSlots(r, now, busy);
 
-  test("every free slot evaluates ok, and nothing else on the grid does", () => {
+  test("every free slot evaluates ok, and nothing else on the grid does", { timeout: 60_000 }, () => {
     expect(free.length).toBeGreaterThan(100);
     for (const s of free) expect(evaluateSlot(r, s, now, busy)).toEqual({ ok: true });
     for (const s of gridSlots(r, now - 24 * HOUR, now + 9 * 24 * HOUR)) {

@@ -31,7 +31,7 @@ function store(history: number) {
   return { s: s.build(), agencyId };
 }
 
-test("listing slots reads the same documents whatever the agency's history", async () => {
+test("listing slots reads the same documents whatever the agency's history", { timeout: 60_000 }, async () => {
   vi.useFakeTimers();
   vi.setSystemTime(NOW);
   const small = store(0);

@@ -162,6 +162,11 @@ export class FakeWorld {
   private resendAccepted = new Map<string, string>();
   /** Cal.com's free slots (GET /v2/slots): local date -> slot starts as Cal.com writes them. */
   calcomSlots: Record<string, string[]> = {};
+  /**
+   * The organisation the scripted Cal.com user belongs to (`<org>.cal.com/<user>/<event>`). Like Cal.com, the
+   * user is found only under its own `organizationSlug` (query for slots, body for bookings); otherwise 404.
+   */
+  calcomOrganization: string | null = null;
   private serials = new Map<string, number>();
   /** What GET /call/{id} answers: Vapi's call object, or an HTTP error status. Unknown ids are 404. */
   vapiCallState = new Map<string, Record<string, unknown> | number>();
@@ -185,13 +190,17 @@ export class FakeWorld {
       status: 201,
       json: { sid: `SM${this.serial("sms")}` },
     }));
-    this.on("GET", /^https:\/\/api\.cal\.(com|eu)\/v2\/slots(\?|$)/, () => ({
-      json: {
-        status: "success",
-        data: Object.fromEntries(Object.entries(this.calcomSlots).map(([day, starts]) => [day, starts.map((start) => ({ start }))])),
-      },
-    }));
-    this.on("POST", /^https:\/\/api\.cal\.(com|eu)\/v2\/bookings$/, () => {
+    this.on("GET", /^https:\/\/api\.cal\.(com|eu)\/v2\/slots(\?|$)/, (req) => {
+      if (!this.calcomUserFound(new URL(req.url).searchParams.get("organizationSlug"))) return this.calcomUserNotFound();
+      return {
+        json: {
+          status: "success",
+          data: Object.fromEntries(Object.entries(this.calcomSlots).map(([day, starts]) => [day, starts.map((start) => ({ start }))])),
+        },
+      };
+    });
+    this.on("POST", /^https:\/\/api\.cal\.(com|eu)\/v2\/bookings$/, (req) => {
+      if (!this.calcomUserFound((req.body as { organizationSlug?: string } | undefined)?.organizationSlug ?? null)) return this.calcomUserNotFound();
       const n = this.serial("calcom");
       return { status: 201, json: { status: "success", data: { id: n, uid: `bk_${n}`, status: "accepted" } } };
     });
@@ -229,6 +238,14 @@ export class FakeWorld {
 
   to(host: string | RegExp): RecordedRequest[] {
     return this.requests.filter((r) => (typeof host === "string" ? r.url.includes(host) : host.test(r.url)));
+  }
+
+  private calcomUserFound(organizationSlug: string | null): boolean {
+    return organizationSlug === this.calcomOrganization;
+  }
+
+  private calcomUserNotFound(): Reply {
+    return { status: 404, json: { status: "error", error: { code: "NotFoundException", message: "User not found" } } };
   }
 
   private serial(kind: string): number {

@@ -69,7 +69,7 @@ function expectReview(r: Awaited<ReturnType<typeof analyse>>, reason: RegExp) {
 }
 
 describe("analysis decisions", () => {
-  test("a clear refusal marks the opportunity Rejected and the call rejected, booking nothing", async () => {
+  test("a clear refusal marks the opportunity Rejected and the call rejected, booking nothing", { timeout: 60_000 }, async () => {
     const r = await analyse(REFUSED, [
       { meetingBooked: false, slotIso: null, confidence: 0.92, rejectionDetected: true, evidence: "No thanks, we're not interested" },
     ]);
@@ -80,14 +80,14 @@ describe("analysis decisions", () => {
     expect(r.tasks).toHaveLength(0);
   });
 
-  test("an undecided prospect books nothing and leaves a review task", async () => {
+  test("an undecided prospect books nothing and leaves a review task", { timeout: 60_000 }, async () => {
     const r = await analyse(UNDECIDED, [
       { meetingBooked: false, slotIso: null, confidence: 0.8, evidence: "I need to check with my partner first" },
     ]);
     expectReview(r, /no agreed time/);
   });
 
-  test("confidence below the default 0.7 books nothing", async () => {
+  test("confidence below the default 0.7 books nothing", { timeout: 60_000 }, async () => {
     const r = await analyse(AGREED, [{ ...BOOKED_REPLY, confidence: 0.69 }]);
     expectReview(r, /confidence 0\.69 is below 0\.7/);
   });
@@ -110,7 +110,7 @@ describe("analysis decisions", () => {
   test.each([
     ["UTC", "2026-11-24T19:00:00Z"],
     ["Pacific offset", "2026-11-24T11:00:00-08:00"],
-  ])("the same instant written with another offset (%s) books the slot", async (_label, slotIso) => {
+  ])("the same instant written with another offset (%s) books the slot", { timeout: 60_000 }, async (_label, slotIso) => {
     const r = await analyse(AGREED, [{ ...BOOKED_REPLY, slotIso }]);
     expect(r.meetings).toEqual([expect.objectContaining({ meetingTime: Date.parse(AGREED_ISO), callId: r.callId })]);
     expect(r.opportunity.status).toBe("Booked");
@@ -148,7 +148,7 @@ describe("analysis decisions", () => {
     if (!booked) expect(r.call.bookingAnalysis.reason).toContain(`below ${threshold}`);
   });
 
-  test("bookingAnalysis keeps the reply, model, version, token usage, decision and reason", async () => {
+  test("bookingAnalysis keeps the reply, model, version, token usage, decision and reason", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     vi.stubEnv("GROQ_MODEL", "llama-test-model");
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
@@ -174,7 +174,7 @@ describe("analysis decisions", () => {
     expect(prompt).toContain("Saturday, November 21, 2026, 10:00 AM EST");
   });
 
-  test("without GROQ_MODEL the default model is asked", async () => {
+  test("without GROQ_MODEL the default model is asked", { timeout: 60_000 }, async () => {
     const r = await analyse(AGREED, [BOOKED_REPLY]);
     expect(r.world.groqRequests[0].body).toMatchObject({ model: DEFAULT_GROQ_MODEL });
     expect(r.call.bookingAnalysis.model).toBe(DEFAULT_GROQ_MODEL);

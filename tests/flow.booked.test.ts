@@ -3,7 +3,7 @@ import { AGREED, AGREED_ISO, endOfCallReport, placeCall, postWebhook, runSchedul
 
 
 describe("a call from startCall to the booked meeting", () => {
-  test("books the agreed slot exactly once and schedules the confirmation", async () => {
+  test("books the agreed slot exactly once and schedules the confirmation", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId, call } = await placeCall(t, opportunityId);
 

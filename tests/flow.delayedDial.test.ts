@@ -3,7 +3,7 @@ import { internal } from "../convex/_generated/api";
 import { runScheduled, setupWorld } from "./pipeline";
 
 
-test("a call started at night dials at 08:00 the prospect's time with a fresh offer", async () => {
+test("a call started at night dials at 08:00 the prospect's time with a fresh offer", { timeout: 60_000 }, async () => {
   const { t, world, opportunityId } = await setupWorld({ prospect: { timeZone: "America/Los_Angeles" } });
   // 03:00 in Los Angeles (06:00 in New York).
   vi.setSystemTime(Date.parse("2026-11-21T11:00:00Z"));

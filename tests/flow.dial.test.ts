@@ -10,7 +10,7 @@ import { getCall, placeCall, runScheduled, setupWorld } from "./pipeline";
 
 
 describe("placing the call", () => {
-  test("uses the saved assistant and phone number; content in assistantOverrides", async () => {
+  test("uses the saved assistant and phone number; content in assistantOverrides", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, call } = await placeCall(t, opportunityId);
     expect(world.vapiCreates).toHaveLength(1);
@@ -27,7 +27,7 @@ describe("placing the call", () => {
     expect(await getCall(t, callId)).toMatchObject({ status: "queued", vapiCallId: "vapi-call-1" });
   });
 
-  test("metadata is small and JSON-safe: ids and the offered times only, no contact details", async () => {
+  test("metadata is small and JSON-safe: ids and the offered times only, no contact details", { timeout: 60_000 }, async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
     const { callId, call } = await placeCall(t, opportunityId);
     const metadata = (world.vapiCreates[0].body as { assistantOverrides: { metadata: Record<string, unknown> } }).assistantOverrides.metadata;

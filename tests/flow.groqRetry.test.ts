@@ -25,7 +25,7 @@ describe("Groq retries", () => {
     ["a 429", [429, BOOKED_REPLY]],
     ["invalid JSON", ["Sure! The prospect agreed to Tuesday.", BOOKED_REPLY]],
     ["JSON of the wrong shape", [JSON.stringify({ booked: "yes" }), BOOKED_REPLY]],
-  ])("%s then success: asked twice, one meeting", async (_label, replies) => {
+  ])("%s then success: asked twice, one meeting", { timeout: 60_000 }, async (_label, replies) => {
     const { t, world, callId } = await reportWith(replies);
     expect(world.groqRequests).toHaveLength(2);
     const meetings = await rows(t, "meetings");
@@ -34,7 +34,7 @@ describe("Groq retries", () => {
     expect(await rows(t, "tasks")).toHaveLength(0);
   });
 
-  test("the retry waits: nothing is asked again until the backoff has passed", async () => {
+  test("the retry waits: nothing is asked again until the backoff has passed", { timeout: 60_000 }, async () => {
     const w = await setupWorld();
     const { callId, vapiCallId } = await placeCall(w.t, w.opportunityId);
     w.world.groqReplies = [503, BOOKED_REPLY];
@@ -57,7 +57,7 @@ describe("Groq retries", () => {
     expect(await rows(t, "tasks")).toEqual([expect.objectContaining({ callId, type: "review", status: "open" })]);
   });
 
-  test("Groq down for every attempt: analysis failed, a task, the transcript kept; a re-run by hand books", async () => {
+  test("Groq down for every attempt: analysis failed, a task, the transcript kept; a re-run by hand books", { timeout: 60_000 }, async () => {
     const { t, world, callId, opportunityId } = await reportWith([503]);
     expect(world.groqRequests).toHaveLength(MAX_ANALYSIS_ATTEMPTS);
     expect(await rows(t, "meetings")).toHaveLength(0);
@@ -82,7 +82,7 @@ describe("Groq retries", () => {
     expect(await rows(t, "tasks")).toEqual([expect.objectContaining({ callId, status: "done", reason: expect.stringMatching(/analysis failed/) })]);
   });
 
-  test("a re-run that needs a person opens a review with its own reason, not the stale failure", async () => {
+  test("a re-run that needs a person opens a review with its own reason, not the stale failure", { timeout: 60_000 }, async () => {
     const { t, world, callId } = await reportWith([503]);
     world.groqReplies = [{ ...BOOKED_REPLY, confidence: 0.4 }];
     await t.action(internal.ai.processCallTranscript, { callId });

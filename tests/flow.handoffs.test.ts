@@ -16,7 +16,7 @@ const CALL_ME: Line[] = [
 ];
 
 describe("post-call hand-offs", () => {
-  test("a Cal.com link the prospect read out is booked on their calendar", async () => {
+  test("a Cal.com link the prospect read out is booked on their calendar", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     world.calcomSlots = { "2026-11-24": ["2026-11-24T14:00:00.000-05:00"] };
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
@@ -42,7 +42,7 @@ describe("post-call hand-offs", () => {
     expect(opp).toMatchObject({ status: "Booked", schedulerLink: "https://cal.com/dana/intro" });
   });
 
-  test("a call-me request opens one task and tells staff on Slack", async () => {
+  test("a call-me request opens one task and tells staff on Slack", { timeout: 60_000 }, async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
     await slackOn(t, agencyId, "call_requested");
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
@@ -68,7 +68,7 @@ describe("post-call hand-offs", () => {
     expect(await t.run((ctx) => ctx.db.query("meetings").collect())).toHaveLength(0);
   });
 
-  test("an opt-out tells staff once and stops every call", async () => {
+  test("an opt-out tells staff once and stops every call", { timeout: 60_000 }, async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
     await slackOn(t, agencyId, "opted_out");
     const { callId, vapiCallId } = await placeCall(t, opportunityId);

@@ -70,7 +70,7 @@ async function callsOf(t: Backend, opportunityId: Id<"opportunities">) {
 }
 
 describe("retries meet inbound calls and bookings", () => {
-  test("a retry due while the prospect is on an inbound call with us is withdrawn, not dialled", async () => {
+  test("a retry due while the prospect is on an inbound call with us is withdrawn, not dialled", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld({ agency: { inboundPhoneNumber: AGENCY_NUMBER, retryDelayMinutes: 30 } });
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     await noAnswer(t, vapiCallId, callId);
@@ -86,7 +86,7 @@ describe("retries meet inbound calls and bookings", () => {
     expect(await getCall(t, retry._id)).toMatchObject({ status: "cancelled" });
   });
 
-  test("a booking withdraws waiting attempts at once: cancelling the meeting later does not revive them", async () => {
+  test("a booking withdraws waiting attempts at once: cancelling the meeting later does not revive them", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld({ agency: { inboundPhoneNumber: AGENCY_NUMBER } });
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     await noAnswer(t, vapiCallId, callId);
@@ -106,7 +106,7 @@ describe("retries meet inbound calls and bookings", () => {
 });
 
 describe("analysis retries meet a re-run by hand", () => {
-  test("a scheduled retry left over from before a successful re-run changes nothing", async () => {
+  test("a scheduled retry left over from before a successful re-run changes nothing", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     // First automatic attempt: 503. The re-run by hand: booked. Groq then goes down again.
@@ -157,7 +157,7 @@ describe("the post-call plan after a live booking", () => {
     expect(open.map((x) => x.type)).toEqual(["review"]);
   });
 
-  test("link first: a prospect who booked on the line is not emailed the booking link", async () => {
+  test("link first: a prospect who booked on the line is not emailed the booking link", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld({
       agency: { bookingProcess: "link_first", bookingLink: "https://cal.example/brightline/intro" },
     });
@@ -203,7 +203,7 @@ describe("a later call of a booked prospect", () => {
 });
 
 describe("staff notifications after a live booking", () => {
-  test("an unsure echo of the time booked on the line tells nobody the lead still needs a time", async () => {
+  test("an unsure echo of the time booked on the line tells nobody the lead still needs a time", { timeout: 60_000 }, async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
     const inbox = await t.action(internal.notifications.saveDestination, { agencyId, kind: "email", target: "owner@brightline.test" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "positive_lead", destinationId: inbox, mode: "realtime" });

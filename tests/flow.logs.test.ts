@@ -47,7 +47,7 @@ function expectClean(lines: string[]) {
 }
 
 describe("observability", () => {
-  test("a full booked flow logs structured events without contact details, transcript text or secrets", async () => {
+  test("a full booked flow logs structured events without contact details, transcript text or secrets", { timeout: 60_000 }, async () => {
     const lines = captureConsole();
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
@@ -63,7 +63,7 @@ describe("observability", () => {
     );
   });
 
-  test("failure paths stay clean too: a refused webhook, a Vapi error echoing the number, Groq errors", async () => {
+  test("failure paths stay clean too: a refused webhook, a Vapi error echoing the number, Groq errors", { timeout: 60_000 }, async () => {
     const lines = captureConsole();
     const { t, world, opportunityId } = await setupWorld();
     world.failVapiCreate(400, { message: ["customer.number +12015550123 is not a valid phone number"] });

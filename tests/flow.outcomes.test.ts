@@ -4,7 +4,7 @@ import { AGREED, BOOKED_REPLY, endOfCallReport, getCall, placeCall, postWebhook,
 
 
 describe("the end-of-call report has the last word on how a call ended", () => {
-  test("an 'ended' status-update without a reason leaves the outcome to the report, which schedules the retry", async () => {
+  test("an 'ended' status-update without a reason leaves the outcome to the report, which schedules the retry", { timeout: 60_000 }, async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     await postWebhook(t, statusUpdate(vapiCallId, callId, "ended"));
@@ -17,7 +17,7 @@ describe("the end-of-call report has the last word on how a call ended", () => {
     expect((await rows(t, "calls")).filter((c) => c.status === "scheduled")).toHaveLength(1);
   });
 
-  test("a dial that timed out at Vapi but was placed takes the report's outcome and is analysed", async () => {
+  test("a dial that timed out at Vapi but was placed takes the report's outcome and is analysed", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     world.on("POST", /^https:\/\/api\.vapi\.ai\/call$/, () => new TypeError("fetch failed"));
     const callId = await t.mutation(internal.calls.startCall, { opportunityId });

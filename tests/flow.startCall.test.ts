@@ -43,13 +43,13 @@ describe("startCall refuses", () => {
     ["Booked", { status: "Booked" }, /is already Booked/],
     ["Rejected", { status: "Rejected" }, /is Rejected/],
     ["opted out (doNotCall)", { doNotCall: true }, /opted out/],
-  ])("an opportunity that is %s, scheduling nothing", async (_label, patch, message) => {
+  ])("an opportunity that is %s, scheduling nothing", { timeout: 60_000 }, async (_label, patch, message) => {
     const { t, opportunityId } = await setupWorld();
     await t.run((ctx) => ctx.db.patch("opportunities", opportunityId, patch));
     await expectRefusal(t, opportunityId, message);
   });
 
-  test("a second call while one is in flight (scheduled, live, or being analysed)", async () => {
+  test("a second call while one is in flight (scheduled, live, or being analysed)", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const callId = await startCall(t, opportunityId);
     await expectRefusal(t, opportunityId, new RegExp(`call ${callId} in flight \\(scheduled\\)`));

@@ -52,7 +52,7 @@ describe("authentication", () => {
     ["the secret with another scheme", { authorization: `Basic ${SECRET}` }],
     ["an empty bearer", { authorization: "Bearer " }],
     ["a prefix of the secret", { "x-vapi-secret": SECRET.slice(0, -1) }],
-  ])("%s -> 401 and nothing changed", async (_label, headers) => {
+  ])("%s -> 401 and nothing changed", { timeout: 60_000 }, async (_label, headers) => {
     const { t, world, report } = await placedCall();
     const before = await snapshot(t);
     const res = await postWebhook(t, report, headers);
@@ -76,7 +76,7 @@ describe("authentication", () => {
   test.each<[string, Record<string, string>]>([
     ["Authorization: Bearer", { authorization: `Bearer ${SECRET}` }],
     ["X-Vapi-Secret", { "x-vapi-secret": SECRET }],
-  ])("the right secret in %s is accepted", async (_label, headers) => {
+  ])("the right secret in %s is accepted", { timeout: 60_000 }, async (_label, headers) => {
     const { t, report } = await placedCall();
     expect((await postWebhook(t, report, headers)).status).toBe(200);
     await runScheduled(t);

@@ -63,7 +63,7 @@ async function addMeeting(
 }
 
 describe("availability.getAvailableSlots", () => {
-  test("lists the free slots in agency time with the windows as entered", async () => {
+  test("lists the free slots in agency time with the windows as entered", { timeout: 60_000 }, async () => {
     const { t, agencyId } = await seed();
     expect(await t.query(internal.availability.getAvailableSlots, { agencyId })).toEqual({
       slots: TUESDAY,

@@ -42,7 +42,7 @@ const counts = (t: Backend) =>
   }));
 
 describe("assistant-request (inbound calls)", () => {
-  test("a new caller on the agency's number gets the saved assistant, a new inbound opportunity and a ringing call", async () => {
+  test("a new caller on the agency's number gets the saved assistant, a new inbound opportunity and a ringing call", { timeout: 60_000 }, async () => {
     const { t, agencyId } = await inboundWorld();
     const { status, reply } = await ask(t, assistantRequest({ number: "+12015550187" }));
     expect(status).toBe(200);
@@ -65,7 +65,7 @@ describe("assistant-request (inbound calls)", () => {
     expect(await counts(t)).toEqual({ calls: 1, opportunities: 2 });
   });
 
-  test("the same Vapi call asked twice gets the same call, nothing new", async () => {
+  test("the same Vapi call asked twice gets the same call, nothing new", { timeout: 60_000 }, async () => {
     const { t } = await inboundWorld();
     const first = await ask(t, assistantRequest({ number: "+12015550187", name: "Sam Ortiz" }));
     const again = await ask(t, assistantRequest({ number: "+12015550187", name: "Sam Ortiz" }));
@@ -105,7 +105,7 @@ describe("assistant-request (inbound calls)", () => {
     expect(await counts(t)).toEqual({ calls: 0, opportunities: 1 });
   });
 
-  test("an inbound call flows through the tools and the report to exactly one meeting", async () => {
+  test("an inbound call flows through the tools and the report to exactly one meeting", { timeout: 60_000 }, async () => {
     const { t, world } = await inboundWorld();
     const { reply } = await ask(t, assistantRequest({ number: "+12015550187" }));
     const { callId, opportunityId } = reply.assistantOverrides!.metadata;

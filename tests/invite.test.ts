@@ -10,6 +10,7 @@ import {
   type InviteParties,
 } from "../convex/model/invite";
 import { isRetryable, retryDelayMs } from "../convex/model/delivery";
+import { addresses, parseIcs } from "./ics";
 
 const MINUTE = 60_000;
 
@@ -26,7 +27,8 @@ const meeting: InviteMeeting = {
 const parties: InviteParties = {
   agencyName: "Brightline Growth",
   agencyZone: "America/New_York",
-  organizerEmail: "team@brightline.test",
+  organizerEmail: "atlas@brightline.test",
+  agencyEmail: "team@brightline.test",
   prospectName: "Dana Whitfield",
   prospectEmail: "dana@example.com",
   prospectZone: "America/Los_Angeles",
@@ -51,7 +53,7 @@ describe("buildIcs", () => {
     expect(prop(ics, "DTEND")).toBe("DTEND:20260310T150000Z");
     expect(prop(ics, "DTSTAMP")).toBe("DTSTAMP:20260309T140000Z");
     expect(prop(ics, "STATUS")).toBe("STATUS:CONFIRMED");
-    expect(prop(ics, "ORGANIZER")).toMatch(/^ORGANIZER;CN="?Brightline Growth"?:mailto:team@brightline\.test$/i);
+    expect(prop(ics, "ORGANIZER")).toMatch(/^ORGANIZER;CN="?Brightline Growth"?:mailto:atlas@brightline\.test$/i);
     expect(prop(ics, "ATTENDEE")).toMatch(/^ATTENDEE;RSVP=TRUE;.*CN="?Dana Whitfield"?:mailto:dana@example\.com$/i);
   });
 
@@ -81,8 +83,36 @@ describe("buildIcs", () => {
     expect(() => buildIcs({ ...meeting, status: "completed" }, parties)).toThrow(/completed/);
   });
 
-  test("no attendee line without a prospect email", () => {
-    expect(prop(buildIcs(meeting, { ...parties, prospectEmail: undefined }), "ATTENDEE")).toBeUndefined();
+  // Every copy is an iTIP message: REQUEST and CANCEL need an ATTENDEE (RFC 5546 §3.2.2, §3.2.5), and
+  // Gmail, Outlook and Apple Mail offer an invite only to an attendee who is not its organizer.
+  const copies: [string, Partial<InviteParties>, string[]][] = [
+    ["both have an email", {}, ["dana@example.com", "team@brightline.test"]],
+    ["the prospect has no email", { prospectEmail: undefined }, ["team@brightline.test"]],
+    ["the agency has no email", { agencyEmail: undefined }, ["dana@example.com"]],
+  ];
+  describe.each(["booked", "cancelled"] as const)("a %s meeting", (status) => {
+    test.each(copies)("%s: every recipient is an ATTENDEE and none is the ORGANIZER", (_, override, recipients) => {
+      const ics = buildIcs({ ...meeting, status }, { ...parties, ...override });
+      const lines = parseIcs(ics);
+      expect(lines.find((l) => l.name === "METHOD")?.value).toBe(status === "booked" ? "REQUEST" : "CANCEL");
+      expect(addresses(ics, "ATTENDEE")).toEqual(recipients);
+      expect(addresses(ics, "ORGANIZER")).toEqual(["atlas@brightline.test"]);
+      for (const line of lines.filter((l) => l.name === "ATTENDEE")) {
+        expect(line.params).toMatchObject({ RSVP: "TRUE", PARTSTAT: "NEEDS-ACTION" });
+      }
+    });
+  });
+
+  test("the agency is the host (ROLE=CHAIR), the prospect a required participant", () => {
+    const attendees = parseIcs(buildIcs(meeting, parties)).filter((l) => l.name === "ATTENDEE");
+    expect(attendees.map((a) => [a.params.CN, a.params.ROLE])).toEqual([
+      ["Dana Whitfield", "REQ-PARTICIPANT"],
+      ["Brightline Growth", "CHAIR"],
+    ]);
+  });
+
+  test("an invite nobody can receive is refused rather than built without an attendee", () => {
+    expect(() => buildIcs(meeting, { ...parties, prospectEmail: undefined, agencyEmail: undefined })).toThrow(/attendee/);
   });
 
   test("the same meeting gives byte-identical output (a retry resends the same payload)", () => {

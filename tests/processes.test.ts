@@ -53,7 +53,7 @@ describe("link + qualification", () => {
     return await setupWorld({ agency: { bookingProcess: "link_first", bookingLink: LINK, qualificationQuestions: QUESTIONS } });
   }
 
-  test("offers no times, asks the questions, emails the link once and stores the answers", async () => {
+  test("offers no times, asks the questions, emails the link once and stores the answers", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await linkFirstWorld();
     const { callId, vapiCallId, call } = await placeCall(t, opportunityId);
 
@@ -91,7 +91,7 @@ describe("link + qualification", () => {
     expect(after.deliveries).toMatchObject([{ key: `booking_link:${callId}`, status: "sent", attempts: 1 }]);
   });
 
-  test("a Resend outage is retried with the same idempotency key, and the link is sent once", async () => {
+  test("a Resend outage is retried with the same idempotency key, and the link is sent once", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await linkFirstWorld();
     world.resendReplies = [503];
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
@@ -106,7 +106,7 @@ describe("link + qualification", () => {
     expect(after.deliveries).toMatchObject([{ status: "sent", attempts: 2, providerMessageId: "email-1" }]);
   });
 
-  test("without RESEND_API_KEY nothing is sent and the delivery is recorded as disabled", async () => {
+  test("without RESEND_API_KEY nothing is sent and the delivery is recorded as disabled", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await linkFirstWorld();
     vi.stubEnv("RESEND_API_KEY", "");
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
@@ -143,7 +143,7 @@ describe("prospect proposes times", () => {
   ];
   const EVIDENCE = "Monday at six in the morning my time, or else Tuesday at 11 AM";
 
-  test("the first free proposed time is booked", async () => {
+  test("the first free proposed time is booked", { timeout: 60_000 }, async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld({
       agency: { bookingProcess: "prospect_proposes" },
       prospect: { timeZone: ZONE },
@@ -174,7 +174,7 @@ describe("prospect proposes times", () => {
     expect(world.emailRequests.filter((e) => e.subject.startsWith("Times for"))).toHaveLength(0);
   });
 
-  test("when every proposed time is taken: a clarify task, and the prospect is emailed the nearest free slots in their zone", async () => {
+  test("when every proposed time is taken: a clarify task, and the prospect is emailed the nearest free slots in their zone", { timeout: 60_000 }, async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld({
       agency: { bookingProcess: "prospect_proposes" },
       prospect: { timeZone: ZONE },
@@ -220,7 +220,7 @@ describe("call me", () => {
     ["User", "Correct, thanks."],
   ];
 
-  test("one call-back task however often the report arrives, with the number normalised; no booking", async () => {
+  test("one call-back task however often the report arrives, with the number normalised; no booking", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld({ agency: { bookingProcess: "call_me" } });
     const { callId, vapiCallId, call } = await placeCall(t, opportunityId);
     expect(call.offeredSlotsISO).toEqual([]);
@@ -297,7 +297,7 @@ describe("per-opportunity process", () => {
 });
 
 describe("prospect's own link", () => {
-  test("asks for their link before offering times, and stores the link they give", async () => {
+  test("asks for their link before offering times, and stores the link they give", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld({ agency: { bookingProcess: "prospect_link" } });
     const { callId, vapiCallId, call } = await placeCall(t, opportunityId);
     expect(call.offeredSlotsISO.length).toBeGreaterThanOrEqual(3);

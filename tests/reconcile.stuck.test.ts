@@ -5,7 +5,7 @@ import { AGREED, AGREED_ISO, BOOKED_REPLY, endOfCallReport, getCall, NOW, placeC
 
 
 describe("nothing stays stuck", () => {
-  test("a call Vapi still reports live is not asked about again until its next window", async () => {
+  test("a call Vapi still reports live is not asked about again until its next window", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     world.vapiCallState.set(vapiCallId, { status: "in-progress" });
@@ -18,7 +18,7 @@ describe("nothing stays stuck", () => {
     expect((await getCall(t, callId)).status).toBe("queued");
   });
 
-  test("an analysis whose action died is started again, once, and books", async () => {
+  test("an analysis whose action died is started again, once, and books", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     await postWebhook(t, endOfCallReport(vapiCallId, callId, AGREED));
@@ -50,7 +50,7 @@ describe("nothing stays stuck", () => {
     await expect(t.mutation(internal.calls.startCall, { opportunityId })).resolves.toBeDefined();
   });
 
-  test("a rescheduled live booking moves the call's meeting time too", async () => {
+  test("a rescheduled live booking moves the call's meeting time too", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     world.groqReplies = [BOOKED_REPLY];

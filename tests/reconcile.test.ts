@@ -33,7 +33,7 @@ async function state(t: Backend, callId: Id<"calls">) {
 }
 
 describe("reconcile.run", () => {
-  test("recovers a lost report once; the report arriving afterwards changes nothing", async () => {
+  test("recovers a lost report once; the report arriving afterwards changes nothing", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     world.groqReplies = [BOOKED_REPLY];
@@ -77,7 +77,7 @@ describe("reconcile.run", () => {
     expect(world.to("api.groq.com")).toHaveLength(1);
   });
 
-  test("webhook first: the reconciler never asks Vapi and the call is analysed once", async () => {
+  test("webhook first: the reconciler never asks Vapi and the call is analysed once", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     world.groqReplies = [BOOKED_REPLY];
@@ -92,7 +92,7 @@ describe("reconcile.run", () => {
     expect((await state(t, callId)).meetings).toHaveLength(1);
   });
 
-  test("the webhook landing while the reconciler is asking Vapi: one report, one analysis", async () => {
+  test("the webhook landing while the reconciler is asking Vapi: one report, one analysis", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     world.groqReplies = [BOOKED_REPLY];
@@ -109,7 +109,7 @@ describe("reconcile.run", () => {
     expect(world.to("api.groq.com")).toHaveLength(1);
   });
 
-  test("ended by status-update with no report: fetched after the grace period", async () => {
+  test("ended by status-update with no report: fetched after the grace period", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     world.groqReplies = [BOOKED_REPLY];
@@ -125,7 +125,7 @@ describe("reconcile.run", () => {
     expect((await state(t, callId)).call).toMatchObject({ outcome: "booked", messageCount: AGREED.length });
   });
 
-  test("a Vapi error leaves the call for the next run, which recovers it", async () => {
+  test("a Vapi error leaves the call for the next run, which recovers it", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     world.groqReplies = [BOOKED_REPLY];

@@ -31,7 +31,7 @@ async function noAnswer(t: Backend, vapiCallId: string, callId: Id<"calls">, end
 }
 
 describe("retries after an unanswered call", () => {
-  test("schedules one next attempt after the agency's delay, even when both status-update and report say ended", async () => {
+  test("schedules one next attempt after the agency's delay, even when both status-update and report say ended", { timeout: 60_000 }, async () => {
     const { t, opportunityId } = await setupWorld({ agency: { retryDelayMinutes: 90 } });
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     await noAnswer(t, vapiCallId, callId, "customer-busy");
@@ -43,7 +43,7 @@ describe("retries after an unanswered call", () => {
     expect(second).toMatchObject({ status: "scheduled", attempt: 2, dialAt: NOW + 90 * MINUTE });
   });
 
-  test("stops at maxAttempts", async () => {
+  test("stops at maxAttempts", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld({ agency: { maxAttempts: 3 } });
     let { callId, vapiCallId } = await placeCall(t, opportunityId);
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -62,7 +62,7 @@ describe("retries after an unanswered call", () => {
     expect(world.to(/api\.vapi\.ai\/call$/)).toHaveLength(3);
   });
 
-  test("an attempt scheduled before a booking never dials", async () => {
+  test("an attempt scheduled before a booking never dials", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     await noAnswer(t, vapiCallId, callId);
@@ -97,7 +97,7 @@ describe("retries after an unanswered call", () => {
 });
 
 describe("opt-out", () => {
-  test("marks the opportunity do-not-call and cancels the scheduled attempt", async () => {
+  test("marks the opportunity do-not-call and cancels the scheduled attempt", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     // Voicemail detection fired, but the prospect had picked up and asked to be left alone.

@@ -32,6 +32,23 @@ describe("classifySchedulerLink", () => {
     expect(classifySchedulerLink(raw)).toMatchObject({ provider: "calcom", event });
   });
 
+  test.each([
+    ["https://acme.cal.com/dana/intro", { apiBase: "https://api.cal.com", organizationSlug: "acme", username: "dana", eventTypeSlug: "intro" }],
+    ["Acme-Health.cal.com/dana/30min", { apiBase: "https://api.cal.com", organizationSlug: "acme-health", username: "dana", eventTypeSlug: "30min" }],
+    ["https://beta.cal.eu/jan/intro", { apiBase: "https://api.cal.eu", organizationSlug: "beta", username: "jan", eventTypeSlug: "intro" }],
+  ])("%s is an organisation's Cal.com event, booked with its organizationSlug", (raw, event) => {
+    expect(classifySchedulerLink(raw)).toEqual({ provider: "calcom", url: expect.any(String), event });
+  });
+
+  test("a personal Cal.com link names no organisation", () => {
+    const link = classifySchedulerLink("https://app.cal.com/dana/intro");
+    expect(link.provider === "calcom" && link.event).not.toHaveProperty("organizationSlug");
+  });
+
+  test.each(["https://acme.cal.com/dana", "https://acme.cal.com/team/sales/demo"])("%s is an organisation's page without a single event", (raw) => {
+    expect(classifySchedulerLink(raw)).toMatchObject({ provider: "calcom", event: null });
+  });
+
   test.each(["https://cal.com/dana", "https://cal.com/team/acme/demo", "https://cal.com/booking/abc123", "https://cal.com/dana/intro/extra"])(
     "%s is Cal.com without a single bookable event",
     (raw) => {
@@ -50,15 +67,17 @@ describe("classifySchedulerLink", () => {
     ["https://calendar.google.com/calendar/r/week", "other"],
     ["https://www.acme.example/book-a-call", "other"],
     ["https://notcal.com/dana/intro", "other"],
+    ["https://docs.cal.com/dana/intro", "other"],
+    ["https://acme.cal.com.evil.example/dana/intro", "other"],
   ])("%s -> %s", (raw, provider) => {
     expect(classifySchedulerLink(raw).provider).toBe(provider);
   });
 
   test.each([
-    ["ftp://cal.com/dana/intro", /must be http\(s\)/],
-    ["javascript:alert(1)", /must be http\(s\)/],
-    ["mailto:dana@acme.example", /must be http\(s\)/],
-    ["cal dot com slash dana", /"cal dot com slash dana" is not a URL/],
+    ["ftp://cal.com/dana/intro", /^link must be an http\(s\) URL$/],
+    ["javascript:alert(1)", /must be an http\(s\) URL/],
+    ["mailto:dana@acme.example", /must be an http\(s\) URL/],
+    ["cal dot com slash dana", /^link is not a URL$/],
     ["", /is not a URL/],
     ["https://localhost/dana/intro", /no real host/],
     ["https://dana:secret@cal.com/dana/intro", /carries credentials/],
@@ -127,6 +146,21 @@ describe("fetchCalcomSlots", () => {
     expect(request.headers["cal-api-version"]).toBe("2024-09-04");
   });
 
+  test("an organisation's event is asked for with its organizationSlug", async () => {
+    world.calcomOrganization = "acme";
+    world.calcomSlots = { "2026-03-10": ["2026-03-10T10:30:00.000-04:00"] };
+    const starts = await fetchCalcomSlots({ ...event, organizationSlug: "acme" }, { start: now, end: now + MINUTE }, "America/New_York");
+    expect(starts).toEqual([at(10, 30)]);
+    expect(Object.fromEntries(new URL(world.requests[0].url).searchParams)).toEqual({
+      eventTypeSlug: "intro",
+      username: "dana",
+      organizationSlug: "acme",
+      start: "2026-03-09T12:00:00Z",
+      end: "2026-03-09T12:01:00Z",
+      timeZone: "America/New_York",
+    });
+  });
+
   test("an error reply becomes a CalcomError with the status and a short message", async () => {
     world.answer("GET", SLOTS, { status: 404, json: { status: "error", error: { code: "NotFoundException", message: "Event type not found" } } });
     const failure = fetchCalcomSlots(event, { start: now, end: now + MINUTE }, "UTC");
@@ -161,6 +195,18 @@ describe("createCalcomBooking", () => {
     expect(request.body).toEqual({
       eventTypeSlug: "intro",
       username: "dana",
+      start: "2026-03-10T14:30:00Z",
+      attendee,
+    });
+  });
+
+  test("books an organisation's event with its organizationSlug", async () => {
+    world.calcomOrganization = "acme";
+    await expect(createCalcomBooking({ ...event, organizationSlug: "acme" }, at(10, 30), attendee)).resolves.toMatchObject({ status: "accepted" });
+    expect(world.requests[0].body).toEqual({
+      eventTypeSlug: "intro",
+      username: "dana",
+      organizationSlug: "acme",
       start: "2026-03-10T14:30:00Z",
       attendee,
     });

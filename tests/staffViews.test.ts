@@ -8,7 +8,7 @@ import { AGREED, AGREED_ISO, endOfCallReport, NOW, placeCall, postWebhook, runSc
 const HOUR = 60 * MINUTE;
 
 describe("staff views", () => {
-  test("funnel for a date range: placed, connected, booked, rejected, not reached, rate and cost per booking", async () => {
+  test("funnel for a date range: placed, connected, booked, rejected, not reached, rate and cost per booking", { timeout: 60_000 }, async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
     // One real call that books, through the webhook and the analysis.
     const booked = await placeCall(t, opportunityId);

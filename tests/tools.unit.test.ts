@@ -20,9 +20,15 @@ describe("parseToolCall", () => {
     });
   });
 
-  test("refuses impossible dates, offset-less times and non-object arguments, naming the value", () => {
-    expect(parseToolCall({ id: "d", name: "check_availability", parameters: { date: "2026-02-30" } })).toMatchObject({ tool: "invalid", error: expect.stringContaining('"2026-02-30"') });
-    expect(parseToolCall({ id: "e", name: "book_meeting", parameters: { slotIso: "2026-11-24T14:00:00" } })).toMatchObject({ tool: "invalid", error: expect.stringContaining('"2026-11-24T14:00:00"') });
+  test("refuses impossible dates, offset-less times and non-object arguments, naming the field, not the value", () => {
+    expect(parseToolCall({ id: "d", name: "check_availability", parameters: { date: "2026-02-30" } })).toMatchObject({
+      tool: "invalid",
+      error: "check_availability: date is not a calendar date YYYY-MM-DD",
+    });
+    expect(parseToolCall({ id: "e", name: "book_meeting", parameters: { slotIso: "2026-11-24T14:00:00" } })).toMatchObject({
+      tool: "invalid",
+      error: "book_meeting: slotIso is not an ISO time with an offset; pass the exact ISO in brackets from check_availability",
+    });
     expect(parseToolCall({ id: "f", name: "book_meeting", arguments: "[1]" })).toMatchObject({ tool: "invalid", error: "book_meeting: arguments must be a JSON object" });
     expect(parseToolCall({ id: "g", name: "book_meeting", parameters: {} })).toMatchObject({ tool: "invalid", error: expect.stringContaining("slotIso") });
   });

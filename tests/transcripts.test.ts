@@ -6,7 +6,8 @@ import { endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, stat
 
 
 describe("conversation history", () => {
-  test("a 2,000-message call goes through the webhook within Convex's transaction limits and reads back in order", async () => {
+  // The heaviest test in the suite (~10 s alone on a busy machine): generous so it holds under a loaded CI.
+  test("a 2,000-message call goes through the webhook within Convex's transaction limits and reads back in order", { timeout: 120_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld({ transactionLimits: true });
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     // ~200 characters a line: 2,000 lines is a very long call.
@@ -54,7 +55,7 @@ describe("conversation history", () => {
   test("page size is bounded and named when wrong", async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId } = await placeCall(t, opportunityId);
-    await expect(t.query(internal.calls.getTranscript, { callId, limit: 5000 })).rejects.toThrow(/5000/);
+    await expect(t.query(internal.calls.getTranscript, { callId, limit: 5000 })).rejects.toThrow(/limit must be a whole number from 1 to \d+$/);
     expect(await t.query(internal.calls.getTranscript, { callId })).toEqual({ messages: [], messageCount: 0, nextSeq: null });
   });
 
@@ -66,7 +67,7 @@ describe("conversation history", () => {
     expect(report.messages).toHaveLength(MAX_TRANSCRIPT_CHARS / 4000);
   });
 
-  test("an opportunity's call history, newest first, with outcome, times, cost and recording", async () => {
+  test("an opportunity's call history, newest first, with outcome, times, cost and recording", { timeout: 60_000 }, async () => {
     const { t, opportunityId } = await setupWorld();
     const first = await placeCall(t, opportunityId);
     await postWebhook(t, statusUpdate(first.vapiCallId, first.callId, "ended", "customer-did-not-answer"));

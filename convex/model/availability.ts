@@ -49,44 +49,45 @@ const DAY_NAMES: Record<string, Weekday> = {
 };
 const SHORT_NAMES = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-export function assertTimeZone(zone: string): void {
+/** Errors name the field and why, never the value typed (errors reach Convex's logs). */
+export function assertTimeZone(zone: string, field = "timeZone"): void {
   if (!IANAZone.isValidZone(zone)) {
-    throw new AvailabilityError(`unknown IANA time zone "${zone}"`);
+    throw new AvailabilityError(`${field} is not a known IANA time zone (e.g. America/New_York)`);
   }
 }
 
-function parseClock(text: string, window: string): number {
+function parseClock(text: string, field: string): number {
   const m = /^(\d{1,2}):(\d{2})$/.exec(text);
-  if (!m) throw new AvailabilityError(`malformed time "${text}" in window "${window}" (expected HH:MM)`);
+  if (!m) throw new AvailabilityError(`${field} has a time that is not HH:MM`);
   const hours = Number(m[1]);
   const minutes = Number(m[2]);
   if (minutes > 59 || hours > 24 || (hours === 24 && minutes > 0)) {
-    throw new AvailabilityError(`impossible time "${text}" in window "${window}"`);
+    throw new AvailabilityError(`${field} has a time that does not exist (00:00 to 24:00)`);
   }
   return hours * 60 + minutes;
 }
 
-function parseDay(text: string, window: string): Weekday {
+function parseDay(text: string, field: string): Weekday {
   const day = DAY_NAMES[text.toLowerCase()];
-  if (!day) throw new AvailabilityError(`unknown weekday "${text}" in window "${window}"`);
+  if (!day) throw new AvailabilityError(`${field} has an unknown weekday (Mon to Sun)`);
   return day;
 }
 
 /**
  * Parses "Tue 10:00-12:00" or a day range "Mon-Fri 09:00-17:00" (local time).
- * Returns one Window per weekday.
+ * Returns one Window per weekday. `field` names the window in errors.
  */
-export function parseWindow(text: string): Window[] {
+export function parseWindow(text: string, field = "availability window"): Window[] {
   const m = /^\s*([A-Za-z]+)(?:\s*-\s*([A-Za-z]+))?\s+(\S+)\s*-\s*(\S+)\s*$/.exec(text);
   if (!m) {
-    throw new AvailabilityError(`malformed availability window "${text}" (expected e.g. "Tue 10:00-12:00")`);
+    throw new AvailabilityError(`${field} is not a window like "Tue 10:00-12:00" or "Mon-Fri 09:00-17:00"`);
   }
-  const first = parseDay(m[1], text);
-  const last = m[2] ? parseDay(m[2], text) : first;
-  const startMinute = parseClock(m[3], text);
-  const endMinute = parseClock(m[4], text);
+  const first = parseDay(m[1], field);
+  const last = m[2] ? parseDay(m[2], field) : first;
+  const startMinute = parseClock(m[3], field);
+  const endMinute = parseClock(m[4], field);
   if (endMinute <= startMinute) {
-    throw new AvailabilityError(`window "${text}" ends before it starts`);
+    throw new AvailabilityError(`${field} ends before it starts`);
   }
   const days: Weekday[] = [];
   for (let d = first; ; d = ((d % 7) + 1) as Weekday) {
@@ -96,8 +97,9 @@ export function parseWindow(text: string): Window[] {
   return days.map((weekday) => ({ weekday, startMinute, endMinute }));
 }
 
+/** The agency's `availability` list; an error names the bad entry by index ("availability[1] ..."). */
 export function parseWindows(texts: string[]): Window[] {
-  return texts.flatMap(parseWindow);
+  return texts.flatMap((text, i) => parseWindow(text, `availability[${i}]`));
 }
 
 export function formatWindow(w: Window): string {

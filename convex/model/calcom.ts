@@ -86,6 +86,11 @@ function providerInstant(start: string, timeZone: string): number | null {
   return local.isValid ? local.toMillis() : null;
 }
 
+/** Names the organisation of an `<org>.cal.com` event: without it Cal.com looks for a personal user and finds none. */
+function organization(event: CalcomEvent): { organizationSlug?: string } {
+  return event.organizationSlug ? { organizationSlug: event.organizationSlug } : {};
+}
+
 /** The event's free slot starts in [start, end], as sorted instants. */
 export async function fetchCalcomSlots(
   event: CalcomEvent,
@@ -95,6 +100,7 @@ export async function fetchCalcomSlots(
   const query = new URLSearchParams({
     eventTypeSlug: event.eventTypeSlug,
     username: event.username,
+    ...organization(event),
     start: utcIso(range.start),
     end: utcIso(range.end),
     timeZone,
@@ -120,6 +126,7 @@ export async function createCalcomBooking(event: CalcomEvent, start: number, att
     body: JSON.stringify({
       eventTypeSlug: event.eventTypeSlug,
       username: event.username,
+      ...organization(event),
       start: utcIso(start),
       attendee,
     }),

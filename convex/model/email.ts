@@ -22,6 +22,11 @@ export type SendResult =
   | { status: "disabled"; reason: string }
   | { status: "failed"; error: string; retryable: boolean };
 
+/** An address Resend can send to: one @, no spaces, a dot in the domain. */
+export function isEmailAddress(value: string): boolean {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
+}
+
 /** Sender settings from the environment; null means email is switched off. */
 export function emailSettings(env: Record<string, string | undefined> = process.env) {
   const apiKey = env.RESEND_API_KEY;

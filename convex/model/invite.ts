@@ -5,7 +5,7 @@
  * retried send carries exactly the payload of the first try (Resend refuses a reused
  * idempotency key with a different body).
  */
-import { createEvent, type EventAttributes } from "ics";
+import { createEvent, type Attendee, type EventAttributes } from "ics";
 import { DateTime } from "luxon";
 import { MINUTE } from "./availability";
 
@@ -25,8 +25,13 @@ export interface InviteMeeting {
 export interface InviteParties {
   agencyName: string;
   agencyZone: string;
-  /** ORGANIZER address: the agency's email, else the sending address. */
+  /**
+   * ORGANIZER address: Atlas's sending address, named after the agency. Never the agency's own
+   * address: Gmail and Outlook do not offer an invite to its organizer as an invite.
+   */
   organizerEmail: string;
+  /** The agency's address: an ATTENDEE (the host), so its copy is an invite it can put in its calendar. */
+  agencyEmail?: string;
   prospectName: string;
   prospectEmail?: string;
   prospectZone?: string;
@@ -68,9 +73,22 @@ function meetingTitle(p: InviteParties): string {
   return `Meeting: ${p.agencyName} and ${p.prospectName}`;
 }
 
+/**
+ * Everyone the invite goes to, each an ATTENDEE: RFC 5546 requires at least one on a
+ * REQUEST or CANCEL, and mail clients offer an invite only to an address listed as one.
+ */
+function attendeesOf(p: InviteParties): Attendee[] {
+  const invited = { rsvp: true, partstat: "NEEDS-ACTION" } as const;
+  return [
+    ...(p.prospectEmail ? [{ name: p.prospectName, email: p.prospectEmail, role: "REQ-PARTICIPANT" as const, ...invited }] : []),
+    ...(p.agencyEmail ? [{ name: p.agencyName, email: p.agencyEmail, role: "CHAIR" as const, ...invited }] : []),
+  ];
+}
+
 export function buildIcs(meeting: InviteMeeting, parties: InviteParties): string {
   const method = inviteMethod(meeting.status);
   if (!method) throw new Error(`no invite for a ${meeting.status} meeting`);
+  if (!parties.prospectEmail && !parties.agencyEmail) throw new Error("an invite needs an attendee: neither party has an email");
   // `timestamp` (DTSTAMP) is accepted by ics but missing from its types; pinning it keeps output stable.
   const event: EventAttributes & { timestamp: number } = {
     productId: "-//Atlas//Meeting invites//EN",
@@ -88,9 +106,7 @@ export function buildIcs(meeting: InviteMeeting, parties: InviteParties): string
     description: `${meeting.durationMinutes}-minute meeting between ${parties.agencyName} and ${parties.prospectName}, booked by Atlas.`,
     status: method === "CANCEL" ? "CANCELLED" : "CONFIRMED",
     organizer: { name: parties.agencyName, email: parties.organizerEmail },
-    attendees: parties.prospectEmail
-      ? [{ name: parties.prospectName, email: parties.prospectEmail, rsvp: true, role: "REQ-PARTICIPANT", partstat: "NEEDS-ACTION" }]
-      : [],
+    attendees: attendeesOf(parties),
   };
   const { error, value } = createEvent(event);
   if (error || !value) throw new Error(`invite could not be built: ${error?.message ?? "empty output"}`);

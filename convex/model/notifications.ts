@@ -1,5 +1,7 @@
 import { v, type Infer } from "convex/values";
+import type { CountryCode } from "libphonenumber-js";
 import { DateTime } from "luxon";
+import { isEmailAddress } from "./email";
 
 /** What happened to an opportunity that someone may want to hear about. */
 export const notificationEvent = v.union(
@@ -93,14 +95,14 @@ export class NotificationSettingsError extends Error {}
 
 export function assertDigestHour(hour: number): number {
   if (!Number.isInteger(hour) || hour < 0 || hour > 23) {
-    throw new NotificationSettingsError(`digestHour must be a whole hour from 0 to 23, got ${hour}`);
+    throw new NotificationSettingsError("digestHour must be a whole hour from 0 to 23");
   }
   return hour;
 }
 
 export function assertDedupeWindow(minutes: number): number {
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 30 * 24 * 60) {
-    throw new NotificationSettingsError(`dedupeWindowMinutes must be a whole number from 1 to 43200, got ${minutes}`);
+    throw new NotificationSettingsError("dedupeWindowMinutes must be a whole number from 1 to 43200");
   }
   return minutes;
 }
@@ -154,9 +156,13 @@ export interface NormalizedDestination {
 
 /**
  * Checks a destination before anything is stored or any secret is sent anywhere.
- * Errors name bad values, except secrets, which are never echoed.
+ * Errors name the field and why, never the value: a target is a person's address or
+ * number, and a secret may be pasted into the wrong field (errors reach Convex's logs).
  */
-export function normalizeDestination(input: DestinationInput, toE164: (raw: string) => string): NormalizedDestination {
+export function normalizeDestination(
+  input: DestinationInput,
+  toE164: (raw: string, defaultCountry?: CountryCode, field?: string) => string,
+): NormalizedDestination {
   const target = input.target.trim();
   const label = input.label?.trim() || `${input.kind} ${target}`;
   const twilioFields = [input.twilioAccountSid, input.twilioAuthToken, input.twilioFromNumber];
@@ -168,7 +174,7 @@ export function normalizeDestination(input: DestinationInput, toE164: (raw: stri
   }
   switch (input.kind) {
     case "slack": {
-      if (!/^#?[A-Za-z0-9._-]{1,80}$/.test(target)) throw new NotificationSettingsError(`invalid Slack channel "${target}"`);
+      if (!/^#?[A-Za-z0-9._-]{1,80}$/.test(target)) throw new NotificationSettingsError("target is not a Slack channel id or name");
       const token = input.slackBotToken?.trim();
       if (!token || !token.startsWith("xoxb-")) {
         throw new NotificationSettingsError("slackBotToken must be a Slack bot token (it starts with xoxb-)");
@@ -176,15 +182,15 @@ export function normalizeDestination(input: DestinationInput, toE164: (raw: stri
       return { kind: "slack", label, target, configured: true, secretMask: maskSecret(token), secret: { slackBotToken: token } };
     }
     case "email": {
-      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(target)) throw new NotificationSettingsError(`invalid email "${target}"`);
+      if (!isEmailAddress(target)) throw new NotificationSettingsError("target is not a valid email address");
       return { kind: "email", label, target, configured: true };
     }
     case "sms": {
-      const to = toE164(target);
+      const to = toE164(target, "US", "target");
       if (twilioFields.every((f) => f === undefined)) return { kind: "sms", label, target: to, configured: false };
       const [accountSid, authToken, fromNumber] = twilioFields.map((f) => f?.trim() ?? "");
       if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
-        throw new NotificationSettingsError(`twilioAccountSid must be "AC" and 32 hex digits, got "${accountSid}"`);
+        throw new NotificationSettingsError("twilioAccountSid must start with AC and have 34 characters (AC and 32 hex digits)");
       }
       if (!authToken) throw new NotificationSettingsError("twilioAuthToken is empty");
       if (!fromNumber) throw new NotificationSettingsError("twilioFromNumber is empty");
@@ -194,7 +200,7 @@ export function normalizeDestination(input: DestinationInput, toE164: (raw: stri
         target: to,
         configured: true,
         secretMask: `account ${maskSecret(accountSid)}, token ${maskSecret(authToken)}`,
-        secret: { twilio: { accountSid, authToken, fromNumber: toE164(fromNumber) } },
+        secret: { twilio: { accountSid, authToken, fromNumber: toE164(fromNumber, "US", "twilioFromNumber") } },
       };
     }
   }

@@ -1,16 +1,23 @@
 import { parsePhoneNumberWithError, type CountryCode } from "libphonenumber-js";
 
+/** A number that is not a phone number. The message names the field, never the number (errors reach Convex's logs). */
 export class PhoneError extends Error {}
 
-/** Normalises a phone number to E.164; numbers without a + are read as `defaultCountry` (US). */
-export function toE164(raw: string, defaultCountry: CountryCode = "US"): string {
+/**
+ * Normalises a phone number to E.164; numbers without a + are read as `defaultCountry` (US).
+ * `field` names the input in the error: "phone is not a valid number for US".
+ */
+export function toE164(raw: string, defaultCountry: CountryCode = "US", field = "phone"): string {
+  const text = raw.trim();
+  const invalid = () =>
+    new PhoneError(`${field} is not a valid ${text.startsWith("+") ? "international phone number" : `number for ${defaultCountry}`}`);
   let parsed;
   try {
-    parsed = parsePhoneNumberWithError(raw.trim(), defaultCountry);
+    parsed = parsePhoneNumberWithError(text, defaultCountry);
   } catch {
-    throw new PhoneError(`invalid phone number "${raw}"`);
+    throw invalid();
   }
-  if (!parsed.isValid()) throw new PhoneError(`invalid phone number "${raw}"`);
+  if (!parsed.isValid()) throw invalid();
   return parsed.number;
 }
 

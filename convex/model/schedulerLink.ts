@@ -11,6 +11,8 @@ export interface CalcomEvent {
   apiBase: "https://api.cal.com" | "https://api.cal.eu";
   username: string;
   eventTypeSlug: string;
+  /** An organisation's links live on `<org>.cal.com`; its users are only found together with the org's slug. */
+  organizationSlug?: string;
 }
 
 export type SchedulerLink =
@@ -28,6 +30,9 @@ const CALCOM_HOSTS: Record<string, CalcomEvent["apiBase"]> = {
   "www.cal.eu": "https://api.cal.eu",
   "app.cal.eu": "https://api.cal.eu",
 };
+
+/** Subdomains of cal.com / cal.eu that are Cal.com's own sites, not organisations. */
+const CALCOM_OWN_SUBDOMAINS = new Set(["www", "app", "api", "docs", "status", "help", "blog", "go", "console", "i"]);
 
 /** First path segments on Cal.com that are product pages, not users. */
 const CALCOM_RESERVED = new Set([
@@ -50,14 +55,15 @@ function parseHttpUrl(raw: string): URL {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new SchedulerLinkError(`scheduler link "${raw}" is not a URL`);
+    throw new SchedulerLinkError("link is not a URL");
   }
+  // Errors name the field, never the link: it came from a call and may carry anything (errors reach Convex's logs).
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new SchedulerLinkError(`scheduler link "${raw}" must be http(s)`);
+    throw new SchedulerLinkError("link must be an http(s) URL");
   }
-  if (!url.hostname.includes(".")) throw new SchedulerLinkError(`scheduler link "${raw}" has no real host`);
+  if (!url.hostname.includes(".")) throw new SchedulerLinkError("link has no real host");
   // A link carrying credentials is not a public booking page, and we must not store them.
-  if (url.username || url.password) throw new SchedulerLinkError(`scheduler link "${url.hostname}" carries credentials`);
+  if (url.username || url.password) throw new SchedulerLinkError("link carries credentials");
   return url;
 }
 
@@ -74,12 +80,21 @@ function pathSegments(url: URL): string[] {
     });
 }
 
-function calcomEvent(url: URL, apiBase: CalcomEvent["apiBase"]): CalcomEvent | null {
+/** The API host and, for `<org>.cal.com`, the organisation of a Cal.com page; null for any other host. */
+function calcomHost(host: string): { apiBase: CalcomEvent["apiBase"]; organizationSlug?: string } | null {
+  const apiBase = CALCOM_HOSTS[host];
+  if (apiBase) return { apiBase };
+  const org = /^([a-z0-9][a-z0-9-]*)\.(cal\.com|cal\.eu)$/.exec(host);
+  if (!org || CALCOM_OWN_SUBDOMAINS.has(org[1])) return null;
+  return { apiBase: CALCOM_HOSTS[org[2]], organizationSlug: org[1] };
+}
+
+function calcomEvent(url: URL, site: { apiBase: CalcomEvent["apiBase"]; organizationSlug?: string }): CalcomEvent | null {
   const [username, eventTypeSlug, ...rest] = pathSegments(url);
   if (!username || !eventTypeSlug || rest.length > 0) return null;
   if (CALCOM_RESERVED.has(username.toLowerCase())) return null;
   if (!SLUG.test(username) || !SLUG.test(eventTypeSlug)) return null;
-  return { apiBase, username, eventTypeSlug };
+  return { ...site, username, eventTypeSlug };
 }
 
 function isGoogleAppointmentPage(url: URL): boolean {
@@ -94,8 +109,8 @@ export function classifySchedulerLink(raw: string): SchedulerLink {
   const host = parsed.hostname.toLowerCase();
   const url = parsed.toString();
 
-  const calcomApi = CALCOM_HOSTS[host];
-  if (calcomApi) return { provider: "calcom", url, event: calcomEvent(parsed, calcomApi) };
+  const calcom = calcomHost(host);
+  if (calcom) return { provider: "calcom", url, event: calcomEvent(parsed, calcom) };
   if (host === "calendly.com" || host.endsWith(".calendly.com")) return { provider: "calendly", url };
   // meetings.hubspot.com, and regional hosts such as meetings-eu1.hubspot.com.
   if (/^meetings(-[a-z0-9]+)?\.hubspot\.com$/.test(host)) return { provider: "hubspot", url };

@@ -85,7 +85,7 @@ const localDate = z
   .string()
   .trim()
   .refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && DateTime.fromISO(d).isValid, {
-    error: (issue) => `date "${String(issue.input)}" is not a calendar date YYYY-MM-DD`,
+    error: "date is not a calendar date YYYY-MM-DD",
   });
 
 const checkArgs = z.object({
@@ -95,14 +95,14 @@ const checkArgs = z.object({
     .trim()
     .toLowerCase()
     .refine((t): t is TimeOfDay => (TIMES_OF_DAY as readonly string[]).includes(t), {
-      error: (issue) => `timeOfDay "${String(issue.input)}" is not one of ${TIMES_OF_DAY.join(", ")}`,
+      error: `timeOfDay is not one of ${TIMES_OF_DAY.join(", ")}`,
     })
     .nullish(),
 });
 
 const bookArgs = z.object({
   slotIso: z.string().trim().refine((s) => parseIsoInstant(s) !== null, {
-    error: (issue) => `slotIso "${String(issue.input)}" is not an ISO time with an offset; pass the exact ISO in brackets from check_availability`,
+    error: "slotIso is not an ISO time with an offset; pass the exact ISO in brackets from check_availability",
   }),
 });
 
@@ -140,7 +140,7 @@ export function parseToolCall(raw: unknown): ToolRequest | null {
   const name = call.function?.name ?? call.name ?? "";
   const args = argumentsObject(call.function ? call.function.arguments : (call.parameters ?? call.arguments));
   const invalid = (error: string): ToolRequest => ({ toolCallId, tool: "invalid", name, error: oneLine(error).slice(0, 300) });
-  if (name !== CHECK_AVAILABILITY && name !== BOOK_MEETING) return invalid(`unknown tool "${name.slice(0, 60)}"`);
+  if (name !== CHECK_AVAILABILITY && name !== BOOK_MEETING) return invalid(`unknown tool; use ${CHECK_AVAILABILITY} or ${BOOK_MEETING}`);
   if (typeof args === "string") return invalid(`${name}: ${args}`);
   if (name === CHECK_AVAILABILITY) {
     const a = checkArgs.safeParse(args);
