@@ -11,6 +11,11 @@ export const MINUTE = 60_000;
 export const DAY = 24 * 60 * MINUTE;
 /** Longest meeting Atlas books: the busy read is widened by it (history-independent). */
 export const MAX_MEETING_MINUTES = 8 * 60;
+/** Longest call: Vapi's default maxDurationSeconds (600), which Atlas's calls do not override. */
+export const MAX_CALL_MINUTES = 10;
+/** Hours [from, to) in the prospect's zone in which Atlas offers times whenever it can; mornings end at noon. */
+export const WAKING_HOURS: [number, number] = [8, 20];
+const NOON = 12;
 
 export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7; // Luxon: Monday = 1
 
@@ -189,21 +194,23 @@ export function overlapsMeeting(slotStart: number, rules: SchedulingRules, m: Bu
   return slotStart < blockedEnd && blockedStart < slotEnd;
 }
 
-/** The one rule for whether a slot may be offered or booked. */
+/**
+ * The one rule for whether a slot may be offered or booked. A slot offered on
+ * the call being booked (`offered`) only has to be in the future: the minimum
+ * notice was met when it was offered, and the offer must survive the call.
+ */
 export function evaluateSlot(
   rules: SchedulingRules,
   slotStart: number,
   now: number,
   busy: BusyMeeting[],
+  opts: { offered?: boolean } = {},
 ): SlotVerdict {
   if (!gridSlots(rules, slotStart - DAY, slotStart + DAY).includes(slotStart)) {
     return { ok: false, reason: "outside_availability" };
   }
-  return filterVerdict(rules, slotStart, now, busy);
-}
-
-function filterVerdict(rules: SchedulingRules, slotStart: number, now: number, busy: BusyMeeting[]): SlotVerdict {
-  return boundedVerdict(rules, slotStart, earliestStart(rules, now), horizonEnd(rules, now), busy);
+  const earliest = opts.offered ? now + 1 : earliestStart(rules, now);
+  return boundedVerdict(rules, slotStart, earliest, horizonEnd(rules, now), busy);
 }
 
 function boundedVerdict(
@@ -270,27 +277,38 @@ export function slotLabel(ms: number, agencyZone: string, prospectZone?: string)
   return `${theirs} (${agency} agency time)`;
 }
 
+/** Where a start falls in the prospect's day: before WAKING_HOURS ("early"), inside them, or after ("late"). */
+export function partOfDay(ms: number, zone: string): "early" | "morning" | "afternoon" | "late" {
+  const hour = DateTime.fromMillis(ms, { zone }).hour;
+  if (hour < WAKING_HOURS[0]) return "early";
+  if (hour >= WAKING_HOURS[1]) return "late";
+  return hour < NOON ? "morning" : "afternoon";
+}
+
 /**
- * 3-4 recommended slots spread across days and times of day: one per day,
+ * 3-4 recommended slots spread across days and times of day in the prospect's
+ * zone: only their waking hours when any such slot is free, one per day,
  * alternating morning and afternoon, then fill from the remaining slots.
  */
 export function recommendSlots(slots: number[], zone: string, count = 4): number[] {
+  const awake = slots.filter((s) => partOfDay(s, zone) === "morning" || partOfDay(s, zone) === "afternoon");
+  const pool = awake.length > 0 ? awake : slots;
   const byDay = new Map<string, number[]>();
-  for (const s of slots) {
+  for (const s of pool) {
     const key = DateTime.fromMillis(s, { zone }).toISODate()!;
     byDay.set(key, [...(byDay.get(key) ?? []), s]);
   }
   const picked: number[] = [];
   let wantMorning = true;
+  const isMorning = (s: number) => partOfDay(s, zone) === "morning";
   for (const daySlots of byDay.values()) {
     if (picked.length >= count) break;
-    const isMorning = (s: number) => DateTime.fromMillis(s, { zone }).hour < 12;
     const choice = daySlots.find((s) => isMorning(s) === wantMorning) ?? daySlots[0];
     picked.push(choice);
     wantMorning = !isMorning(choice);
   }
-  for (const s of slots) {
-    if (picked.length >= Math.min(count, slots.length)) break;
+  for (const s of pool) {
+    if (picked.length >= Math.min(count, pool.length)) break;
     const tooClose = picked.some((p) => Math.abs(p - s) < 2 * 60 * MINUTE);
     if (!picked.includes(s) && !tooClose) picked.push(s);
   }
