@@ -116,11 +116,18 @@ interface Booking {
   now: number;
 }
 
-/** A call that can no longer book by itself: it ended, or its prospect declined or opted out. */
+/**
+ * A call that can no longer book by itself: it ended, or its prospect declined or
+ * opted out. A prospect who declined or opted out earlier and calls us in to book
+ * is asking for the meeting themselves: only an opt-out during that call counts.
+ */
 function settled(call: Doc<"calls">, opportunity: Doc<"opportunities">): string | null {
   if (!ACTIVE_STATUSES.includes(call.status)) return `book_meeting arrived after the call ended (${call.status})`;
-  if (opportunity.status === "Rejected") return "book_meeting arrived for a prospect marked Rejected";
-  if (opportunity.doNotCall) return "book_meeting arrived for a prospect who opted out";
+  const outbound = call.direction === "outbound";
+  if (opportunity.status === "Rejected" && outbound) return "book_meeting arrived for a prospect marked Rejected";
+  if (opportunity.doNotCall && (outbound || (opportunity.optedOutAt ?? 0) >= call._creationTime)) {
+    return "book_meeting arrived for a prospect who opted out";
+  }
   return null;
 }
 

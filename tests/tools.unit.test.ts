@@ -24,7 +24,9 @@ describe("parseToolCall", () => {
     expect(parseToolCall({ id: "d", name: "check_availability", parameters: { date: "2026-02-30" } })).toMatchObject({ tool: "invalid", error: expect.stringContaining('"2026-02-30"') });
     expect(parseToolCall({ id: "e", name: "book_meeting", parameters: { slotIso: "2026-11-24T14:00:00" } })).toMatchObject({ tool: "invalid", error: expect.stringContaining('"2026-11-24T14:00:00"') });
     expect(parseToolCall({ id: "f", name: "book_meeting", arguments: "[1]" })).toMatchObject({ tool: "invalid", error: "book_meeting: arguments must be a JSON object" });
-    expect(parseToolCall({ id: "g", name: "book_meeting", parameters: {} })).toMatchObject({ tool: "invalid", error: expect.stringContaining("slotIso") });
+    expect(parseToolCall({ id: "g", name: "book_meeting", parameters: {} })).toMatchObject({ tool: "invalid", error: expect.stringContaining("slotId") });
+    expect(parseToolCall({ id: "h", name: "book_meeting", parameters: { slotId: "tuesday" } })).toMatchObject({ tool: "invalid", error: expect.stringContaining("slotId") });
+    expect(parseToolCall({ id: "i", name: "book_meeting", parameters: { slotId: " s2 " } })).toEqual({ toolCallId: "i", tool: "book_meeting", slotId: "S2" });
   });
 });
 
@@ -42,7 +44,7 @@ describe("slot choice and replies", () => {
   });
 
   test("nothing free and nothing to offer still give one actionable line", () => {
-    expect(availabilityReply({ slots: [], matched: false }, {}, zones, 7)).toBe("No free times in the next 7 days; offer to have the team call back. Nothing is booked.");
+    expect(availabilityReply({ slots: [], matched: false }, {}, zones, 7, [])).toBe("No free times in the next 7 days; offer to have the team call back. Nothing is booked.");
     expect(refusedReply(Date.parse("2026-11-24T19:00:00Z"), "conflict", [], zones)).toBe(
       "Not booked: Tue, Nov 24, 2:00 PM EST is already taken. There are no other free times soon; offer to have the team call back. Do not say it is booked.",
     );

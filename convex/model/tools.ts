@@ -116,11 +116,11 @@ const bookArgs = z
       .string()
       .trim()
       .refine((s) => parseIsoInstant(s) !== null, {
-        error: "slotIso is not an ISO time with an offset; pass the slotId beside the agreed time",
+        error: (issue) => `slotIso "${String(issue.input)}" is not an ISO time with an offset; pass the slotId beside the agreed time`,
       })
       .nullish(),
   })
-  .refine((a) => a.slotId || a.slotIso, { error: "pass slotId, the id beside the agreed time (e.g. S2)" });
+  .refine((a) => a.slotId || a.slotIso, { error: "pass slotId (the id beside the agreed time, e.g. S2) or slotIso" });
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
