@@ -1,7 +1,7 @@
 /** Times as said (model/wallClock.ts), evidence of agreement and waking-hour offers, without a backend. */
 import { describe, expect, test } from "vitest";
 import { DateTime } from "luxon";
-import { agreementQuoted, quotedFromOneLine } from "../convex/model/analysis";
+import { agreementQuoted, quotedFromOneLine, summariseGrid } from "../convex/model/analysis";
 import { evaluateSlot, freeSlots, parseWindows, recommendSlots, type SchedulingRules } from "../convex/model/availability";
 import type { TranscriptMessage } from "../convex/model/vapiMessages";
 import { readIsoTime, readWallTime, rememberOffered, wallClockInstant } from "../convex/model/wallClock";
@@ -145,5 +145,18 @@ describe("evidence of agreement", () => {
     expect(agreementQuoted("Sure", said(["AI", "Monday at 10 AM or Tuesday at 2 PM?"], ["User", "Sure."]), slot, ny)).toBe(false);
     expect(agreementQuoted("Sure", said(["AI", "Shall I book Wednesday at 2 PM?"], ["User", "Sure."]), slot, ny)).toBe(false);
     expect(agreementQuoted("Sure", said(["AI", "Could we set up a call?"], ["User", "Sure."]), slot, ny)).toBe(false);
+  });
+});
+
+describe("summariseGrid", () => {
+  test("per-day runs in the zone, capped at a number of days", () => {
+    const at = (iso: string) => Date.parse(iso);
+    const slots = [
+      at("2026-11-23T14:00:00Z"), at("2026-11-23T14:15:00Z"), at("2026-11-23T14:30:00Z"), at("2026-11-23T16:00:00Z"),
+      at("2026-11-24T14:00:00Z"), at("2026-11-25T14:00:00Z"),
+    ];
+    expect(summariseGrid(slots, NY, 15)).toBe("Mon 2026-11-23: 09:00-09:30, 11:00\nTue 2026-11-24: 09:00\nWed 2026-11-25: 09:00");
+    expect(summariseGrid(slots, NY, 15, 2)).toBe("Mon 2026-11-23: 09:00-09:30, 11:00\nTue 2026-11-24: 09:00\n(later days not listed)");
+    expect(summariseGrid([], NY, 15)).toBe("");
   });
 });

@@ -6,7 +6,7 @@
  */
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { formatInZone, slotLabel, toZonedIso, type SlotVerdict } from "./availability";
+import { formatInZone, MINUTE, slotLabel, toZonedIso, type SlotVerdict } from "./availability";
 import { nowLine } from "./prompt";
 import { DEFAULT_PROCESS, nearestFreeSlots, PROCESSES, usableLink, type BookingProcess } from "./processes";
 import type { TranscriptMessage } from "./vapiMessages";
@@ -198,33 +198,38 @@ export const GRID_SUMMARY_DAYS = 14;
 
 /** Free slots as compact per-day start ranges: "Tue 2026-11-24: 09:00-11:30, 14:00-16:30", at most `maxDays` days. */
 export function summariseGrid(slots: number[], zone: string, intervalMinutes: number, maxDays = GRID_SUMMARY_DAYS): string {
-  const days = new Map<string, string[]>();
-  let runStart: DateTime | null = null;
-  let prev: DateTime | null = null;
-  let more = false;
+  const lines: string[] = [];
+  let day: { key: string; end: number; runs: string[] } | null = null;
+  let runStart: number | null = null;
+  let prev: number | null = null;
+  const clock = (ms: number) => DateTime.fromMillis(ms, { zone }).toFormat("HH:mm");
   const flush = () => {
-    if (!runStart || !prev) return;
-    const key = runStart.toFormat("ccc yyyy-MM-dd");
-    const text = runStart.equals(prev) ? runStart.toFormat("HH:mm") : `${runStart.toFormat("HH:mm")}-${prev.toFormat("HH:mm")}`;
-    days.set(key, [...(days.get(key) ?? []), text]);
+    if (day && runStart !== null && prev !== null) day.runs.push(runStart === prev ? clock(runStart) : `${clock(runStart)}-${clock(prev)}`);
   };
+  // Luxon once per run and per day, not per slot: the grid may hold 17,000 slots.
   for (const ms of slots) {
-    const t = DateTime.fromMillis(ms, { zone });
-    const continues = prev && prev.hasSame(t, "day") && t.diff(prev, "minutes").minutes === intervalMinutes;
-    if (!continues) {
-      flush();
-      if (!days.has(t.toFormat("ccc yyyy-MM-dd")) && days.size >= maxDays) {
-        more = true;
-        runStart = null;
+    if (prev !== null && day && ms - prev === intervalMinutes * MINUTE && ms < day.end) {
+      prev = ms;
+      continue;
+    }
+    flush();
+    if (!day || ms >= day.end) {
+      if (day) lines.push(`${day.key}: ${day.runs.join(", ")}`);
+      if (lines.length >= maxDays) {
+        day = null;
+        lines.push("(later days not listed)");
         break;
       }
-      runStart = t;
+      const local = DateTime.fromMillis(ms, { zone });
+      day = { key: local.toFormat("ccc yyyy-MM-dd"), end: local.plus({ days: 1 }).startOf("day").toMillis(), runs: [] };
     }
-    prev = t;
+    runStart = ms;
+    prev = ms;
   }
-  flush();
-  const lines = [...days].map(([day, runs]) => `${day}: ${runs.join(", ")}`);
-  if (more) lines.push("(later days not listed)");
+  if (day) {
+    flush();
+    lines.push(`${day.key}: ${day.runs.join(", ")}`);
+  }
   return lines.join("\n");
 }
 

@@ -143,11 +143,22 @@ function windowSlots(date: DateTime, w: Window, rules: SchedulingRules): number[
   const rangeEnd = localInstant(date, w.endMinute, false)!;
   const out: number[] = [];
   const interval = rules.slotIntervalMinutes;
+  const duration = rules.meetingDurationMinutes * MINUTE;
   const first = Math.ceil(w.startMinute / interval) * interval;
+  // No offset change inside the window (all but a few days a year): local minutes map to
+  // instants one to one, so one Luxon lookup serves the whole window.
+  const base = first < w.endMinute ? localInstant(date, first, true) : null;
+  if (base !== null && date.zone.offset(rangeStart) === date.zone.offset(rangeEnd - 1)) {
+    for (let m = first; m < w.endMinute; m += interval) {
+      const start = base + (m - first) * MINUTE;
+      if (start + duration <= rangeEnd) out.push(start);
+    }
+    return out;
+  }
   for (let m = first; m < w.endMinute; m += interval) {
     const start = localInstant(date, m, true);
     if (start === null) continue;
-    const end = start + rules.meetingDurationMinutes * MINUTE;
+    const end = start + duration;
     // Absolute comparison: a window spanning a DST change is shorter or longer than its wall length.
     if (start >= rangeStart && end <= rangeEnd) out.push(start);
   }
@@ -285,28 +296,57 @@ export function partOfDay(ms: number, zone: string): "early" | "morning" | "afte
   return hour < NOON ? "morning" : "afternoon";
 }
 
+/** A local day's slots, with the instant of its noon (each date's own offset). */
+interface DaySlots {
+  slots: number[];
+  noon: number;
+}
+
+/**
+ * Slots grouped by local day in `zone`, only their 08:00-20:00 when `wakingOnly`,
+ * stopping after `maxDays` days. Luxon is asked once per day, not once per slot:
+ * a 5-minute grid over 60 days has 17,000 slots.
+ */
+function localDays(slots: number[], zone: string, wakingOnly: boolean, maxDays: number): DaySlots[] {
+  const days: DaySlots[] = [];
+  let marks: { end: number; wake: number; noon: number; sleep: number } | null = null;
+  let current: DaySlots | null = null;
+  for (const s of slots) {
+    if (!marks || s >= marks.end) {
+      if (days.length >= maxDays) break;
+      const day = DateTime.fromMillis(s, { zone }).startOf("day");
+      const at = (hour: number) => day.set({ hour }).toMillis();
+      marks = { end: day.plus({ days: 1 }).startOf("day").toMillis(), wake: at(WAKING_HOURS[0]), noon: at(NOON), sleep: at(WAKING_HOURS[1]) };
+      current = null;
+    }
+    if (wakingOnly && (s < marks.wake || s >= marks.sleep)) continue;
+    if (!current) {
+      current = { slots: [], noon: marks.noon };
+      days.push(current);
+    }
+    current.slots.push(s);
+  }
+  return days;
+}
+
 /**
  * 3-4 recommended slots spread across days and times of day in the prospect's
  * zone: only their waking hours when any such slot is free, one per day,
  * alternating morning and afternoon, then fill from the remaining slots.
  */
 export function recommendSlots(slots: number[], zone: string, count = 4): number[] {
-  const awake = slots.filter((s) => partOfDay(s, zone) === "morning" || partOfDay(s, zone) === "afternoon");
-  const pool = awake.length > 0 ? awake : slots;
-  const byDay = new Map<string, number[]>();
-  for (const s of pool) {
-    const key = DateTime.fromMillis(s, { zone }).toISODate()!;
-    byDay.set(key, [...(byDay.get(key) ?? []), s]);
-  }
+  const awake = localDays(slots, zone, true, count);
+  const days = awake.length > 0 ? awake : localDays(slots, zone, false, count);
   const picked: number[] = [];
   let wantMorning = true;
-  const isMorning = (s: number) => partOfDay(s, zone) === "morning";
-  for (const daySlots of byDay.values()) {
+  for (const day of days) {
     if (picked.length >= count) break;
-    const choice = daySlots.find((s) => isMorning(s) === wantMorning) ?? daySlots[0];
+    const isMorning = (s: number) => s < day.noon;
+    const choice = day.slots.find((s) => isMorning(s) === wantMorning) ?? day.slots[0];
     picked.push(choice);
     wantMorning = !isMorning(choice);
   }
+  const pool = days.flatMap((d) => d.slots);
   for (const s of pool) {
     if (picked.length >= Math.min(count, pool.length)) break;
     const tooClose = picked.some((p) => Math.abs(p - s) < 2 * 60 * MINUTE);
