@@ -177,6 +177,16 @@ describe("prompt per process", () => {
     expect(text).not.toContain("Offer these free times");
   });
 
+  test("offered times carry their ids; one outside the prospect's waking hours is flagged to say so", () => {
+    const MON_9 = at("2026-11-23T09:00:00-05:00");
+    const text = buildSchedulingPrompt({ ...base, prospectZone: "Asia/Tokyo", offeredSlots: [{ id: "S1", start: MON_9 }, { id: "S2", start: MON_10 }] });
+    // Monday 09:00 and 10:00 New York are 23:00 Monday and 00:00 Tuesday in Tokyo.
+    expect(text).toContain("S1: Mon, Nov 23, 11:00 PM GMT+9 [2026-11-23T09:00:00-05:00] (late evening for Dana: say so)");
+    expect(text).toContain("S2: Tue, Nov 24, 12:00 AM GMT+9 [2026-11-23T10:00:00-05:00] (early morning for Dana: say so)");
+    expect(text).toContain("pass the agreed time's id (e.g. S1) to book_meeting as slotId");
+    expect(buildSchedulingPrompt(base)).toContain("S2: Tue, Nov 24, 2:00 PM EST [2026-11-24T14:00:00-05:00]\n");
+  });
+
   test("prospect_link: their link first, then times", () => {
     const text = buildSchedulingPrompt({ ...base, bookingProcess: "prospect_link" });
     const [link, times] = order(text, "scheduling link of their own", "Offer these free times");

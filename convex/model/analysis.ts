@@ -12,7 +12,7 @@ import { DEFAULT_PROCESS, nearestFreeSlots, PROCESSES, usableLink, type BookingP
 import type { TranscriptMessage } from "./vapiMessages";
 import { readIsoTime, readWallTime, type CallZones, type OfferedSlot, type TimeReading } from "./wallClock";
 
-export const ANALYSIS_VERSION = "2026-11-21.1";
+export const ANALYSIS_VERSION = "2026-11-29.1";
 export const DEFAULT_GROQ_MODEL = "llama-3.3-70b-versatile";
 export const DEFAULT_MIN_CONFIDENCE = 0.7;
 export const MAX_ANALYSIS_ATTEMPTS = 4;
