@@ -145,6 +145,9 @@ describe("evidence of agreement", () => {
     expect(agreementQuoted("Sure", said(["AI", "Monday at 10 AM or Tuesday at 2 PM?"], ["User", "Sure."]), slot, ny)).toBe(false);
     expect(agreementQuoted("Sure", said(["AI", "Shall I book Wednesday at 2 PM?"], ["User", "Sure."]), slot, ny)).toBe(false);
     expect(agreementQuoted("Sure", said(["AI", "Could we set up a call?"], ["User", "Sure."]), slot, ny)).toBe(false);
+    expect(agreementQuoted("Yes, that one works", said(["AI", "Monday at 10 AM or Tuesday at 2 PM?"], ["User", "Yes, that one works."]), slot, ny)).toBe(false);
+    // Just before: not an AI line two lines up.
+    expect(agreementQuoted("Sure", said(["AI", "Tuesday at 2 PM?"], ["User", "Let me look."], ["User", "Sure."]), slot, ny)).toBe(false);
   });
 });
 

@@ -132,7 +132,8 @@ export function quotedFromOneLine(evidence: string | null | undefined, messages:
 }
 
 const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
-const TIME_WORDS = /\d|\b(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day)?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(noon|midnight|tomorrow|today|tonight|morning|afternoon|evening|o'?clock|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b/;
+/** A day or a clock time. Spelled-out numbers are left out: "that one works" is an assent, not a time. */
+const TIME_WORDS = /\d|\b(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day)?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(noon|midnight|tomorrow|today|tonight|o'?clock)\b/;
 
 /** Whether words name a time or day themselves (else they are a bare assent such as "Sure"). */
 function namesATime(text: string): boolean {
@@ -177,12 +178,14 @@ export function agreementQuoted(
   const quote = words(evidence ?? "");
   if (quote.length === 0) return false;
   const assent = !namesATime(evidence ?? "");
-  let lastAssistant: string | null = null;
+  let previous: TranscriptMessage | null = null;
   for (const m of messages) {
-    if (m.role === "assistant") lastAssistant = m.text;
+    if (m.role === "tool") continue;
+    const before = previous;
+    previous = m;
     if (m.role !== "user") continue;
     const agreeing = occurrences(quote, words(m.text)).some((o) => !o.negated);
-    if (agreeing && (!assent || (lastAssistant !== null && namesSlot(lastAssistant, slotStart, z)))) return true;
+    if (agreeing && (!assent || (before?.role === "assistant" && namesSlot(before.text, slotStart, z)))) return true;
   }
   return false;
 }
