@@ -37,8 +37,10 @@ async function report(t: Backend, vapiCallId: string, callId: Id<"calls">, lines
   await runScheduled(t);
 }
 
+let toolCallIds = 0;
+
 async function tool(t: Backend, vapiCallId: string, callId: string, name: string, args: Record<string, unknown>) {
-  const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, [fnCall(`${name}-${Math.random()}`, name, args)]));
+  const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, [fnCall(`${name}-${++toolCallIds}`, name, args)]));
   expect(res.status).toBe(200);
   return ((await res.json()) as ToolReply).results[0];
 }
