@@ -1,11 +1,11 @@
 import { ConvexError, v } from "convex/values";
-import { internalAction, internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
+import { internalAction, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internal } from "./_generated/api";
 import { loadSchedule } from "./availability";
 import { loadTranscript, prospectZone, recordOptOut } from "./calls";
 import { finalizeCallBooking } from "./meetings";
-import { freeSlots } from "./model/availability";
+import { evaluateSlot, freeSlots } from "./model/availability";
 import {
   ANALYSIS_REPLY_SCHEMA,
   ANALYSIS_RETRY_DELAYS_MS,
@@ -17,6 +17,7 @@ import {
   isTriviallyShort,
   MAX_ANALYSIS_ATTEMPTS,
   parseAnalysisReply,
+  summariseGrid,
   type AnalysisReply,
   type Decision,
 } from "./model/analysis";
@@ -26,7 +27,8 @@ import { notify } from "./notifications";
 import type { NotificationEvent } from "./model/notifications";
 import { effectiveProcess, planPostCall } from "./model/processes";
 import { carryOutPlan } from "./processes";
-import { analysisStatus, bookingProcess, transcriptMessage } from "./schema";
+import { analysisStatus, bookingProcess, offeredSlot, transcriptMessage } from "./schema";
+import { offeredSlotsOf } from "./model/wallClock";
 import { logEvent } from "./model/log";
 
 /** A staff notification about a call's prospect: names only, never what was said. */
@@ -57,7 +59,12 @@ async function closeAnalysisFailureTasks(ctx: MutationCtx, callId: Id<"calls">) 
 }
 
 
-/** Everything the analysis needs, read in one consistent snapshot. The grid is rebuilt now. */
+/**
+ * Everything the model needs, read in one consistent snapshot: the offered slots
+ * by id and a capped summary of the free grid (never the grid itself: a week-long
+ * 5-minute grid over 60 days is more than a Convex array may hold). Whatever the
+ * model answers is checked against the meetings again when it is applied.
+ */
 export const loadAnalysisInput = internalQuery({
   args: { callId: v.id("calls") },
   returns: v.union(
@@ -68,8 +75,8 @@ export const loadAnalysisInput = internalQuery({
       prospectZone: v.string(),
       meetingDurationMinutes: v.number(),
       slotIntervalMinutes: v.number(),
-      offeredSlotsISO: v.array(v.string()),
-      freeSlots: v.array(v.number()),
+      offeredSlots: v.array(offeredSlot),
+      gridSummary: v.string(),
       messages: v.array(transcriptMessage),
       bookingProcess,
       qualificationQuestions: v.array(v.string()),
@@ -83,10 +90,7 @@ export const loadAnalysisInput = internalQuery({
     const opportunity = await ctx.db.get("opportunities", call.opportunityId);
     if (!agency || !opportunity) return null;
     const now = Date.now();
-    const schedule = await loadSchedule(ctx, agency, now);
-    // A meeting this call booked live must still count as free here, or the analysis
-    // could not confirm the very time the call booked. Nothing else can start at it.
-    const busy = schedule.busy.filter((m) => !(call.meetingId && m.start === call.meetingTime));
+    const schedule = await callSchedule(ctx, call, agency, now);
     const messages = await loadTranscript(ctx, callId);
     return {
       now,
@@ -94,8 +98,8 @@ export const loadAnalysisInput = internalQuery({
       prospectZone: prospectZone(agency, opportunity),
       meetingDurationMinutes: agency.meetingDurationMinutes,
       slotIntervalMinutes: agency.slotIntervalMinutes,
-      offeredSlotsISO: call.offeredSlotsISO,
-      freeSlots: freeSlots(schedule.rules, now, busy),
+      offeredSlots: offeredSlotsOf(call),
+      gridSummary: summariseGrid(freeSlots(schedule.rules, now, schedule.busy), agency.timeZone, agency.slotIntervalMinutes),
       messages: messages.map((m) => ({ role: m.role as "assistant" | "user" | "tool", text: m.text, secondsFromStart: m.secondsFromStart })),
       bookingProcess: effectiveProcess(agency, opportunity, call),
       qualificationQuestions: agency.qualificationQuestions ?? [],
@@ -103,6 +107,39 @@ export const loadAnalysisInput = internalQuery({
     };
   },
 });
+
+/**
+ * The agency's schedule as this call's analysis sees it. A meeting this call booked
+ * live must still count as free here, or the analysis could not confirm the very
+ * time the call booked. Nothing else can start at it.
+ */
+async function callSchedule(ctx: QueryCtx, call: Doc<"calls">, agency: Doc<"agencies">, now: number) {
+  const schedule = await loadSchedule(ctx, agency, now);
+  return { ...schedule, busy: schedule.busy.filter((m) => !(call.meetingId && m.start === call.meetingTime)) };
+}
+
+/** The reply decided against the meetings as they are now, in the transaction that acts on it. */
+async function decideNow(ctx: MutationCtx, call: Doc<"calls">, reply: AnalysisReply): Promise<Decision> {
+  const agency = await ctx.db.get("agencies", call.agencyId);
+  const opportunity = await ctx.db.get("opportunities", call.opportunityId);
+  if (!agency || !opportunity) return { action: "review", reason: "the call has lost its agency or opportunity" };
+  const now = Date.now();
+  const { rules, busy } = await callSchedule(ctx, call, agency, now);
+  const offeredSlots = offeredSlotsOf(call);
+  const messages = await loadTranscript(ctx, call._id);
+  return decide(
+    reply,
+    {
+      zones: { agencyZone: agency.timeZone, prospectZone: prospectZone(agency, opportunity) },
+      offeredSlots,
+      messages: messages.map((m) => ({ role: m.role as "assistant" | "user" | "tool", text: m.text })),
+      bookingProcess: effectiveProcess(agency, opportunity, call),
+      check: (start) => evaluateSlot(rules, start, now, busy, { offered: offeredSlots.some((s) => s.start === start) }),
+      freeSlots: () => freeSlots(rules, now, busy),
+    },
+    minConfidence(),
+  );
+}
 
 function minConfidence(): number {
   const configured = Number(process.env.BOOKING_MIN_CONFIDENCE);
@@ -146,12 +183,10 @@ export const processCallTranscript = internalAction({
       }
       const completion = await createCompletion(completionRequest(model, buildAnalysisMessages(input), ANALYSIS_REPLY_SCHEMA));
       const reply = parseAnalysisReply(completion.choices[0]?.message?.content);
-      const decision = decide(reply, input, minConfidence());
       await ctx.runMutation(internal.ai.applyAnalysis, {
         callId,
         attempt,
         reply,
-        decision,
         model,
         usage: {
           promptTokens: completion.usage?.prompt_tokens ?? 0,
@@ -172,17 +207,9 @@ export const processCallTranscript = internalAction({
   },
 });
 
-const decisionValidator = v.union(
-  v.object({ action: v.literal("book"), slotStart: v.number(), slotIso: v.string(), reason: v.string() }),
-  v.object({ action: v.literal("reject"), reason: v.string() }),
-  v.object({ action: v.literal("review"), reason: v.string() }),
-  v.object({ action: v.literal("clarify"), reason: v.string(), suggestedSlots: v.array(v.number()) }),
-  v.object({ action: v.literal("follow_up"), reason: v.string() }),
-);
-
 /**
- * Writes the analysis and acts on it in one transaction: book, reject or ask a
- * person, then the booking process's follow-up (answers, tasks, emails, links).
+ * Decides on the reply and acts on it in one transaction, against the meetings
+ * as they are now: book, reject or ask a person, then the booking process's follow-up (answers, tasks, emails, links).
  */
 export const applyAnalysis = internalMutation({
   args: {
@@ -190,7 +217,6 @@ export const applyAnalysis = internalMutation({
     /** Which attempt of this analysis run succeeded (1 unless Groq failed before). */
     attempt: v.optional(v.number()),
     reply: v.any(),
-    decision: decisionValidator,
     model: v.string(),
     usage: v.object({ promptTokens: v.number(), completionTokens: v.number() }),
   },
@@ -200,7 +226,7 @@ export const applyAnalysis = internalMutation({
     if (!call) return null;
     await closeAnalysisFailureTasks(ctx, call._id);
     const reply = args.reply as AnalysisReply;
-    let decision: Decision = args.decision;
+    let decision = await decideNow(ctx, call, reply);
     let outcomeReason = decision.reason;
     const before = await ctx.db.get("opportunities", call.opportunityId);
     if (call.meetingId && decision.action === "book" && decision.slotStart !== call.meetingTime) {

@@ -4,7 +4,7 @@ import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { analysisStatus, callOutcome, callReportFields, callStatus, transcriptMessage } from "./schema";
 import { loadSchedule } from "./availability";
-import { freeSlots, MINUTE, recommendSlots, toZonedIso } from "./model/availability";
+import { freeSlots, MAX_CALL_MINUTES, MINUTE, recommendSlots, toZonedIso } from "./model/availability";
 import { nextCallingMoment } from "./model/callingHours";
 import { buildSchedulingPrompt } from "./model/prompt";
 import { effectiveProcess, PROCESSES } from "./model/processes";
@@ -36,13 +36,19 @@ export async function prepareOffer(
   const schedule = await loadSchedule(ctx, agency, now);
   const free = freeSlots(schedule.rules, now, schedule.busy);
   const offersTimes = PROCESSES[bookingProcess].offersTimes;
-  if (offersTimes && free.length === 0) {
+  // Offers must survive the call: the longest call (and the wait before a prepared
+  // call dials without a fresh offer) must not eat into the minimum notice.
+  const earliestOffer = now + (agency.minNoticeMinutes + MAX_CALL_MINUTES) * MINUTE + STALE_OFFER_MS;
+  const offerable = free.filter((s) => s >= earliestOffer);
+  if (offersTimes && offerable.length === 0) {
     throw new ConvexError(`agency ${agency._id} has no free slot in the next ${agency.horizonDays} days to offer`);
   }
-  const offered = offersTimes ? recommendSlots(free, prospectZone(agency, opportunity)) : [];
+  const offered = offersTimes ? recommendSlots(offerable, prospectZone(agency, opportunity)) : [];
+  const offeredSlots = offered.map((start, i) => ({ id: `S${i + 1}`, start }));
   return {
     bookingProcess,
     offeredSlotsISO: offered.map((s) => toZonedIso(s, agency.timeZone)),
+    offeredSlots,
     agencyAvailabilityWindows: agency.availability,
     futureMeetings: schedule.busy.map((m) => ({ start: m.start, end: m.start + m.durationMinutes * MINUTE })),
     promptContext: buildSchedulingPrompt({
@@ -52,7 +58,7 @@ export async function prepareOffer(
       prospectZone: opportunity.timeZone,
       now,
       meetingDurationMinutes: agency.meetingDurationMinutes,
-      offeredSlots: offered,
+      offeredSlots,
       availabilityWindows: agency.availability,
       minNoticeMinutes: agency.minNoticeMinutes,
       horizonDays: agency.horizonDays,

@@ -16,6 +16,7 @@ import {
   type SlotVerdict,
 } from "./model/availability";
 import { openTask } from "./model/tasks";
+import { offeredSlotsOf } from "./model/wallClock";
 import { notify } from "./notifications";
 import { logEvent } from "./model/log";
 
@@ -37,7 +38,7 @@ async function checkSlot(
   rules: SchedulingRules,
   slotStart: number,
   now: number,
-  excludeMeetingId?: Id<"meetings">,
+  opts: { excludeMeetingId?: Id<"meetings">; offered?: boolean } = {},
 ): Promise<SlotVerdict> {
   const busy = await loadBusyMeetings(
     ctx,
@@ -46,9 +47,9 @@ async function checkSlot(
       start: slotStart - (MAX_MEETING_MINUTES + rules.bufferMinutes) * MINUTE,
       end: slotStart + (rules.meetingDurationMinutes + rules.bufferMinutes) * MINUTE,
     },
-    excludeMeetingId,
+    opts.excludeMeetingId,
   );
-  return evaluateSlot(rules, slotStart, now, busy);
+  return evaluateSlot(rules, slotStart, now, busy, { offered: opts.offered });
 }
 
 /**
@@ -67,6 +68,8 @@ export async function bookSlot(
     callId?: Id<"calls">;
     providerBookingId?: string;
     now: number;
+    /** Offered on the call that books it: exempt from the minimum notice (evaluateSlot). */
+    offered?: boolean;
   },
 ): Promise<BookingResult> {
   const { agency, opportunity, slotStart } = args;
@@ -74,7 +77,7 @@ export async function bookSlot(
   // calls us and agrees to a time (or staff on their behalf) may still book it.
   if (opportunity.status === "Booked") return { booked: false, reason: "already_booked" };
   const rules = rulesFor(agency);
-  const verdict = await checkSlot(ctx, agency._id, rules, slotStart, args.now);
+  const verdict = await checkSlot(ctx, agency._id, rules, slotStart, args.now, { offered: args.offered });
   if (!verdict.ok) return { booked: false, reason: verdict.reason };
 
   const meetingId = await ctx.db.insert("meetings", {
@@ -136,7 +139,8 @@ export async function finalizeCallBooking(
   const opportunity = await ctx.db.get("opportunities", call.opportunityId);
   if (!agency || !opportunity) throw new ConvexError(`call ${callId} has lost its agency or opportunity`);
 
-  const result = await bookSlot(ctx, { agency, opportunity, slotStart, source, callId, now: Date.now() });
+  const offered = offeredSlotsOf(call).some((s) => s.start === slotStart);
+  const result = await bookSlot(ctx, { agency, opportunity, slotStart, source, callId, now: Date.now(), offered });
   if (!result.booked) {
     const reason = `cannot book ${isoTimestamp}: ${result.reason.replace(/_/g, " ")}`;
     await openTask(ctx, {
@@ -202,7 +206,7 @@ export const reschedule = internalMutation({
     // The meeting keeps its own length even if the agency's default changed since.
     const rules = { ...rulesFor(agency), meetingDurationMinutes: meeting.durationMinutes };
     const now = Date.now();
-    const verdict = await checkSlot(ctx, agency._id, rules, slotStart, now, meetingId);
+    const verdict = await checkSlot(ctx, agency._id, rules, slotStart, now, { excludeMeetingId: meetingId });
     if (!verdict.ok) {
       logEvent("meeting.reschedule_refused", { meetingId, reason: verdict.reason });
       throw new ConvexError(`newIsoTime cannot be booked for meeting ${meetingId}: ${verdict.reason.replace(/_/g, " ")}`);

@@ -11,6 +11,9 @@ export const opportunityStatus = v.union(
   v.literal("Rejected"),
 );
 
+/** A slot offered on a call, named by a short id ("S1") the model books it by. */
+export const offeredSlot = v.object({ id: v.string(), start: v.number() });
+
 export const callStatus = v.union(
   v.literal("scheduled"), // waiting for its dial time (calling hours)
   v.literal("queued"),
@@ -143,6 +146,8 @@ export default defineSchema({
     /** The booking process the call ran with (the opportunity's override, else the agency's). */
     bookingProcess: v.optional(bookingProcess),
     offeredSlotsISO: v.array(v.string()),
+    /** Every slot offered on the call, by short id: the prompt's, then check_availability's. */
+    offeredSlots: v.optional(v.array(offeredSlot)),
     agencyAvailabilityWindows: v.array(v.string()),
     /** Booked meetings in the horizon when the call was prepared. */
     futureMeetings: v.array(busyInterval),

@@ -7,10 +7,15 @@
  * - webhook_to_booked_ms, scheduled_functions_per_booking, prompt_tokens_overhead:
  *   the whole pipeline on the embedded backend with Vapi, Groq and Resend faked.
  * - tool_call_ms_p95: live tool webhooks on the embedded backend (bench-tools.ts).
+ * - dense_grid_*: the pure slot engine on the densest agency allowed (open all week,
+ *   5-minute grid, 60-day horizon: ~17,000 free slots): the free grid, the offer
+ *   and the analysis prompt's grid summary; medians of 5 runs.
  */
 import { performance } from "node:perf_hooks";
 import { internal } from "../convex/_generated/api";
 import { getAvailableSlots } from "../convex/availability";
+import { summariseGrid } from "../convex/model/analysis";
+import { freeSlots, parseWindows, recommendSlots } from "../convex/model/availability";
 import { estimateTokens } from "../convex/model/prompt";
 import { FakeWorld, TEST_ENV } from "../tests/fakeWorld";
 import { embeddedBackend } from "./backend";
@@ -158,12 +163,41 @@ async function benchPipeline() {
   print("prompt_tokens_overhead", Math.max(...runs.map((r) => r.overhead)));
 }
 
+function benchDenseGrid() {
+  const rules = {
+    timeZone: "America/New_York",
+    windows: parseWindows(["Mon-Sun 00:00-24:00"]),
+    slotIntervalMinutes: 5,
+    meetingDurationMinutes: 30,
+    bufferMinutes: 0,
+    minNoticeMinutes: 120,
+    horizonDays: 60,
+  };
+  const timed = <T>(f: () => T): [T, number] => {
+    const start = performance.now();
+    const value = f();
+    return [value, performance.now() - start];
+  };
+  const runs = [];
+  for (let i = 0; i < 5; i++) {
+    const [free, freeMs] = timed(() => freeSlots(rules, NOW, []));
+    const [, offerMs] = timed(() => recommendSlots(free, "Australia/Sydney"));
+    const [, summaryMs] = timed(() => summariseGrid(free, rules.timeZone, rules.slotIntervalMinutes));
+    runs.push({ slots: free.length, freeMs, offerMs, summaryMs });
+  }
+  print("dense_grid_free_slots", runs[0].slots);
+  print("dense_grid_free_slots_ms", round(median(runs.map((r) => r.freeMs)), 1));
+  print("dense_grid_recommend_ms", round(median(runs.map((r) => r.offerMs)), 1));
+  print("dense_grid_summary_ms", round(median(runs.map((r) => r.summaryMs)), 1));
+}
+
 async function main() {
   // Structured logs would drown the numbers.
   console.log = () => undefined;
   await benchAvailability();
   await benchPipeline();
   print("tool_call_ms_p95", await benchToolCalls());
+  benchDenseGrid();
   console.log = quiet;
 }
 

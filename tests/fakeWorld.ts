@@ -21,7 +21,8 @@ type Route = (req: RecordedRequest) => Reply | Promise<Reply>;
 
 export interface GroqReply {
   meetingBooked: boolean;
-  slotIso: string | null;
+  /** Legacy: replies now name offered slots by slotId or give agreedTime as said. */
+  slotIso?: string | null;
   confidence: number;
   reasoning?: string;
   rejectionDetected?: boolean;

@@ -108,12 +108,22 @@ describe("analysis decisions", () => {
   });
 
   test.each([
-    ["UTC", "2026-11-24T19:00:00Z"],
-    ["Pacific offset", "2026-11-24T11:00:00-08:00"],
-  ])("the same instant written with another offset (%s) books the slot", { timeout: 60_000 }, async (_label, slotIso) => {
+    ["2 PM Eastern written as UTC", "2026-11-24T14:00:00Z"],
+    ["2 PM written with the summer offset", "2026-11-24T14:00:00-04:00"],
+  ])("an offset that is not the zone's on that date (%s) books the wall-clock time said", { timeout: 60_000 }, async (_label, slotIso) => {
     const r = await analyse(AGREED, [{ ...BOOKED_REPLY, slotIso }]);
     expect(r.meetings).toEqual([expect.objectContaining({ meetingTime: Date.parse(AGREED_ISO), callId: r.callId })]);
     expect(r.opportunity.status).toBe("Booked");
+  });
+
+  test("the same instant in the prospect's own offset stands (a Pacific prospect's 11 AM is 2 PM Eastern)", async () => {
+    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-24T11:00:00-08:00" }], { prospect: { timeZone: "America/Los_Angeles" } });
+    expect(r.meetings).toEqual([expect.objectContaining({ meetingTime: Date.parse(AGREED_ISO), callId: r.callId })]);
+  });
+
+  test("a foreign offset is never taken as another instant: 19:00Z is read as 7 PM Eastern, not 2 PM", async () => {
+    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-24T19:00:00Z" }]);
+    expectReview(r, /not a free slot \(outside availability\)/);
   });
 
   test("evidence the prospect never said books nothing", async () => {
@@ -223,7 +233,7 @@ describe("a slot taken since the call", () => {
     ]);
   });
 
-  test("a meeting booked while Groq is thinking: the booking re-check refuses it and records a booking_conflict", async () => {
+  test("a meeting booked while Groq is thinking: the decision, taken against the meetings as they are then, books nothing", async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     const other = await addProspect(t, agencyId, "Lee Park", "+12015550188");
@@ -258,6 +268,6 @@ describe("a slot taken since the call", () => {
     expect(r.meetings).toHaveLength(1);
     expect(r.meetings[0].opportunityId).toBe(other);
     expect(r.opportunity.status).not.toBe("Booked");
-    expect(r.tasks).toEqual([expect.objectContaining({ callId, type: "booking_conflict", reason: expect.stringMatching(/conflict/) })]);
+    expect(r.tasks).toEqual([expect.objectContaining({ callId, type: "review", reason: expect.stringMatching(/not a free slot \(conflict\)/) })]);
   });
 });

@@ -1,6 +1,6 @@
 /** Booking processes without a backend: decisions on proposed times, the post-call plan, prompt order. */
 import { describe, expect, test } from "vitest";
-import { analysisReply, decide, type AnalysisReply, type Decision } from "../convex/model/analysis";
+import { analysisReply, decide, type AnalysisReply, type Decision, type DecisionContext } from "../convex/model/analysis";
 import { buildSchedulingPrompt } from "../convex/model/prompt";
 import { mergeAnswers, nearestFreeSlots, planPostCall } from "../convex/model/processes";
 import type { TranscriptMessage } from "../convex/model/vapiMessages";
@@ -15,17 +15,33 @@ const messages: TranscriptMessage[] = [
 ];
 const reply = (extra: Partial<AnalysisReply>): AnalysisReply =>
   analysisReply.parse({ meetingBooked: false, slotIso: null, confidence: 0.9, evidence: "Monday at ten, or Tuesday at two", ...extra });
-const proposes = (freeSlots: number[]) => ({ freeSlots, messages, agencyZone: ZONE, bookingProcess: "prospect_proposes" as const });
+/** A decision context whose free slots are exactly `free` (the slot rule itself is tested in availability.test.ts). */
+const proposes = (free: number[]): DecisionContext => ({
+  zones: { agencyZone: ZONE, prospectZone: ZONE },
+  offeredSlots: [],
+  messages,
+  bookingProcess: "prospect_proposes",
+  check: (start) => (free.includes(start) ? { ok: true } : { ok: false, reason: "conflict" }),
+  freeSlots: () => free,
+});
 
 describe("decide: prospect proposes", () => {
-  const proposed = ["2026-11-23T10:00:00-05:00", "2026-11-24T11:00:00-08:00"];
+  const proposed = ["2026-11-23T10:00:00-05:00", { date: "2026-11-24", time: "14:00", zone: "prospect" as const }];
 
-  test("books the first proposed time that is free, in any offset", () => {
+  test("books the first proposed time that is free, ISO with the zone's own offset or as said", () => {
     expect(decide(reply({ proposedTimes: proposed }), proposes([MON_10, TUE_14]), 0.7)).toMatchObject({ action: "book", slotStart: MON_10 });
     expect(decide(reply({ proposedTimes: proposed }), proposes([TUE_14]), 0.7)).toMatchObject({
       action: "book",
       slotStart: TUE_14,
       slotIso: "2026-11-24T14:00:00-05:00",
+    });
+  });
+
+  test("an offset foreign to both zones is read as the wall-clock time said in the prospect's zone", () => {
+    // 10:00 written with a Pacific offset is 13:00 New York: the prospect (in New York) said ten.
+    expect(decide(reply({ proposedTimes: ["2026-11-23T10:00:00-08:00"] }), proposes([MON_10, MON_10 + 3 * 3_600_000]), 0.7)).toMatchObject({
+      action: "book",
+      slotStart: MON_10,
     });
   });
 
@@ -43,8 +59,10 @@ describe("decide: prospect proposes", () => {
     }
   });
 
-  test("other processes ignore proposed times (offer_times is unchanged)", () => {
-    const d = decide(reply({ proposedTimes: proposed }), { ...proposes([MON_10]), bookingProcess: "offer_times" }, 0.7);
+  test("offer_times takes a free alternate too; processes without times ignore proposals", () => {
+    expect(decide(reply({ proposedTimes: proposed }), { ...proposes([MON_10]), bookingProcess: "offer_times" }, 0.7)).toMatchObject({ action: "book", slotStart: MON_10 });
+    expect(decide(reply({ proposedTimes: proposed }), { ...proposes([]), bookingProcess: "offer_times" }, 0.7).action).toBe("clarify");
+    const d = decide(reply({ proposedTimes: proposed }), { ...proposes([MON_10]), bookingProcess: "call_me" }, 0.7);
     expect(d).toEqual({ action: "review", reason: "no agreed time" });
   });
 
@@ -129,7 +147,10 @@ describe("prompt per process", () => {
     agencyZone: ZONE,
     now: at("2026-11-21T10:00:00-05:00"),
     meetingDurationMinutes: 30,
-    offeredSlots: [MON_10, TUE_14],
+    offeredSlots: [
+      { id: "S1", start: MON_10 },
+      { id: "S2", start: TUE_14 },
+    ],
     availabilityWindows: ["Mon-Fri 09:00-17:00"],
     minNoticeMinutes: 120,
     horizonDays: 7,
@@ -154,6 +175,16 @@ describe("prompt per process", () => {
     expect(questions).toBeGreaterThan(0);
     expect(link).toBeGreaterThan(questions);
     expect(text).not.toContain("Offer these free times");
+  });
+
+  test("offered times carry their ids; one outside the prospect's waking hours is flagged to say so", () => {
+    const MON_9 = at("2026-11-23T09:00:00-05:00");
+    const text = buildSchedulingPrompt({ ...base, prospectZone: "Asia/Tokyo", offeredSlots: [{ id: "S1", start: MON_9 }, { id: "S2", start: MON_10 }] });
+    // Monday 09:00 and 10:00 New York are 23:00 Monday and 00:00 Tuesday in Tokyo.
+    expect(text).toContain("S1: Mon, Nov 23, 11:00 PM GMT+9 [2026-11-23T09:00:00-05:00] (late evening for Dana: say so)");
+    expect(text).toContain("S2: Tue, Nov 24, 12:00 AM GMT+9 [2026-11-23T10:00:00-05:00] (early morning for Dana: say so)");
+    expect(text).toContain("pass the agreed time's id (e.g. S1) to book_meeting as slotId");
+    expect(buildSchedulingPrompt(base)).toContain("S2: Tue, Nov 24, 2:00 PM EST [2026-11-24T14:00:00-05:00]\n");
   });
 
   test("prospect_link: their link first, then times", () => {

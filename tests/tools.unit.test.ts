@@ -30,7 +30,9 @@ describe("parseToolCall", () => {
       error: "book_meeting: slotIso is not an ISO time with an offset; pass the exact ISO in brackets from check_availability",
     });
     expect(parseToolCall({ id: "f", name: "book_meeting", arguments: "[1]" })).toMatchObject({ tool: "invalid", error: "book_meeting: arguments must be a JSON object" });
-    expect(parseToolCall({ id: "g", name: "book_meeting", parameters: {} })).toMatchObject({ tool: "invalid", error: expect.stringContaining("slotIso") });
+    expect(parseToolCall({ id: "g", name: "book_meeting", parameters: {} })).toMatchObject({ tool: "invalid", error: expect.stringContaining("slotId") });
+    expect(parseToolCall({ id: "h", name: "book_meeting", parameters: { slotId: "tuesday" } })).toMatchObject({ tool: "invalid", error: expect.stringContaining("slotId") });
+    expect(parseToolCall({ id: "i", name: "book_meeting", parameters: { slotId: " s2 " } })).toEqual({ toolCallId: "i", tool: "book_meeting", slotId: "S2" });
   });
 });
 
@@ -48,7 +50,7 @@ describe("slot choice and replies", () => {
   });
 
   test("nothing free and nothing to offer still give one actionable line", () => {
-    expect(availabilityReply({ slots: [], matched: false }, {}, zones, 7)).toBe("No free times in the next 7 days; offer to have the team call back. Nothing is booked.");
+    expect(availabilityReply({ slots: [], matched: false }, {}, zones, 7, [])).toBe("No free times in the next 7 days; offer to have the team call back. Nothing is booked.");
     expect(refusedReply(Date.parse("2026-11-24T19:00:00Z"), "conflict", [], zones)).toBe(
       "Not booked: Tue, Nov 24, 2:00 PM EST is already taken. There are no other free times soon; offer to have the team call back. Do not say it is booked.",
     );

@@ -46,6 +46,7 @@ import type * as model_structuredOutput from "../model/structuredOutput.js";
 import type * as model_tasks from "../model/tasks.js";
 import type * as model_tools from "../model/tools.js";
 import type * as model_vapiMessages from "../model/vapiMessages.js";
+import type * as model_wallClock from "../model/wallClock.js";
 import type * as model_webhookAuth from "../model/webhookAuth.js";
 import type * as notifications from "../notifications.js";
 import type * as opportunities from "../opportunities.js";
@@ -97,6 +98,7 @@ declare const fullApi: ApiFromModules<{
   "model/tasks": typeof model_tasks;
   "model/tools": typeof model_tools;
   "model/vapiMessages": typeof model_vapiMessages;
+  "model/wallClock": typeof model_wallClock;
   "model/webhookAuth": typeof model_webhookAuth;
   notifications: typeof notifications;
   opportunities: typeof opportunities;

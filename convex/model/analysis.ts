@@ -1,17 +1,19 @@
 /**
  * Post-call analysis: what we ask the model, how its reply is parsed, and the
- * rules that decide whether a reply may book. The model proposes; these checks
- * (grid, evidence in the prospect's own words, confidence) decide.
+ * rules that decide whether a reply may book. The model names times (offered ids
+ * or wall-clock times as said); these checks (the slot rule, evidence of agreement
+ * in one prospect line, confidence) decide, and the server computes every instant.
  */
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { parseIsoInstant, toZonedIso } from "./availability";
+import { formatInZone, MINUTE, slotLabel, toZonedIso, type SlotVerdict } from "./availability";
 import { nowLine } from "./prompt";
-import { DEFAULT_PROCESS, nearestFreeSlots, usableLink, type BookingProcess } from "./processes";
+import { DEFAULT_PROCESS, nearestFreeSlots, PROCESSES, usableLink, type BookingProcess } from "./processes";
 import { nullsAsAbsent, strictJsonSchema, type JsonSchema } from "./structuredOutput";
 import type { TranscriptMessage } from "./vapiMessages";
+import { readIsoTime, readWallTime, type CallZones, type OfferedSlot, type TimeReading } from "./wallClock";
 
-export const ANALYSIS_VERSION = "2026-11-21.1";
+export const ANALYSIS_VERSION = "2026-11-29.1";
 export const DEFAULT_MIN_CONFIDENCE = 0.7;
 export const MAX_ANALYSIS_ATTEMPTS = 4;
 /** Backoff before attempt 2, 3, 4. */
@@ -19,15 +21,28 @@ export const ANALYSIS_RETRY_DELAYS_MS = [30_000, 120_000, 480_000];
 
 const nullableString = z.string().nullish().transform((s) => s ?? null);
 
+/** A time as it was said: the date and wall-clock time, and whose clock (the server computes the instant). */
+export const wallTimeAnswer = z.object({
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  time: z.string().regex(/^\d{1,2}:\d{2}$/),
+  zone: z.enum(["prospect", "agency"]),
+});
+
 export const analysisReply = z.object({
   meetingBooked: z.boolean(),
+  /** The id of the offered slot agreed to ("S2"). */
+  slotId: z.string().nullish(),
+  /** An agreed time that was not offered, as said. */
+  agreedTime: wallTimeAnswer.nullish(),
+  /** Legacy: an ISO time whose offset is never trusted on its own (see model/wallClock.ts). */
   slotIso: nullableString,
   confidence: z.number().min(0).max(1),
   reasoning: z.string().default(""),
   rejectionDetected: z.boolean().default(false),
   evidence: nullableString,
   // Optional extras (booking processes, opt-outs): a reply without them stays valid.
-  proposedTimes: z.array(z.string()).optional(),
+  /** Offered ids, times as said, or (legacy) ISO strings. */
+  proposedTimes: z.array(z.union([z.string(), wallTimeAnswer])).optional(),
   callbackRequested: z.boolean().optional(),
   callbackPhone: z.string().nullish(),
   schedulerLink: z.string().nullish(),
@@ -59,26 +74,125 @@ export function parseAnalysisReply(content: string | null | undefined): Analysis
   return parsed.data;
 }
 
-/** Lowercase, no punctuation, single spaces: how the model's quote is matched against what was said. */
-export function normaliseForMatch(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[’‘]/g, "'")
-    .replace(/[^\p{L}\p{N}\s]/gu, " ")
-    .replace(/\s+/g, " ")
-    .trim();
+interface Word {
+  text: string;
+  /** Index of the clause (split at , . ! ? ; and "but") the word is in. */
+  clause: number;
+  negates: boolean;
 }
 
-/** The evidence (fragments split at ellipses) appears in the prospect's own lines. */
-export function evidenceInProspectLines(evidence: string | null, messages: TranscriptMessage[]): boolean {
-  if (!evidence) return false;
-  const said = messages.filter((m) => m.role === "user").map((m) => normaliseForMatch(m.text));
-  const fragments = evidence
-    .split(/\.\.\.|…/)
-    .map(normaliseForMatch)
-    .filter((f) => f.length > 0);
-  if (fragments.length === 0) return false;
-  return fragments.every((f) => said.some((line) => ` ${line} `.includes(` ${f} `)));
+const NEGATIONS = new Set([
+  "no", "not", "never", "nope", "nah", "cannot", "cant", "wont", "dont", "doesnt", "didnt", "isnt", "arent",
+  "wasnt", "werent", "wouldnt", "couldnt", "shouldnt", "aint", "hasnt", "havent", "unable", "neither", "nor",
+]);
+const CLAUSE_WORDS = new Set(["but", "however", "although", "though"]);
+/** "No problem", "not a problem": politeness, not refusal. */
+const NOT_REFUSALS = [/^no (problem|worries|rush|doubt)/, /^not a problem/];
+
+/**
+ * A line as words, lowercase, apostrophes (straight or curly) dropped, each with
+ * its clause. "2:30" and "p.m." stay one word so they neither split a clause nor match apart.
+ */
+function words(text: string): Word[] {
+  const lower = text
+    .toLowerCase()
+    .replace(/[’‘`]/g, "'")
+    .replace(/\b([ap])\.\s?m\b\.?/g, "$1m");
+  const out: Word[] = [];
+  let clause = 0;
+  for (const [token] of lower.matchAll(/\d{1,2}:\d{2}|[\p{L}\p{N}']+|[.!?;,…]/gu)) {
+    if (/^[.!?;,…]$/.test(token)) {
+      clause++;
+      continue;
+    }
+    const word = token.replace(/'/g, "");
+    if (!word) continue;
+    if (CLAUSE_WORDS.has(word)) clause++;
+    out.push({ text: word, clause, negates: NEGATIONS.has(word) || /n't$/.test(token) });
+  }
+  out.forEach((w, i) => {
+    if (!w.negates) return;
+    const rest = out.slice(i, i + 3).map((x) => x.text).join(" ");
+    if (NOT_REFUSALS.some((r) => r.test(rest))) w.negates = false;
+  });
+  return out;
+}
+
+/** Where `quote` occurs in `line` as one contiguous run of words, and whether that occurrence sits in a refusal. */
+function occurrences(quote: Word[], line: Word[]): { negated: boolean }[] {
+  const found: { negated: boolean }[] = [];
+  for (let i = 0; i + quote.length <= line.length; i++) {
+    if (!quote.every((q, k) => line[i + k].text === q.text)) continue;
+    const [from, to] = [line[i].clause, line[i + quote.length - 1].clause];
+    found.push({ negated: line.some((w) => w.clause >= from && w.clause <= to && w.negates) });
+  }
+  return found;
+}
+
+/** The quote appears, as one contiguous span, in a single prospect line (any stance). */
+export function quotedFromOneLine(evidence: string | null | undefined, messages: TranscriptMessage[]): boolean {
+  const quote = words(evidence ?? "");
+  if (quote.length === 0) return false;
+  return messages.some((m) => m.role === "user" && occurrences(quote, words(m.text)).length > 0);
+}
+
+const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+/** A day or a clock time. Spelled-out numbers are left out: "that one works" is an assent, not a time. */
+const TIME_WORDS = /\d|\b(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day)?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(noon|midnight|tomorrow|today|tonight|o'?clock)\b/;
+
+/** Whether words name a time or day themselves (else they are a bare assent such as "Sure"). */
+function namesATime(text: string): boolean {
+  return TIME_WORDS.test(text.toLowerCase());
+}
+
+/** Clock times (minutes from midnight) and weekdays a line names. */
+function timesNamed(text: string): { minutes: Set<number>; weekdays: Set<number> } {
+  const lower = text.toLowerCase().replace(/\b([ap])\.\s?m\b\.?/g, "$1m");
+  const minutes = new Set<number>();
+  for (const m of lower.matchAll(/\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b/g)) {
+    minutes.add(((Number(m[1]) % 12) + (m[3] === "pm" ? 12 : 0)) * 60 + Number(m[2] ?? 0));
+  }
+  for (const m of lower.matchAll(/\b(\d{1,2}):(\d{2})\b(?!\s*[ap]m)/g)) minutes.add(Number(m[1]) * 60 + Number(m[2]));
+  if (/\bnoon\b/.test(lower)) minutes.add(12 * 60);
+  const weekdays = new Set(WEEKDAYS.flatMap((d, i) => (new RegExp(`\\b${d.slice(0, 3)}`).test(lower) ? [i + 1] : [])));
+  return { minutes, weekdays };
+}
+
+/** The line names this slot (in the prospect's or the agency's clock) and no other time or day. */
+export function namesSlot(text: string, slotStart: number, z: CallZones): boolean {
+  const { minutes, weekdays } = timesNamed(text);
+  if (minutes.size === 0) return false;
+  const local = [z.prospectZone, z.agencyZone].map((zone) => DateTime.fromMillis(slotStart, { zone }));
+  const slotMinutes = new Set(local.map((d) => d.hour * 60 + d.minute));
+  const slotDays = new Set(local.map((d) => d.weekday as number));
+  return [...minutes].every((m) => slotMinutes.has(m)) && [...weekdays].every((d) => slotDays.has(d));
+}
+
+/**
+ * The evidence shows agreement to `slotStart`: it is one contiguous span of one
+ * prospect line, not inside a refusal or negated clause of that line, and, when
+ * it names no time itself ("Sure", "Yes, that works"), the assistant line just
+ * before it named that slot and no other.
+ */
+export function agreementQuoted(
+  evidence: string | null | undefined,
+  messages: TranscriptMessage[],
+  slotStart: number,
+  z: CallZones,
+): boolean {
+  const quote = words(evidence ?? "");
+  if (quote.length === 0) return false;
+  const assent = !namesATime(evidence ?? "");
+  let previous: TranscriptMessage | null = null;
+  for (const m of messages) {
+    if (m.role === "tool") continue;
+    const before = previous;
+    previous = m;
+    if (m.role !== "user") continue;
+    const agreeing = occurrences(quote, words(m.text)).some((o) => !o.negated);
+    if (agreeing && (!assent || (before?.role === "assistant" && namesSlot(before.text, slotStart, z)))) return true;
+  }
+  return false;
 }
 
 /** Nothing worth a model call: no prospect words, or only a few characters of them. */
@@ -87,28 +201,44 @@ export function isTriviallyShort(messages: TranscriptMessage[]): boolean {
   return prospectChars < 8;
 }
 
-/** Free slots as compact per-day start ranges: "Tue 2026-11-24: 09:00-11:30, 14:00-16:30". */
-export function summariseGrid(slots: number[], zone: string, intervalMinutes: number): string {
-  const days = new Map<string, string[]>();
-  let runStart: DateTime | null = null;
-  let prev: DateTime | null = null;
+/** Days of free times the analysis prompt lists; later times are still checked by Atlas when named. */
+export const GRID_SUMMARY_DAYS = 14;
+
+/** Free slots as compact per-day start ranges: "Tue 2026-11-24: 09:00-11:30, 14:00-16:30", at most `maxDays` days. */
+export function summariseGrid(slots: number[], zone: string, intervalMinutes: number, maxDays = GRID_SUMMARY_DAYS): string {
+  const lines: string[] = [];
+  let day: { key: string; end: number; runs: string[] } | null = null;
+  let runStart: number | null = null;
+  let prev: number | null = null;
+  const clock = (ms: number) => DateTime.fromMillis(ms, { zone }).toFormat("HH:mm");
   const flush = () => {
-    if (!runStart || !prev) return;
-    const key = runStart.toFormat("ccc yyyy-MM-dd");
-    const text = runStart.equals(prev) ? runStart.toFormat("HH:mm") : `${runStart.toFormat("HH:mm")}-${prev.toFormat("HH:mm")}`;
-    days.set(key, [...(days.get(key) ?? []), text]);
+    if (day && runStart !== null && prev !== null) day.runs.push(runStart === prev ? clock(runStart) : `${clock(runStart)}-${clock(prev)}`);
   };
+  // Luxon once per run and per day, not per slot: the grid may hold 17,000 slots.
   for (const ms of slots) {
-    const t = DateTime.fromMillis(ms, { zone });
-    const continues = prev && prev.hasSame(t, "day") && t.diff(prev, "minutes").minutes === intervalMinutes;
-    if (!continues) {
-      flush();
-      runStart = t;
+    if (prev !== null && day && ms - prev === intervalMinutes * MINUTE && ms < day.end) {
+      prev = ms;
+      continue;
     }
-    prev = t;
+    flush();
+    if (!day || ms >= day.end) {
+      if (day) lines.push(`${day.key}: ${day.runs.join(", ")}`);
+      if (lines.length >= maxDays) {
+        day = null;
+        lines.push("(later days not listed)");
+        break;
+      }
+      const local = DateTime.fromMillis(ms, { zone });
+      day = { key: local.toFormat("ccc yyyy-MM-dd"), end: local.plus({ days: 1 }).startOf("day").toMillis(), runs: [] };
+    }
+    runStart = ms;
+    prev = ms;
   }
-  flush();
-  return [...days].map(([day, runs]) => `${day}: ${runs.join(", ")}`).join("\n");
+  if (day) {
+    flush();
+    lines.push(`${day.key}: ${day.runs.join(", ")}`);
+  }
+  return lines.join("\n");
 }
 
 export interface AnalysisContext {
@@ -117,8 +247,10 @@ export interface AnalysisContext {
   prospectZone: string;
   meetingDurationMinutes: number;
   slotIntervalMinutes: number;
-  offeredSlotsISO: string[];
-  freeSlots: number[];
+  /** Every slot offered on the call, by id (prompt and check_availability). */
+  offeredSlots: OfferedSlot[];
+  /** The free grid as summariseGrid writes it (capped). */
+  gridSummary: string;
   messages: TranscriptMessage[];
   /** The process the call ran with (offer_times when absent). */
   bookingProcess?: BookingProcess;
@@ -126,20 +258,21 @@ export interface AnalysisContext {
 }
 
 const SYSTEM_PROMPT = `You review a sales call transcript between Atlas (AI) and a prospect (User) and report, as one JSON object, whether the prospect clearly agreed to a specific meeting time.
-Keys: meetingBooked (boolean), slotIso (ISO 8601 with offset of the agreed start, or null), confidence (0-1), reasoning (one sentence), rejectionDetected (boolean: the prospect clearly declined any meeting), evidence (the prospect's own words, quoted exactly from a User line, that show the agreement or refusal, or for proposedTimes the words naming them, or null), optOut (boolean: asked not to be called again), proposedTimes (start times the prospect suggested, most preferred first, as ISO 8601 with the offset of their zone on that date), callbackRequested (boolean: asked for a person to call them back), callbackPhone (the number they asked to be called on, or null for the number we called), schedulerLink (URL of the prospect's own scheduling page, or null), bookOnSchedulerLink (boolean: they asked us to book on that link), qualificationAnswers ([{question, answer}] for the qualification questions listed, in the prospect's words).
-Rules: meetingBooked is true only when the prospect agreed to one exact start time that is among the free start times listed. Resolve weekdays and relative dates from "now" in the zones given. If the prospect hesitated, changed their mind without settling, or the time is unclear, meetingBooked is false.`;
+Keys: meetingBooked (boolean), slotId (the id, e.g. "S2", of the offered time the prospect agreed to, or null), agreedTime (only when the agreed time is not an offered one: {"date":"YYYY-MM-DD","time":"HH:mm","zone":"prospect"|"agency"}, the date and 24-hour wall-clock time as said and whose clock it was said in; else null), confidence (0-1), reasoning (one sentence), rejectionDetected (boolean: the prospect clearly declined any meeting), evidence (the prospect's own words, quoted exactly and contiguously from ONE User line, that show the agreement or refusal, or for proposedTimes the words naming them, or null), optOut (boolean: asked not to be called again), proposedTimes (times the prospect suggested instead, most preferred first, each an offered id or {"date","time","zone"} as above), callbackRequested (boolean: asked for a person to call them back), callbackPhone (the number they asked to be called on, or null for the number we called), schedulerLink (URL of the prospect's own scheduling page, or null), bookOnSchedulerLink (boolean: they asked us to book on that link), qualificationAnswers ([{question, answer}] for the qualification questions listed, in the prospect's words).
+Rules: meetingBooked is true only when the prospect agreed to one exact start time. Name offered times by their id. Never convert times between zones and never write UTC offsets: give the wall-clock time as it was said. Resolve weekdays and relative dates from "now" in the zones given. If the prospect hesitated, changed their mind without settling, or the time is unclear, meetingBooked is false.`;
 
 export function buildAnalysisMessages(c: AnalysisContext): { role: "system" | "user"; content: string }[] {
   const transcript = c.messages
     .filter((m) => m.role !== "tool")
     .map((m) => `${m.role === "user" ? "User" : "AI"}: ${m.text}`)
     .join("\n");
+  const offered = c.offeredSlots.map((s) => `${s.id} = ${slotLabel(s.start, c.agencyZone, c.prospectZone)}`);
   const context = [
-    `Now: ${nowLine(c.now, c.agencyZone)}.`,
-    c.prospectZone !== c.agencyZone ? `Prospect's zone: ${c.prospectZone}.` : `Prospect's zone: same as the agency.`,
-    `Meeting length: ${c.meetingDurationMinutes} minutes. Times offered on the call: ${c.offeredSlotsISO.join(", ") || "none"}.`,
+    `Now: ${nowLine(c.now, c.agencyZone)} (agency).`,
+    c.prospectZone !== c.agencyZone ? `Now for the prospect: ${nowLine(c.now, c.prospectZone)}.` : `Prospect's zone: same as the agency.`,
+    `Meeting length: ${c.meetingDurationMinutes} minutes. Times offered on the call (prospect's time first): ${offered.join("; ") || "none"}.`,
     `Free start times (agency zone ${c.agencyZone}, every ${c.slotIntervalMinutes} minutes within each range):`,
-    summariseGrid(c.freeSlots, c.agencyZone, c.slotIntervalMinutes) || "(none)",
+    c.gridSummary || "(none)",
   ];
   if (c.bookingProcess === "prospect_proposes") context.push(`Atlas asked the prospect to propose times: list them in proposedTimes.`);
   if (c.qualificationQuestions?.length) {
@@ -155,47 +288,80 @@ export type Decision =
   | { action: "book"; slotStart: number; slotIso: string; reason: string }
   | { action: "reject"; reason: string }
   | { action: "review"; reason: string }
-  /** Prospect-proposed times that cannot be booked: a person settles the time, the prospect gets the nearest free slots. */
+  /** Proposed times that cannot be booked: a person settles the time, the prospect gets the nearest free slots. */
   | { action: "clarify"; reason: string; suggestedSlots: number[] }
   /** Nothing to book by design (link sent, call-back asked, their own link): the process's follow-up does the rest. */
   | { action: "follow_up"; reason: string };
 
-type Checks = { confident: boolean; quoted: boolean; minConfidence: number };
+/** What deciding needs besides the reply: the call's zones and offers, what was said, and the slot rule now. */
+export interface DecisionContext {
+  zones: CallZones;
+  offeredSlots: OfferedSlot[];
+  messages: TranscriptMessage[];
+  bookingProcess?: BookingProcess;
+  /** evaluateSlot for this call now: offered slots exempt from the notice, busy meetings read through the index. */
+  check: (start: number) => SlotVerdict;
+  /** Free slots now, for the nearest-times suggestions of a clarification. */
+  freeSlots: () => number[];
+}
 
-/** A time the model says was agreed or proposed, checked against the free grid. */
-function checkTime(what: string, iso: string | null, freeSlots: number[]): { slotStart: number } | { reason: string } {
-  const slotStart = iso ? parseIsoInstant(iso) : null;
-  if (slotStart === null) return { reason: `${what} "${iso}" is not an ISO time with an offset` };
-  if (!freeSlots.includes(slotStart)) return { reason: `${what} ${iso} is not a free slot` };
-  return { slotStart };
+type TimeAnswer = string | z.infer<typeof wallTimeAnswer>;
+type Resolved = { start: number; free: boolean; reason?: string } | { start?: undefined; free: false; reason: string };
+
+/** An answer (offered id, time as said, or ISO) -> its instant and whether this call may book it now. */
+function resolveTime(what: string, answer: TimeAnswer, c: DecisionContext): Resolved {
+  let reading: TimeReading;
+  if (typeof answer !== "string") {
+    reading = readWallTime(answer, c.zones);
+  } else if (/^S\d+$/i.test(answer.trim())) {
+    const slot = c.offeredSlots.find((s) => s.id.toLowerCase() === answer.trim().toLowerCase());
+    reading = slot ? { ok: true, start: slot.start } : { ok: false, reason: `${answer.trim()} was not offered on this call` };
+  } else {
+    reading = readIsoTime(answer, c.zones, (ms) => c.check(ms).ok);
+  }
+  if (!reading.ok) return { free: false, reason: `${what}: ${reading.reason}` };
+  const verdict = c.check(reading.start);
+  if (!verdict.ok) {
+    const label = formatInZone(reading.start, c.zones.prospectZone);
+    return { start: reading.start, free: false, reason: `${what} ${label} is not a free slot (${verdict.reason.replace(/_/g, " ")})` };
+  }
+  return { start: reading.start, free: true };
+}
+
+function agreedAnswer(reply: AnalysisReply): TimeAnswer | null {
+  return reply.slotId?.trim() || reply.agreedTime || reply.slotIso || null;
+}
+
+function book(start: number, c: DecisionContext, reason: string): Decision {
+  return { action: "book", slotStart: start, slotIso: toZonedIso(start, c.zones.agencyZone), reason };
 }
 
 /** Whether a parsed reply may book, reject, needs a person, or goes to its process's follow-up. */
-export function decide(
-  reply: AnalysisReply,
-  c: Pick<AnalysisContext, "freeSlots" | "messages" | "agencyZone" | "bookingProcess">,
-  minConfidence: number,
-): Decision {
+export function decide(reply: AnalysisReply, c: DecisionContext, minConfidence: number): Decision {
   const process = c.bookingProcess ?? DEFAULT_PROCESS;
-  const checks: Checks = {
-    confident: reply.confidence >= minConfidence,
-    quoted: evidenceInProspectLines(reply.evidence, c.messages),
-    minConfidence,
-  };
-  if (process === "prospect_proposes" && !reply.rejectionDetected && (reply.meetingBooked || reply.proposedTimes?.length)) {
-    return decideProposed(reply, c, checks);
+  const confident = reply.confidence >= minConfidence;
+  const proposals = reply.proposedTimes ?? [];
+  if (process === "prospect_proposes" && !reply.rejectionDetected && (reply.meetingBooked || proposals.length)) {
+    return decideProposed(reply, c, minConfidence, true);
   }
   if (reply.meetingBooked) {
-    const agreed = checkTime("agreed time", reply.slotIso, c.freeSlots);
-    if ("reason" in agreed) return { action: "review", reason: agreed.reason };
-    const { slotStart } = agreed;
-    if (!checks.quoted) return { action: "review", reason: "evidence is not in the prospect's words" };
-    if (!checks.confident) return { action: "review", reason: `confidence ${reply.confidence} is below ${minConfidence}` };
-    return { action: "book", slotStart, slotIso: toZonedIso(slotStart, c.agencyZone), reason: "agreed to a free slot" };
+    const answer = agreedAnswer(reply);
+    if (answer === null) return { action: "review", reason: "meetingBooked without an agreed time" };
+    const agreed = resolveTime("agreed time", answer, c);
+    if (!agreed.free) return { action: "review", reason: agreed.reason! };
+    if (!agreementQuoted(reply.evidence, c.messages, agreed.start, c.zones)) {
+      return { action: "review", reason: "evidence is not in the prospect's words (one line, agreeing, naming the time or answering the AI naming it)" };
+    }
+    if (!confident) return { action: "review", reason: `confidence ${reply.confidence} is below ${minConfidence}` };
+    return book(agreed.start, c, "agreed to a free slot");
   }
   if (reply.rejectionDetected) {
-    if (checks.quoted && checks.confident) return { action: "reject", reason: "prospect declined" };
+    if (quotedFromOneLine(reply.evidence, c.messages) && confident) return { action: "reject", reason: "prospect declined" };
     return { action: "review", reason: "possible rejection without clear evidence" };
+  }
+  // Every process that deals in times takes a free alternate the prospect proposed.
+  if (proposals.length && (PROCESSES[process].offersTimes || process === "prospect_proposes")) {
+    return decideProposed(reply, c, minConfidence, false);
   }
   if (reply.callbackRequested) return { action: "follow_up", reason: "prospect asked for a call back" };
   if (usableLink(reply.schedulerLink)) return { action: "follow_up", reason: "prospect gave their own scheduling link" };
@@ -204,30 +370,22 @@ export function decide(
 }
 
 /**
- * Prospect proposes: the agreed time (if any) then the proposed ones, in order;
- * the first that is free is booked when the usual evidence and confidence checks
- * pass. Anything else is a clarification with the nearest free slots.
+ * Proposed times (after the agreed one, when `withAgreed`), in order: the first
+ * that is free is booked when the usual evidence and confidence checks pass.
+ * Anything else is a clarification with the nearest free slots.
  */
-function decideProposed(
-  reply: AnalysisReply,
-  c: Pick<AnalysisContext, "freeSlots" | "agencyZone">,
-  checks: Checks,
-): Decision {
-  const candidates = [...(reply.meetingBooked && reply.slotIso ? [reply.slotIso] : []), ...(reply.proposedTimes ?? [])];
-  const checked = candidates.map((iso) => checkTime("proposed time", iso, c.freeSlots));
-  const wanted = candidates.map((iso) => parseIsoInstant(iso)).filter((ms): ms is number => ms !== null);
-  const clarify = (reason: string): Decision => ({ action: "clarify", reason, suggestedSlots: nearestFreeSlots(wanted, c.freeSlots) });
-  const free = checked.find((r): r is { slotStart: number } => "slotStart" in r);
-  if (!free) {
-    const reasons = checked.map((r) => ("reason" in r ? r.reason : "")).join("; ");
+function decideProposed(reply: AnalysisReply, c: DecisionContext, minConfidence: number, withAgreed: boolean): Decision {
+  const agreed = withAgreed && reply.meetingBooked ? agreedAnswer(reply) : null;
+  const candidates: TimeAnswer[] = [...(agreed !== null ? [agreed] : []), ...(reply.proposedTimes ?? [])];
+  const resolved = candidates.map((answer) => resolveTime("proposed time", answer, c));
+  const wanted = resolved.flatMap((r) => (r.start === undefined ? [] : [r.start]));
+  const clarify = (reason: string): Decision => ({ action: "clarify", reason, suggestedSlots: nearestFreeSlots(wanted, c.freeSlots()) });
+  const free = resolved.find((r) => r.free);
+  if (!free || free.start === undefined) {
+    const reasons = resolved.map((r) => r.reason ?? "").join("; ");
     return clarify(`none of the proposed times is free (${reasons || "none given"})`);
   }
-  if (!checks.quoted) return clarify("proposed times are not in the prospect's words");
-  if (!checks.confident) return clarify(`confidence ${reply.confidence} is below ${checks.minConfidence}`);
-  return {
-    action: "book",
-    slotStart: free.slotStart,
-    slotIso: toZonedIso(free.slotStart, c.agencyZone),
-    reason: "proposed a free slot",
-  };
+  if (!agreementQuoted(reply.evidence, c.messages, free.start, c.zones)) return clarify("proposed times are not in the prospect's words");
+  if (reply.confidence < minConfidence) return clarify(`confidence ${reply.confidence} is below ${minConfidence}`);
+  return book(free.start, c, "proposed a free slot");
 }

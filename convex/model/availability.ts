@@ -11,6 +11,11 @@ export const MINUTE = 60_000;
 export const DAY = 24 * 60 * MINUTE;
 /** Longest meeting Atlas books: the busy read is widened by it (history-independent). */
 export const MAX_MEETING_MINUTES = 8 * 60;
+/** Longest call: Vapi's default maxDurationSeconds (600), which Atlas's calls do not override. */
+export const MAX_CALL_MINUTES = 10;
+/** Hours [from, to) in the prospect's zone in which Atlas offers times whenever it can; mornings end at noon. */
+export const WAKING_HOURS: [number, number] = [8, 20];
+const NOON = 12;
 
 export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7; // Luxon: Monday = 1
 
@@ -140,11 +145,22 @@ function windowSlots(date: DateTime, w: Window, rules: SchedulingRules): number[
   const rangeEnd = localInstant(date, w.endMinute, false)!;
   const out: number[] = [];
   const interval = rules.slotIntervalMinutes;
+  const duration = rules.meetingDurationMinutes * MINUTE;
   const first = Math.ceil(w.startMinute / interval) * interval;
+  // No offset change inside the window (all but a few days a year): local minutes map to
+  // instants one to one, so one Luxon lookup serves the whole window.
+  const base = first < w.endMinute ? localInstant(date, first, true) : null;
+  if (base !== null && date.zone.offset(rangeStart) === date.zone.offset(rangeEnd - 1)) {
+    for (let m = first; m < w.endMinute; m += interval) {
+      const start = base + (m - first) * MINUTE;
+      if (start + duration <= rangeEnd) out.push(start);
+    }
+    return out;
+  }
   for (let m = first; m < w.endMinute; m += interval) {
     const start = localInstant(date, m, true);
     if (start === null) continue;
-    const end = start + rules.meetingDurationMinutes * MINUTE;
+    const end = start + duration;
     // Absolute comparison: a window spanning a DST change is shorter or longer than its wall length.
     if (start >= rangeStart && end <= rangeEnd) out.push(start);
   }
@@ -191,21 +207,23 @@ export function overlapsMeeting(slotStart: number, rules: SchedulingRules, m: Bu
   return slotStart < blockedEnd && blockedStart < slotEnd;
 }
 
-/** The one rule for whether a slot may be offered or booked. */
+/**
+ * The one rule for whether a slot may be offered or booked. A slot offered on
+ * the call being booked (`offered`) only has to be in the future: the minimum
+ * notice was met when it was offered, and the offer must survive the call.
+ */
 export function evaluateSlot(
   rules: SchedulingRules,
   slotStart: number,
   now: number,
   busy: BusyMeeting[],
+  opts: { offered?: boolean } = {},
 ): SlotVerdict {
   if (!gridSlots(rules, slotStart - DAY, slotStart + DAY).includes(slotStart)) {
     return { ok: false, reason: "outside_availability" };
   }
-  return filterVerdict(rules, slotStart, now, busy);
-}
-
-function filterVerdict(rules: SchedulingRules, slotStart: number, now: number, busy: BusyMeeting[]): SlotVerdict {
-  return boundedVerdict(rules, slotStart, earliestStart(rules, now), horizonEnd(rules, now), busy);
+  const earliest = opts.offered ? now + 1 : earliestStart(rules, now);
+  return boundedVerdict(rules, slotStart, earliest, horizonEnd(rules, now), busy);
 }
 
 function boundedVerdict(
@@ -272,27 +290,67 @@ export function slotLabel(ms: number, agencyZone: string, prospectZone?: string)
   return `${theirs} (${agency} agency time)`;
 }
 
+/** Where a start falls in the prospect's day: before WAKING_HOURS ("early"), inside them, or after ("late"). */
+export function partOfDay(ms: number, zone: string): "early" | "morning" | "afternoon" | "late" {
+  const hour = DateTime.fromMillis(ms, { zone }).hour;
+  if (hour < WAKING_HOURS[0]) return "early";
+  if (hour >= WAKING_HOURS[1]) return "late";
+  return hour < NOON ? "morning" : "afternoon";
+}
+
+/** A local day's slots, with the instant of its noon (each date's own offset). */
+interface DaySlots {
+  slots: number[];
+  noon: number;
+}
+
 /**
- * 3-4 recommended slots spread across days and times of day: one per day,
+ * Slots grouped by local day in `zone`, only their 08:00-20:00 when `wakingOnly`,
+ * stopping after `maxDays` days. Luxon is asked once per day, not once per slot:
+ * a 5-minute grid over 60 days has 17,000 slots.
+ */
+function localDays(slots: number[], zone: string, wakingOnly: boolean, maxDays: number): DaySlots[] {
+  const days: DaySlots[] = [];
+  let marks: { end: number; wake: number; noon: number; sleep: number } | null = null;
+  let current: DaySlots | null = null;
+  for (const s of slots) {
+    if (!marks || s >= marks.end) {
+      if (days.length >= maxDays) break;
+      const day = DateTime.fromMillis(s, { zone }).startOf("day");
+      const at = (hour: number) => day.set({ hour }).toMillis();
+      marks = { end: day.plus({ days: 1 }).startOf("day").toMillis(), wake: at(WAKING_HOURS[0]), noon: at(NOON), sleep: at(WAKING_HOURS[1]) };
+      current = null;
+    }
+    if (wakingOnly && (s < marks.wake || s >= marks.sleep)) continue;
+    if (!current) {
+      current = { slots: [], noon: marks.noon };
+      days.push(current);
+    }
+    current.slots.push(s);
+  }
+  return days;
+}
+
+/**
+ * 3-4 recommended slots spread across days and times of day in the prospect's
+ * zone: only their waking hours when any such slot is free, one per day,
  * alternating morning and afternoon, then fill from the remaining slots.
  */
 export function recommendSlots(slots: number[], zone: string, count = 4): number[] {
-  const byDay = new Map<string, number[]>();
-  for (const s of slots) {
-    const key = DateTime.fromMillis(s, { zone }).toISODate()!;
-    byDay.set(key, [...(byDay.get(key) ?? []), s]);
-  }
+  const awake = localDays(slots, zone, true, count);
+  const days = awake.length > 0 ? awake : localDays(slots, zone, false, count);
   const picked: number[] = [];
   let wantMorning = true;
-  for (const daySlots of byDay.values()) {
+  for (const day of days) {
     if (picked.length >= count) break;
-    const isMorning = (s: number) => DateTime.fromMillis(s, { zone }).hour < 12;
-    const choice = daySlots.find((s) => isMorning(s) === wantMorning) ?? daySlots[0];
+    const isMorning = (s: number) => s < day.noon;
+    const choice = day.slots.find((s) => isMorning(s) === wantMorning) ?? day.slots[0];
     picked.push(choice);
     wantMorning = !isMorning(choice);
   }
-  for (const s of slots) {
-    if (picked.length >= Math.min(count, slots.length)) break;
+  const pool = days.flatMap((d) => d.slots);
+  for (const s of pool) {
+    if (picked.length >= Math.min(count, pool.length)) break;
     const tooClose = picked.some((p) => Math.abs(p - s) < 2 * 60 * MINUTE);
     if (!picked.includes(s) && !tooClose) picked.push(s);
   }

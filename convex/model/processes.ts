@@ -5,10 +5,11 @@
  * TypeScript: the Convex wrappers only load documents and carry the plan out.
  */
 import type { Doc } from "../_generated/dataModel";
-import { slotLabel, toZonedIso } from "./availability";
+import { partOfDay, slotLabel, toZonedIso } from "./availability";
 import type { AnalysisReply, Decision } from "./analysis";
 import { countryOf, PhoneError, toE164 } from "./phone";
 import { classifySchedulerLink } from "./schedulerLink";
+import type { OfferedSlot } from "./wallClock";
 
 export type BookingProcess = NonNullable<Doc<"agencies">["bookingProcess"]>;
 export type QualificationAnswer = { question: string; answer: string };
@@ -56,13 +57,21 @@ export interface InstructionInput {
   agencyZone: string;
   prospectZone: string;
   meetingDurationMinutes: number;
-  offeredSlots: number[];
+  offeredSlots: OfferedSlot[];
   availabilityWindows: string[];
   minNoticeMinutes: number;
   horizonDays: number;
   bookingProcess?: BookingProcess;
   bookingLink?: string;
   qualificationQuestions?: string[];
+}
+
+/** Said beside an offered time outside the prospect's waking hours (offered only when no daytime slot is free). */
+function hourWarning(start: number, p: InstructionInput): string {
+  const part = partOfDay(start, p.prospectZone);
+  if (part === "early") return ` (early morning for ${p.prospectName}: say so)`;
+  if (part === "late") return ` (late evening for ${p.prospectName}: say so)`;
+  return "";
 }
 
 const NEVER_CONFIRM = `- Say a meeting is booked only after the book_meeting tool said "Booked"; otherwise say the team will confirm it and send a calendar invite.`;
@@ -74,10 +83,11 @@ function block(b: Block, p: InstructionInput): { steps: string[]; rules: string[
       return {
         steps: [
           `Offer these free times, in ${p.prospectName}'s time zone:`,
-          ...p.offeredSlots.map((s, i) => `${i + 1}. ${slotLabel(s, p.prospectZone)} [${toZonedIso(s, p.agencyZone)}]`),
+          ...p.offeredSlots.map((s) => `${s.id}: ${slotLabel(s.start, p.prospectZone)} [${toZonedIso(s.start, p.agencyZone)}]${hourWarning(s.start, p)}`),
           availability,
         ],
         rules: [
+          `- To book, pass the agreed time's id (e.g. ${p.offeredSlots[0]?.id ?? "S1"}) to book_meeting as slotId; for any other time, call check_availability first and use the id it gives.`,
           `- Before ending, repeat the exact agreed day, date and time aloud in the prospect's time zone and get a clear yes.`,
           `- If none of the offered times suit, you may agree another start time inside the availability above, at least ${p.minNoticeMinutes} minutes from now and within ${p.horizonDays} days; otherwise offer the nearest listed time.`,
           NEVER_CONFIRM,

@@ -1,7 +1,8 @@
 /**
  * The scheduling section of Atlas's prompt. Vapi's {{now}} is UTC and models
  * invent dates, so "now" is written out in the agency's zone (and the prospect's),
- * and every offered time carries its exact ISO instant.
+ * and every offered time carries a short id (S1...) that book_meeting and the
+ * analysis name it by, its label in the prospect's zone and its exact ISO instant.
  */
 import { DateTime } from "luxon";
 import { processInstructions, type InstructionInput } from "./processes";

@@ -6,7 +6,8 @@
  */
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { parseIsoInstant, recommendSlots, slotLabel, toZonedIso } from "./availability";
+import { parseIsoInstant, partOfDay, recommendSlots, slotLabel, toZonedIso } from "./availability";
+import { offeredId, readIsoTime, type OfferedSlot, type TimeReading } from "./wallClock";
 
 export const CHECK_AVAILABILITY = "check_availability";
 export const BOOK_MEETING = "book_meeting";
@@ -14,6 +15,8 @@ export const BOOK_MEETING = "book_meeting";
 /** Slots a check_availability answer lists, and alternatives a refused booking names. */
 export const MAX_LISTED_SLOTS = 4;
 export const MAX_ALTERNATIVES = 3;
+/** Offered slots a call remembers by id (prompt and listings); later listings carry no id. */
+export const MAX_OFFERED_SLOTS = 100;
 
 export const TIMES_OF_DAY = ["morning", "afternoon", "evening"] as const;
 export type TimeOfDay = (typeof TIMES_OF_DAY)[number];
@@ -33,7 +36,7 @@ export const TOOL_DEFINITIONS = [
     function: {
       name: CHECK_AVAILABILITY,
       description:
-        "Lists up to 4 free meeting start times from the agency's live calendar, each as a label in the prospect's time zone followed by its exact ISO time in brackets. " +
+        "Lists up to 4 free meeting start times from the agency's live calendar, each as its id (e.g. S5), a label in the prospect's time zone and its exact ISO time in brackets. " +
         "Call it before offering times other than the ones already in your instructions. Offering a time does not book it: only claim a booking after book_meeting succeeded.",
       parameters: {
         type: "object",
@@ -51,14 +54,15 @@ export const TOOL_DEFINITIONS = [
     function: {
       name: BOOK_MEETING,
       description:
-        "Books the meeting at one start time the prospect clearly agreed to. Pass the exact ISO time from the brackets of check_availability or your offered times. " +
+        "Books the meeting at one start time the prospect clearly agreed to. Pass its id (S1, S2...) from your offered times or check_availability as slotId. " +
         "Only claim a booking after book_meeting succeeded (its result starts with \"Booked\"); if it is refused, offer the alternatives it names instead.",
       parameters: {
         type: "object",
         properties: {
-          slotIso: { type: "string", description: "Exact ISO 8601 start time with offset, e.g. 2026-03-10T10:30:00-04:00." },
+          slotId: { type: "string", description: "The id of the agreed time, e.g. S2, from your offered times or check_availability." },
+          slotIso: { type: "string", description: "Only when there is no id: the exact ISO time in brackets beside the agreed time." },
         },
-        required: ["slotIso"],
+        required: [],
       },
     },
   },
@@ -67,7 +71,7 @@ export const TOOL_DEFINITIONS = [
 /** A tool call after parsing: a known tool with valid arguments, or an error to answer with. */
 export type ToolRequest =
   | { toolCallId: string; tool: "check_availability"; date?: string; timeOfDay?: TimeOfDay }
-  | { toolCallId: string; tool: "book_meeting"; slotIso: string }
+  | { toolCallId: string; tool: "book_meeting"; slotId?: string; slotIso?: string }
   | { toolCallId: string; tool: "invalid"; name: string; error: string };
 
 /** `{id, type:"function", function:{name, arguments}}`, or legacy `{id, name, parameters|arguments}`. */
@@ -100,11 +104,23 @@ const checkArgs = z.object({
     .nullish(),
 });
 
-const bookArgs = z.object({
-  slotIso: z.string().trim().refine((s) => parseIsoInstant(s) !== null, {
-    error: "slotIso is not an ISO time with an offset; pass the exact ISO in brackets from check_availability",
-  }),
-});
+const bookArgs = z
+  .object({
+    slotId: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .refine((s) => /^S\d{1,4}$/.test(s), { error: "slotId is not an id such as S2; pass the id beside the agreed time" })
+      .nullish(),
+    slotIso: z
+      .string()
+      .trim()
+      .refine((s) => parseIsoInstant(s) !== null, {
+        error: "slotIso is not an ISO time with an offset; pass the slotId beside the agreed time",
+      })
+      .nullish(),
+  })
+  .refine((a) => a.slotId || a.slotIso, { error: "pass slotId (the id beside the agreed time, e.g. S2) or slotIso" });
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
@@ -154,7 +170,12 @@ export function parseToolCall(raw: unknown): ToolRequest | null {
   }
   const a = bookArgs.safeParse(args);
   if (!a.success) return invalid(`${name}: ${firstIssue(a.error)}`);
-  return { toolCallId, tool: BOOK_MEETING, slotIso: a.data.slotIso };
+  return {
+    toolCallId,
+    tool: BOOK_MEETING,
+    ...(a.data.slotId ? { slotId: a.data.slotId } : {}),
+    ...(a.data.slotIso ? { slotIso: a.data.slotIso } : {}),
+  };
 }
 
 export interface SlotFilter {
@@ -207,13 +228,14 @@ export interface Zones {
   prospectZone: string;
 }
 
-/** "Tue, Nov 24, 2:00 PM EST [2026-11-24T14:00:00-05:00]": the prospect's time first, the agency's when it differs. */
-export function slotWithIso(ms: number, z: Zones): string {
-  return `${slotLabel(ms, z.agencyZone, z.prospectZone)} [${toZonedIso(ms, z.agencyZone)}]`;
+/** "S5: Tue, Nov 24, 2:00 PM EST [2026-11-24T14:00:00-05:00]": id when it has one, the prospect's time first, the agency's when it differs. */
+export function slotWithIso(ms: number, z: Zones, offered: OfferedSlot[] = []): string {
+  const id = offeredId(offered, ms);
+  return `${id ? `${id}: ` : ""}${slotLabel(ms, z.agencyZone, z.prospectZone)} [${toZonedIso(ms, z.agencyZone)}]`;
 }
 
-function slotList(slots: number[], z: Zones): string {
-  return slots.map((s) => slotWithIso(s, z)).join("; ");
+function slotList(slots: number[], z: Zones, offered: OfferedSlot[] = []): string {
+  return slots.map((s) => slotWithIso(s, z, offered)).join("; ");
 }
 
 function describeFilter(filter: SlotFilter, zone: string): string {
@@ -222,13 +244,41 @@ function describeFilter(filter: SlotFilter, zone: string): string {
   return `${day}${part}`;
 }
 
-export function availabilityReply(picked: { slots: number[]; matched: boolean }, filter: SlotFilter, z: Zones, horizonDays: number): string {
+/** The listing, each slot with the id the call now knows it by (`offered`, after rememberOffered). */
+export function availabilityReply(
+  picked: { slots: number[]; matched: boolean },
+  filter: SlotFilter,
+  z: Zones,
+  horizonDays: number,
+  offered: OfferedSlot[],
+): string {
   if (picked.slots.length === 0) {
     return `No free times in the next ${horizonDays} days; offer to have the team call back. Nothing is booked.`;
   }
-  const howToBook = "To book, pass the exact ISO in brackets to book_meeting; nothing is booked yet.";
-  if (picked.matched) return oneLine(`Free times: ${slotList(picked.slots, z)}. ${howToBook}`);
-  return oneLine(`No free time${describeFilter(filter, z.prospectZone)}. Nearest free times: ${slotList(picked.slots, z)}. ${howToBook}`);
+  const howToBook = "To book, pass the id (e.g. S5) to book_meeting as slotId; nothing is booked yet.";
+  const listed = slotList(picked.slots, z, offered);
+  const awake = picked.slots.every((s) => ["morning", "afternoon"].includes(partOfDay(s, z.prospectZone)));
+  const hours = awake ? "" : " Some of these are early or late for the prospect: say so.";
+  if (picked.matched) return oneLine(`Free times: ${listed}.${hours} ${howToBook}`);
+  return oneLine(`No free time${describeFilter(filter, z.prospectZone)}. Nearest free times: ${listed}.${hours} ${howToBook}`);
+}
+
+/**
+ * The time a book_meeting names: an offered id, else the ISO read by the
+ * wall-clock rule (its offset is never trusted on its own).
+ */
+export function requestedTime(
+  request: { slotId?: string; slotIso?: string },
+  offered: OfferedSlot[],
+  z: Zones,
+  isBookable: (start: number) => boolean,
+): TimeReading {
+  if (request.slotId) {
+    const slot = offered.find((s) => s.id === request.slotId);
+    if (slot) return { ok: true, start: slot.start };
+    return { ok: false, reason: `${request.slotId} was not offered on this call; call check_availability and pass an id it lists` };
+  }
+  return readIsoTime(request.slotIso ?? "", z, isBookable);
 }
 
 export function bookedReply(ms: number, z: Zones): string {
@@ -254,6 +304,14 @@ export function refusedReply(ms: number, reason: SlotRefusal, alternatives: numb
 export function alreadyBookedReply(ms: number, z: Zones): string {
   return oneLine(`Not booked again: this call already booked ${slotLabel(ms, z.prospectZone)} [${toZonedIso(ms, z.agencyZone)}]. If the prospect wants another time, say the team will confirm the change.`);
 }
+
+export function unclearTimeReply(reason: string): string {
+  return oneLine(`Not booked: ${reason}. Confirm the time with the prospect, call check_availability and pass the id it lists. Do not say it is booked.`);
+}
+
+/** A book_meeting after the call ended or the prospect declined or opted out: a person settles it. */
+export const SETTLED_REPLY =
+  "Not booked: this call is over or the prospect declined. Do not say it is booked; say a person from the team will confirm the time.";
 
 export const CLOSED_REPLY =
   "Not booked: this prospect already has a meeting or cannot be booked by phone. Do not say it is booked; say the team will follow up.";
