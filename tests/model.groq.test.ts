@@ -34,6 +34,8 @@ function firstType(schema: Node): string {
  */
 function instanceOf(schema: Node, nulls: boolean): unknown {
   if (nulls && acceptsNull(schema)) return null;
+  // A union: a value of its first branch that is not null (a nested object's properties live there).
+  if (schema.anyOf) return instanceOf(schema.anyOf.find((s) => !acceptsNull(s)) ?? schema.anyOf[0], nulls);
   if (Array.isArray(schema.enum)) return schema.enum.find((v) => v !== null);
   switch (firstType(schema)) {
     case "object":

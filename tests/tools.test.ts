@@ -187,7 +187,7 @@ describe("bad tool calls", () => {
     ]);
     expect(reply.results.map((r) => r.toolCallId)).toEqual(["call_1", "call_2", "call_3", "call_4", "call_5"]);
     expect(reply.results[0]).toEqual({ toolCallId: "call_1", error: "unknown tool; use check_availability or book_meeting" });
-    expect(reply.results[1].error).toMatch(/^book_meeting: slotIso is not an ISO time with an offset; pass the exact ISO in brackets/);
+    expect(reply.results[1].error).toMatch(/^book_meeting: slotIso is not an ISO time with an offset; pass the slotId beside the agreed time/);
     expect(reply.results[2].error).toBe("check_availability: arguments are not valid JSON");
     expect(reply.results[3].error).toBe("check_availability: timeOfDay is not one of morning, afternoon, evening");
     // What the model sent goes back to Vapi (and its logs) named, never echoed.

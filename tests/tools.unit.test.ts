@@ -27,7 +27,7 @@ describe("parseToolCall", () => {
     });
     expect(parseToolCall({ id: "e", name: "book_meeting", parameters: { slotIso: "2026-11-24T14:00:00" } })).toMatchObject({
       tool: "invalid",
-      error: "book_meeting: slotIso is not an ISO time with an offset; pass the exact ISO in brackets from check_availability",
+      error: "book_meeting: slotIso is not an ISO time with an offset; pass the slotId beside the agreed time",
     });
     expect(parseToolCall({ id: "f", name: "book_meeting", arguments: "[1]" })).toMatchObject({ tool: "invalid", error: "book_meeting: arguments must be a JSON object" });
     expect(parseToolCall({ id: "g", name: "book_meeting", parameters: {} })).toMatchObject({ tool: "invalid", error: expect.stringContaining("slotId") });

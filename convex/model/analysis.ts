@@ -21,10 +21,16 @@ export const ANALYSIS_RETRY_DELAYS_MS = [30_000, 120_000, 480_000];
 
 const nullableString = z.string().nullish().transform((s) => s ?? null);
 
-/** A time as it was said: the date and wall-clock time, and whose clock (the server computes the instant). */
+/**
+ * A time as it was said: the date and wall-clock time, and whose clock (the server computes the instant).
+ * Formats are checked where the instant is computed (model/wallClock.ts): a malformed time is a reason to
+ * review, not a reply to retry, and strict structured outputs do not constrain string patterns anyway.
+ */
 export const wallTimeAnswer = z.object({
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  time: z.string().regex(/^\d{1,2}:\d{2}$/),
+  /** YYYY-MM-DD */
+  date: z.string(),
+  /** HH:mm, 24-hour */
+  time: z.string(),
   zone: z.enum(["prospect", "agency"]),
 });
 
