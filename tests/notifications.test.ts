@@ -12,7 +12,7 @@ import {
   type NotificationEvent,
 } from "../convex/model/notifications";
 import { toE164 } from "../convex/model/phone";
-import { FakeWorld } from "./fakeWorld";
+import { FakeWorld, TEST_ENV } from "./fakeWorld";
 import { newBackend } from "./setup";
 
 const SLACK_TOKEN = "xoxb-1111-2222-SECRETslackTOKENabcd";
@@ -59,6 +59,7 @@ beforeEach(() => {
   vi.setSystemTime(new Date("2025-07-14T15:00:00Z"));
   vi.stubEnv("RESEND_API_KEY", "");
   vi.stubEnv("EMAIL_FROM", "");
+  vi.stubEnv("ATLAS_ENCRYPTION_KEY", TEST_ENV.ATLAS_ENCRYPTION_KEY);
 });
 
 afterEach(() => {
@@ -262,11 +263,13 @@ describe("daily digest", () => {
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "positive_lead", destinationId: slack, mode: "digest" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "rejected", destinationId: slack, mode: "digest" });
+    const digests = async () => (await deliveries(t)).filter((d) => d.mode === "digest").length;
     const at = async (iso: string) => {
       vi.setSystemTime(new Date(iso));
-      const sent = await t.mutation(internal.notifications.sendDigests, {});
+      const before = await digests();
+      await t.mutation(internal.notifications.sendDigests, {});
       await settle(t);
-      return sent.messages;
+      return (await digests()) - before;
     };
     return { world, t, agencyId, opportunityId, at };
   }

@@ -41,6 +41,7 @@ import type * as model_processes from "../model/processes.js";
 import type * as model_prompt from "../model/prompt.js";
 import type * as model_retry from "../model/retry.js";
 import type * as model_schedulerLink from "../model/schedulerLink.js";
+import type * as model_secrets from "../model/secrets.js";
 import type * as model_tasks from "../model/tasks.js";
 import type * as model_tools from "../model/tools.js";
 import type * as model_vapiMessages from "../model/vapiMessages.js";
@@ -90,6 +91,7 @@ declare const fullApi: ApiFromModules<{
   "model/prompt": typeof model_prompt;
   "model/retry": typeof model_retry;
   "model/schedulerLink": typeof model_schedulerLink;
+  "model/secrets": typeof model_secrets;
   "model/tasks": typeof model_tasks;
   "model/tools": typeof model_tools;
   "model/vapiMessages": typeof model_vapiMessages;
