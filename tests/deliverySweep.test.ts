@@ -6,7 +6,9 @@
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { claimDelivery, DELIVERY_LEASE_MS } from "../convex/model/delivery";
+import type { Doc } from "../convex/_generated/dataModel";
+import { claimDelivery, DELIVERY_LEASE_MS, MAX_DELIVERY_ATTEMPTS, sweepDecision } from "../convex/model/delivery";
+import { digestMessage, sweepNotification } from "../convex/model/notifications";
 import { inviteDeliveryKey } from "../convex/model/invite";
 import { SWEEP_BATCH } from "../convex/notifications";
 import { FakeWorld, TEST_ENV } from "./fakeWorld";
@@ -297,5 +299,47 @@ describe("emails in the deliveries ledger", () => {
     expect(await t.run((ctx) => ctx.db.get("deliveries", deliveryId))).toMatchObject({ status: "failed" });
     await settle(t);
     expect(world.emailRequests).toHaveLength(0);
+  });
+});
+
+describe("the sweep's decisions", () => {
+  test("notifications: pending goes again, an email in flight goes again, Slack and SMS in flight become unknown", () => {
+    const at = NOW;
+    expect(sweepNotification({ status: "pending", kind: "slack", attempts: 2 }, at)).toEqual({
+      outcome: "resent",
+      patch: { checkAt: at + DELIVERY_LEASE_MS },
+    });
+    expect(sweepNotification({ status: "sending", kind: "email", attempts: 1 }, at)).toMatchObject({
+      outcome: "resent",
+      patch: { status: "pending", checkAt: at + DELIVERY_LEASE_MS },
+    });
+    expect(sweepNotification({ status: "sending", kind: "email", attempts: 5 }, at)).toMatchObject({ outcome: "failed" });
+    for (const kind of ["slack", "sms"] as const) {
+      expect(sweepNotification({ status: "sending", kind, attempts: 1 }, at)).toMatchObject({
+        outcome: "unknown",
+        patch: { status: "unknown", checkAt: undefined },
+      });
+    }
+  });
+
+  test("ledger emails: resent through their own sender, a lost attempt counted, failed when spent or unsendable", () => {
+    const row = (fields: Partial<Doc<"deliveries">>) =>
+      ({ _id: "d", _creationTime: 0, key: "k", agencyId: "a", channel: "email", status: "pending", attempts: 1, ...fields }) as Doc<"deliveries">;
+    const resend = { kind: "invite", meetingId: "m" as Id<"meetings"> } as const;
+    expect(sweepDecision(row({ resend }), NOW)).toEqual({
+      resend,
+      patch: { attempts: 2, leaseUntil: undefined, checkAt: NOW + DELIVERY_LEASE_MS },
+    });
+    expect(sweepDecision(row({ resend, attempts: MAX_DELIVERY_ATTEMPTS }), NOW)).toMatchObject({ resend: null, patch: { status: "failed" } });
+    expect(sweepDecision(row({}), NOW)).toMatchObject({ resend: null, patch: { status: "failed", lastError: expect.stringMatching(/cannot be resent/) } });
+  });
+
+  test("a digest message counts every item and lists the first 50", () => {
+    const lines = Array.from({ length: 60 }, (_, i) => `• Booked: P${i}`);
+    const text = digestMessage("2025-07-14", lines, 20_000).split("\n");
+    expect(text[0]).toBe("[Atlas] Daily digest for 2025-07-14: 20000 updates");
+    expect(text.slice(1, 51)).toEqual(lines.slice(0, 50));
+    expect(text[51]).toBe("…and 19950 more");
+    expect(digestMessage("2025-07-14", ["• Booked: P"], 1)).toBe("[Atlas] Daily digest for 2025-07-14: 1 update\n• Booked: P");
   });
 });
