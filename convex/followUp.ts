@@ -82,6 +82,7 @@ async function supersedeOlderInvites(ctx: MutationCtx, meetingId: Id<"meetings">
         status: "skipped",
         lastError: `superseded by sequence ${sequence}`,
         leaseUntil: undefined,
+        checkAt: undefined,
       });
     }
   }
@@ -107,13 +108,21 @@ export const claimInvite = internalMutation({
         status: "pending",
         attempts: 1,
         leaseUntil: now + DELIVERY_LEASE_MS,
+        checkAt: now + DELIVERY_LEASE_MS,
+        resend: { kind: "invite", meetingId: args.meetingId },
       });
       return { key, attempt: 1 };
     }
     const claimable = row.status === "disabled" || (row.status === "pending" && (row.leaseUntil ?? 0) <= now);
     if (!claimable) return { key, attempt: null };
     const attempt = row.attempts + 1;
-    await ctx.db.patch("deliveries", row._id, { status: "pending", attempts: attempt, leaseUntil: now + DELIVERY_LEASE_MS });
+    await ctx.db.patch("deliveries", row._id, {
+      status: "pending",
+      attempts: attempt,
+      leaseUntil: now + DELIVERY_LEASE_MS,
+      checkAt: now + DELIVERY_LEASE_MS,
+      resend: { kind: "invite", meetingId: args.meetingId },
+    });
     return { key, attempt };
   },
 });
@@ -133,7 +142,13 @@ export const recordInviteSend = internalMutation({
     const row = await deliveryByKey(ctx, key);
     if (!row) throw new Error(`delivery ${key} was never claimed`);
     if (!error) {
-      await ctx.db.patch("deliveries", row._id, { status: "sent", sentAt: Date.now(), providerMessageId, leaseUntil: undefined });
+      await ctx.db.patch("deliveries", row._id, {
+        status: "sent",
+        sentAt: Date.now(),
+        providerMessageId,
+        leaseUntil: undefined,
+        checkAt: undefined,
+      });
       return { retryInMs: null };
     }
     const retryInMs = error.retryable && row.status === "pending" ? retryDelayMs(row.attempts) : null;
@@ -141,6 +156,8 @@ export const recordInviteSend = internalMutation({
       status: retryInMs === null && row.status === "pending" ? "failed" : row.status,
       lastError: error.message,
       leaseUntil: undefined,
+      // The retry is scheduled below; if it never settles the row, the sweep does.
+      checkAt: retryInMs === null ? undefined : Date.now() + retryInMs + DELIVERY_LEASE_MS,
     });
     return { retryInMs };
   },
@@ -163,7 +180,7 @@ export const recordInviteDisabled = internalMutation({
         lastError: args.reason,
       });
     } else if (row.status === "pending" || row.status === "disabled") {
-      await ctx.db.patch("deliveries", row._id, { status: "disabled", lastError: args.reason, leaseUntil: undefined });
+      await ctx.db.patch("deliveries", row._id, { status: "disabled", lastError: args.reason, leaseUntil: undefined, checkAt: undefined });
     }
     return null;
   },

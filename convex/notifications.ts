@@ -4,7 +4,7 @@
  * calls: it only reads rules and writes ledger rows, so it is cheap and cannot fail
  * because a destination is broken. Sending happens in `sendDelivery`, retried with backoff.
  */
-import { ConvexError, v } from "convex/values";
+import { ConvexError, v, type Infer } from "convex/values";
 import { internal } from "./_generated/api";
 import schema from "./schema";
 import type { Doc, Id } from "./_generated/dataModel";
@@ -12,6 +12,8 @@ import { internalAction, internalMutation, internalQuery, type MutationCtx, type
 import { assertTimeZone, AvailabilityError } from "./model/availability";
 import { logEvent } from "./model/log";
 import { PhoneError, toE164 } from "./model/phone";
+import { decryptSecret, encryptSecret, isEncrypted, SecretError } from "./model/secrets";
+import { sweepDecision } from "./model/delivery";
 import {
   checkSlackToken,
   checkTwilio,
@@ -24,13 +26,16 @@ import {
   assertDedupeWindow,
   assertDigestHour,
   clampText,
+  DELIVERY_LEASE_MS,
   deliveryMode,
   deliveryStatus,
   destinationKind,
+  digestLine,
   digestMessage,
   emailSubject,
   localDate,
   MAX_DELIVERY_ATTEMPTS,
+  MAX_DIGEST_LINES,
   nextDigestAt,
   normalizeDestination,
   NOTIFICATION_DEFAULTS,
@@ -38,16 +43,27 @@ import {
   notificationEvent,
   realtimeMessage,
   retryDelayMs,
+  sweepNotification,
+  type DestinationSecret,
   type NormalizedDestination,
   type NotificationEvent,
 } from "./model/notifications";
 
 /** Rules per (agency, event) read by notify; far above any real configuration. */
 const MAX_RULES_PER_EVENT = 20;
-/** Pending digest items gathered per agency per run. */
-const MAX_DIGEST_ITEMS = 1000;
-/** Agencies handled per sendDigests run; a full batch schedules the next run at once. */
-const DIGEST_AGENCY_BATCH = 50;
+/**
+ * Pending digest items folded into the digest per transaction: 1,000 item writes
+ * plus one per destination, far inside 16,000 writes and 32,000 reads.
+ */
+export const DIGEST_ITEM_BATCH = 1000;
+/** Due agencies read per sendDigests transaction; each gets its own scheduled digest (1,000 schedules is the cap). */
+export const DIGEST_AGENCY_PAGE = 200;
+/** A digest run not heard from for this long is started again by the next cron run. */
+const DIGEST_LEASE_MS = 15 * 60_000;
+/** Destinations one agency's digest can address at once (realistically a handful). */
+const MAX_DIGEST_DESTINATIONS = 200;
+/** Stale deliveries settled per sweep transaction, per ledger and status; a full batch sweeps again at once. */
+export const SWEEP_BATCH = 100;
 
 export interface NotifyArgs {
   agencyId: Id<"agencies">;
@@ -128,6 +144,7 @@ export async function notify(
         status: "pending",
         attempts: 0,
         createdAt: now,
+        checkAt: now + DELIVERY_LEASE_MS,
       });
       await ctx.db.insert("notificationItems", { ...item, state: "realtime", deliveryId });
       await ctx.scheduler.runAfter(0, internal.notifications.sendDelivery, { deliveryId });
@@ -167,16 +184,25 @@ const sendJob = v.object({
   target: v.string(),
   subject: v.string(),
   text: v.string(),
-  slackBotToken: v.optional(v.string()),
-  twilio: v.optional(v.object({ accountSid: v.string(), authToken: v.string(), fromNumber: v.string() })),
+  /** Still encrypted: only the sending action decrypts it. */
+  sealedSecret: v.optional(v.string()),
   emailFrom: v.optional(v.string()),
 });
 
+/** The destination's secret as stored: encrypted JSON, so the Data page shows ciphertext only. */
+async function sealSecret(secret: DestinationSecret): Promise<string> {
+  return await encryptSecret(JSON.stringify(secret));
+}
+
+async function openSecret(sealed: string): Promise<DestinationSecret> {
+  return JSON.parse(await decryptSecret(sealed)) as DestinationSecret;
+}
+
 /**
- * Moves a pending delivery to "sending" and hands the action what it needs, secret
- * included (the one place a secret leaves its table). Anything not pending returns
- * null: a duplicate or late retry never sends twice. Unconfigured destinations are
- * settled here as skipped / disabled.
+ * Moves a pending delivery to "sending" (leased for DELIVERY_LEASE_MS) and hands
+ * the action what it needs, the secret still encrypted. Anything not pending
+ * returns null: a duplicate or late retry never sends twice. Unconfigured
+ * destinations are settled here as skipped / disabled.
  */
 export const claimDelivery = internalMutation({
   args: { deliveryId: v.id("notificationDeliveries") },
@@ -196,15 +222,15 @@ export const claimDelivery = internalMutation({
       .withIndex("by_destination", (q) => q.eq("destinationId", destination._id))
       .unique();
     const job = { kind: destination.kind, target: destination.target, subject: delivery.subject, text: delivery.text };
-    let extra: { slackBotToken?: string; twilio?: NonNullable<typeof secret>["twilio"]; emailFrom?: string };
+    let extra: { sealedSecret?: string; emailFrom?: string };
     switch (destination.kind) {
       case "slack":
-        if (!secret?.slackBotToken) return await settle("skipped", "slack token missing");
-        extra = { slackBotToken: secret.slackBotToken };
-        break;
       case "sms":
-        if (!secret?.twilio) return await settle("skipped", "twilio not configured");
-        extra = { twilio: secret.twilio };
+        if (!secret) return await settle("skipped", destination.kind === "slack" ? "slack token missing" : "twilio not configured");
+        if (!secret.sealed) {
+          return await settle("skipped", "secret stored before encryption: run notifications.encryptLegacySecrets or save the destination again");
+        }
+        extra = { sealedSecret: secret.sealed };
         break;
       case "email": {
         const emailFrom = process.env.EMAIL_FROM;
@@ -213,7 +239,11 @@ export const claimDelivery = internalMutation({
         break;
       }
     }
-    await ctx.db.patch("notificationDeliveries", deliveryId, { status: "sending", attempts: delivery.attempts + 1 });
+    await ctx.db.patch("notificationDeliveries", deliveryId, {
+      status: "sending",
+      attempts: delivery.attempts + 1,
+      checkAt: Date.now() + DELIVERY_LEASE_MS,
+    });
     return { ...job, ...extra };
   },
 });
@@ -230,27 +260,61 @@ export const finishDelivery = internalMutation({
   returns: v.null(),
   handler: async (ctx, args) => {
     const delivery = await ctx.db.get("notificationDeliveries", args.deliveryId);
-    if (!delivery || delivery.status !== "sending") return null;
+    // An "unknown" row whose attempt reports after all learns that it was sent (never resent either way).
+    const lateSuccess = delivery?.status === "unknown" && args.ok;
+    if (!delivery || (delivery.status !== "sending" && !lateSuccess)) return null;
     const base = { deliveryId: args.deliveryId, kind: delivery.kind, mode: delivery.mode, attempts: delivery.attempts };
     if (args.ok) {
       await ctx.db.patch("notificationDeliveries", args.deliveryId, {
         status: "sent",
         sentAt: Date.now(),
         providerMessageId: args.providerMessageId,
+        checkAt: undefined,
       });
       logEvent("notification.sent", base);
     } else if (args.retryable && delivery.attempts < MAX_DELIVERY_ATTEMPTS) {
       const delayMs = retryDelayMs(delivery.attempts);
-      await ctx.db.patch("notificationDeliveries", args.deliveryId, { status: "pending", lastError: args.error });
+      await ctx.db.patch("notificationDeliveries", args.deliveryId, {
+        status: "pending",
+        lastError: args.error,
+        checkAt: Date.now() + delayMs + DELIVERY_LEASE_MS,
+      });
       await ctx.scheduler.runAfter(delayMs, internal.notifications.sendDelivery, { deliveryId: args.deliveryId });
       logEvent("notification.retry", { ...base, error: args.error, delayMs });
     } else {
-      await ctx.db.patch("notificationDeliveries", args.deliveryId, { status: "failed", lastError: args.error });
+      await ctx.db.patch("notificationDeliveries", args.deliveryId, { status: "failed", lastError: args.error, checkAt: undefined });
       logEvent("notification.failed", { ...base, error: args.error });
     }
     return null;
   },
 });
+
+/** One attempt at the provider; the secret is decrypted here and nowhere else. */
+async function attemptSend(job: Infer<typeof sendJob>, deliveryId: Id<"notificationDeliveries">): Promise<SendOutcome> {
+  let secret: DestinationSecret = {};
+  if (job.sealedSecret) {
+    try {
+      secret = await openSecret(job.sealedSecret);
+    } catch (e) {
+      // A changed key or an altered value: another attempt would fail the same way.
+      if (e instanceof SecretError) return { ok: false, retryable: false, error: e.message };
+      throw e;
+    }
+  }
+  if (job.kind === "slack" && secret.slackBotToken) return await sendSlack(secret.slackBotToken, job.target, job.text);
+  if (job.kind === "sms" && secret.twilio) return await sendSms(secret.twilio, job.target, job.text);
+  if (job.kind === "email" && job.emailFrom) {
+    return await sendEmail(process.env.RESEND_API_KEY ?? "", {
+      from: job.emailFrom,
+      to: job.target,
+      subject: job.subject,
+      text: job.text,
+      // Resend drops a repeat of the same key, so even a lost "sent" mark cannot double-send.
+      idempotencyKey: `atlas-notification/${deliveryId}`,
+    });
+  }
+  return { ok: false, retryable: false, error: "destination incomplete" };
+}
 
 /** Sends one delivery: claim, call the provider, record. Never throws into anyone. */
 export const sendDelivery = internalAction({
@@ -259,23 +323,7 @@ export const sendDelivery = internalAction({
   handler: async (ctx, { deliveryId }) => {
     const job = await ctx.runMutation(internal.notifications.claimDelivery, { deliveryId });
     if (!job) return null;
-    let outcome: SendOutcome;
-    if (job.kind === "slack" && job.slackBotToken) {
-      outcome = await sendSlack(job.slackBotToken, job.target, job.text);
-    } else if (job.kind === "sms" && job.twilio) {
-      outcome = await sendSms(job.twilio, job.target, job.text);
-    } else if (job.kind === "email" && job.emailFrom) {
-      outcome = await sendEmail(process.env.RESEND_API_KEY ?? "", {
-        from: job.emailFrom,
-        to: job.target,
-        subject: job.subject,
-        text: job.text,
-        // Resend drops a repeat of the same key, so even a lost "sent" mark cannot double-send.
-        idempotencyKey: `atlas-notification/${deliveryId}`,
-      });
-    } else {
-      outcome = { ok: false, retryable: false, error: "destination incomplete" };
-    }
+    const outcome = await attemptSend(job, deliveryId);
     await ctx.runMutation(internal.notifications.finishDelivery, {
       deliveryId,
       ok: outcome.ok,
@@ -290,71 +338,149 @@ export const sendDelivery = internalAction({
 // ---------------------------------------------------------------- daily digest
 
 /**
- * Hourly cron target. For each agency whose digest hour has come (in its own zone,
- * DST included) and whose local date has had no digest yet, sends one summary per
- * destination of the pending digest items and marks them.
+ * Hourly cron target, and its own continuation. Reads one page of agencies whose
+ * digest is due (their local digest hour has come on a date without a digest:
+ * nextDigestAt is always such an hour) and starts each one's digest in its own
+ * transactions (digestBatch). An agency whose digest is already under way is
+ * left to it until its lease lapses. `dueBy` and `cursor` carry the page walk
+ * across transactions, so 1,000 due agencies cost five short transactions here.
  */
 export const sendDigests = internalMutation({
-  args: {},
-  returns: v.object({ agencies: v.number(), messages: v.number() }),
-  handler: async (ctx) => {
+  args: { dueBy: v.optional(v.number()), cursor: v.optional(v.string()) },
+  returns: v.object({ due: v.number(), started: v.number() }),
+  handler: async (ctx, args) => {
     const now = Date.now();
-    const due = await ctx.db
+    const dueBy = args.dueBy ?? now;
+    const page = await ctx.db
       .query("notificationSettings")
-      .withIndex("by_next_digest_at", (q) => q.lte("nextDigestAt", now))
-      .take(DIGEST_AGENCY_BATCH);
-    let messages = 0;
-    // nextDigestAt is always a digest hour on a local date after the last digest, so a
-    // due row is one whose local digest hour has come and whose date has had none yet.
-    for (const settings of due) {
-      const date = localDate(now, settings.digestTimeZone);
-      messages += await digestAgency(ctx, settings, date, now);
-      await ctx.db.patch("notificationSettings", settings._id, {
-        lastDigestLocalDate: date,
-        nextDigestAt: nextDigestAt(now, settings.digestTimeZone, settings.digestHour, date),
-      });
+      .withIndex("by_next_digest_at", (q) => q.lte("nextDigestAt", dueBy))
+      .paginate({ cursor: args.cursor ?? null, numItems: DIGEST_AGENCY_PAGE });
+    let started = 0;
+    for (const settings of page.page) {
+      if (settings.digestRun && settings.digestRun.leaseUntil > now) continue;
+      // A run that lapsed keeps its date: its items already went into that date's digest.
+      const date = settings.digestRun?.localDate ?? localDate(now, settings.digestTimeZone);
+      await ctx.db.patch("notificationSettings", settings._id, { digestRun: { localDate: date, leaseUntil: now + DIGEST_LEASE_MS } });
+      await ctx.scheduler.runAfter(0, internal.notifications.digestBatch, { settingsId: settings._id });
+      started++;
     }
-    if (due.length === DIGEST_AGENCY_BATCH) await ctx.scheduler.runAfter(0, internal.notifications.sendDigests, {});
-    logEvent("notification.digests", { agencies: due.length, messages });
-    return { agencies: due.length, messages };
+    if (!page.isDone) {
+      await ctx.scheduler.runAfter(0, internal.notifications.sendDigests, { dueBy, cursor: page.continueCursor });
+    }
+    logEvent("notification.digests", { due: page.page.length, started, more: !page.isDone });
+    return { due: page.page.length, started };
   },
 });
 
-async function digestAgency(ctx: MutationCtx, settings: Doc<"notificationSettings">, date: string, now: number) {
-  const items = await ctx.db
-    .query("notificationItems")
-    .withIndex("by_agency_and_state", (q) => q.eq("agencyId", settings.agencyId).eq("state", "digest_pending"))
-    .take(MAX_DIGEST_ITEMS);
+/**
+ * One transaction of one agency's digest: folds up to DIGEST_ITEM_BATCH pending
+ * items into a "composing" message per destination (counted, the first lines
+ * listed) and marks them, so an item is in exactly one digest whatever fails
+ * later. While items remain it schedules itself; the transaction that finds the
+ * rest releases the messages for sending and only then advances nextDigestAt.
+ */
+export const digestBatch = internalMutation({
+  args: { settingsId: v.id("notificationSettings") },
+  returns: v.object({ items: v.number(), messages: v.number(), done: v.boolean() }),
+  handler: async (ctx, { settingsId }) => {
+    const settings = await ctx.db.get("notificationSettings", settingsId);
+    const run = settings?.digestRun;
+    if (!settings || !run) return { items: 0, messages: 0, done: true };
+    const now = Date.now();
+    const items = await ctx.db
+      .query("notificationItems")
+      .withIndex("by_agency_and_state", (q) => q.eq("agencyId", settings.agencyId).eq("state", "digest_pending"))
+      .take(DIGEST_ITEM_BATCH);
+    await foldIntoDigests(ctx, settings.agencyId, run.localDate, items, now);
+    if (items.length === DIGEST_ITEM_BATCH) {
+      await ctx.db.patch("notificationSettings", settingsId, { digestRun: { ...run, leaseUntil: now + DIGEST_LEASE_MS } });
+      await ctx.scheduler.runAfter(0, internal.notifications.digestBatch, { settingsId });
+      return { items: items.length, messages: 0, done: false };
+    }
+    const messages = await releaseDigests(ctx, settings.agencyId, run.localDate, now);
+    await ctx.db.patch("notificationSettings", settingsId, {
+      digestRun: undefined,
+      lastDigestLocalDate: run.localDate,
+      nextDigestAt: nextDigestAt(now, settings.digestTimeZone, settings.digestHour, run.localDate),
+    });
+    logEvent("notification.digest_done", { agencyId: settings.agencyId, messages });
+    return { items: items.length, messages, done: true };
+  },
+});
+
+async function composingDigests(ctx: MutationCtx, agencyId: Id<"agencies">) {
+  return await ctx.db
+    .query("notificationDeliveries")
+    .withIndex("by_agency_and_status", (q) => q.eq("agencyId", agencyId).eq("status", "composing"))
+    .take(MAX_DIGEST_DESTINATIONS);
+}
+
+/** Adds items to their destination's composing digest; the message text holds the listed lines until release. */
+async function foldIntoDigests(
+  ctx: MutationCtx,
+  agencyId: Id<"agencies">,
+  date: string,
+  items: Doc<"notificationItems">[],
+  now: number,
+) {
   const byDestination = new Map<Id<"notificationDestinations">, Doc<"notificationItems">[]>();
-  for (const item of items) byDestination.set(item.destinationId, [...(byDestination.get(item.destinationId) ?? []), item]);
-  let messages = 0;
+  for (const item of items) {
+    const group = byDestination.get(item.destinationId);
+    if (group) group.push(item);
+    else byDestination.set(item.destinationId, [item]);
+  }
+  const drafts = await composingDigests(ctx, agencyId);
   for (const [destinationId, group] of byDestination) {
     const destination = await ctx.db.get("notificationDestinations", destinationId);
     let deliveryId: Id<"notificationDeliveries"> | undefined;
     if (destination) {
-      deliveryId = await ctx.db.insert("notificationDeliveries", {
-        agencyId: settings.agencyId,
-        destinationId,
-        kind: destination.kind,
-        mode: "digest",
-        subject: emailSubject("digest", date),
-        text: digestMessage(date, group),
-        status: "pending",
-        attempts: 0,
-        createdAt: now,
-      });
-      await ctx.scheduler.runAfter(0, internal.notifications.sendDelivery, { deliveryId });
-      messages++;
+      const draft = drafts.find((d) => d.destinationId === destinationId);
+      const listed = draft?.digestItems ?? 0;
+      const lines = group.slice(0, Math.max(0, MAX_DIGEST_LINES - listed)).map(digestLine);
+      if (draft) {
+        deliveryId = draft._id;
+        await ctx.db.patch("notificationDeliveries", draft._id, {
+          text: [draft.text, ...lines].filter((l) => l !== "").join("\n"),
+          digestItems: listed + group.length,
+        });
+      } else {
+        deliveryId = await ctx.db.insert("notificationDeliveries", {
+          agencyId,
+          destinationId,
+          kind: destination.kind,
+          mode: "digest",
+          subject: emailSubject("digest", date),
+          text: lines.join("\n"),
+          digestItems: group.length,
+          status: "composing",
+          attempts: 0,
+          createdAt: now,
+        });
+      }
     }
     for (const item of group) await ctx.db.patch("notificationItems", item._id, { state: "digested", deliveryId });
   }
-  return messages;
+}
+
+/** The agency's composed digests become pending messages, each sent by its own action. */
+async function releaseDigests(ctx: MutationCtx, agencyId: Id<"agencies">, date: string, now: number): Promise<number> {
+  const drafts = await composingDigests(ctx, agencyId);
+  for (const draft of drafts) {
+    const lines = draft.text === "" ? [] : draft.text.split("\n");
+    await ctx.db.patch("notificationDeliveries", draft._id, {
+      status: "pending",
+      text: digestMessage(date, lines, draft.digestItems ?? lines.length),
+      checkAt: now + DELIVERY_LEASE_MS,
+    });
+    await ctx.scheduler.runAfter(0, internal.notifications.sendDelivery, { deliveryId: draft._id });
+  }
+  return drafts.length;
 }
 
 // ---------------------------------------------------------------- staff configuration
 
 function settingsError(e: unknown): never {
-  if (e instanceof NotificationSettingsError || e instanceof PhoneError || e instanceof AvailabilityError) {
+  if (e instanceof NotificationSettingsError || e instanceof PhoneError || e instanceof AvailabilityError || e instanceof SecretError) {
     throw new ConvexError(e.message);
   }
   throw e;
@@ -380,9 +506,10 @@ async function requireAgency(ctx: MutationCtx, agencyId: Id<"agencies">) {
 }
 
 /**
- * Staff add a destination. Slack tokens are checked with auth.test and Twilio
- * credentials against the account before anything is stored; a refused secret
- * stores nothing. Email needs no secret (RESEND_API_KEY, EMAIL_FROM are env).
+ * Staff add a destination. The secret is encrypted first (no ATLAS_ENCRYPTION_KEY:
+ * refused before it goes anywhere), then Slack tokens are checked with auth.test
+ * and Twilio credentials against the account; a refused secret stores nothing.
+ * Email needs no secret (RESEND_API_KEY, EMAIL_FROM are env).
  */
 export const saveDestination = internalAction({
   args: {
@@ -403,7 +530,14 @@ export const saveDestination = internalAction({
     } catch (e) {
       settingsError(e);
     }
-    const { slackBotToken, twilio } = destination.secret ?? {};
+    const { secret, ...fields } = destination;
+    let sealedSecret: string | undefined;
+    try {
+      sealedSecret = secret ? await sealSecret(secret) : undefined;
+    } catch (e) {
+      settingsError(e);
+    }
+    const { slackBotToken, twilio } = secret ?? {};
     if (slackBotToken) {
       const check = await checkSlackToken(slackBotToken);
       if (!check.ok) throw new ConvexError(`Slack refused the bot token (${check.error}); nothing was stored`);
@@ -414,26 +548,24 @@ export const saveDestination = internalAction({
         throw new ConvexError(`Twilio refused twilioAccountSid and twilioAuthToken (${check.error}); nothing was stored`);
       }
     }
-    return await ctx.runMutation(internal.notifications.storeDestination, { agencyId, ...destination });
+    return await ctx.runMutation(internal.notifications.storeDestination, { agencyId, ...fields, sealedSecret });
   },
 });
 
-/** Stores a destination checked by saveDestination (call that, not this). */
+/** Stores a destination checked and encrypted by saveDestination (call that, not this). */
 export const storeDestination = internalMutation({
   args: {
     ...schema.tables.notificationDestinations.validator.fields,
-    secret: v.optional(
-      v.object({
-        slackBotToken: v.optional(v.string()),
-        twilio: v.optional(v.object({ accountSid: v.string(), authToken: v.string(), fromNumber: v.string() })),
-      }),
-    ),
+    sealedSecret: v.optional(v.string()),
   },
   returns: v.id("notificationDestinations"),
-  handler: async (ctx, { secret, ...destination }) => {
+  handler: async (ctx, { sealedSecret, ...destination }) => {
     await requireAgency(ctx, destination.agencyId);
+    if (sealedSecret !== undefined && !isEncrypted(sealedSecret)) {
+      throw new ConvexError("sealedSecret must come from encryptSecret; plaintext secrets are never stored");
+    }
     const id = await ctx.db.insert("notificationDestinations", destination);
-    if (secret) await ctx.db.insert("notificationSecrets", { agencyId: destination.agencyId, destinationId: id, ...secret });
+    if (sealedSecret) await ctx.db.insert("notificationSecrets", { agencyId: destination.agencyId, destinationId: id, sealed: sealedSecret });
     await ensureSettings(ctx, destination.agencyId);
     logEvent("notification.destination_saved", { agencyId: destination.agencyId, destinationId: id, kind: destination.kind });
     return id;
@@ -613,9 +745,13 @@ export const getSettings = internalQuery({
   },
 });
 
-/** The latest deliveries, newest first: what went where and how it ended. */
+/**
+ * The latest deliveries, newest first: what went where and how it ended. With
+ * `status: "unknown"`, the messages whose attempt died mid-send and that staff
+ * should check (and settle with resolveUnknownDelivery).
+ */
 export const listDeliveries = internalQuery({
-  args: { agencyId: v.id("agencies"), limit: v.optional(v.number()) },
+  args: { agencyId: v.id("agencies"), status: v.optional(deliveryStatus), limit: v.optional(v.number()) },
   returns: v.array(
     v.object({
       id: v.id("notificationDeliveries"),
@@ -630,12 +766,19 @@ export const listDeliveries = internalQuery({
       createdAt: v.number(),
     }),
   ),
-  handler: async (ctx, { agencyId, limit }) => {
-    const rows = await ctx.db
-      .query("notificationDeliveries")
-      .withIndex("by_agency_and_created", (q) => q.eq("agencyId", agencyId))
-      .order("desc")
-      .take(Math.min(Math.max(1, Math.floor(limit ?? 50)), 200));
+  handler: async (ctx, { agencyId, status, limit }) => {
+    const n = Math.min(Math.max(1, Math.floor(limit ?? 50)), 200);
+    const rows = status
+      ? await ctx.db
+          .query("notificationDeliveries")
+          .withIndex("by_agency_and_status", (q) => q.eq("agencyId", agencyId).eq("status", status))
+          .order("desc")
+          .take(n)
+      : await ctx.db
+          .query("notificationDeliveries")
+          .withIndex("by_agency_and_created", (q) => q.eq("agencyId", agencyId))
+          .order("desc")
+          .take(n);
     return rows.map((d) => ({
       id: d._id,
       destinationId: d.destinationId,
@@ -648,5 +791,143 @@ export const listDeliveries = internalQuery({
       sentAt: d.sentAt,
       createdAt: d.createdAt,
     }));
+  },
+});
+
+/** Staff settle an `unknown` delivery after looking at the channel: it arrived (sent) or it did not (failed). Never resent. */
+export const resolveUnknownDelivery = internalMutation({
+  args: { deliveryId: v.id("notificationDeliveries"), arrived: v.boolean() },
+  returns: v.null(),
+  handler: async (ctx, { deliveryId, arrived }) => {
+    const delivery = await ctx.db.get("notificationDeliveries", deliveryId);
+    if (!delivery) throw new ConvexError(`notification delivery ${deliveryId} not found`);
+    if (delivery.status !== "unknown") throw new ConvexError(`notification delivery ${deliveryId} is ${delivery.status}, not unknown`);
+    await ctx.db.patch("notificationDeliveries", deliveryId, arrived ? { status: "sent" } : { status: "failed", lastError: "staff: did not arrive" });
+    logEvent("notification.unknown_resolved", { deliveryId, arrived });
+    return null;
+  },
+});
+
+// ---------------------------------------------------------------- no delivery stuck
+
+/**
+ * Cron target: settles deliveries that no attempt settled by their checkAt (the
+ * sending action died, or its scheduled run was lost). In both ledgers:
+ * - emails (prospect emails and invites in `deliveries`, notification emails) are
+ *   sent again under the same Resend idempotency key, so one that did reach
+ *   Resend is not a second email;
+ * - a Slack or SMS message whose attempt died mid-send may have arrived: it is
+ *   marked `unknown` for staff (listDeliveries with status "unknown") and never resent;
+ * - a pending notification whose action never ran is scheduled again (the claim
+ *   makes a duplicate run send nothing).
+ * Bounded batches; a full one sweeps again at once.
+ */
+export const sweepDeliveries = internalMutation({
+  args: {},
+  returns: v.object({ resent: v.number(), unknown: v.number(), failed: v.number() }),
+  handler: async (ctx) => {
+    const now = Date.now();
+    const counts = { resent: 0, unknown: 0, failed: 0 };
+    // gt(0) leaves out rows without checkAt (settled, or written before the sweep existed).
+    const staleEmails = await ctx.db
+      .query("deliveries")
+      .withIndex("by_status_and_check", (q) => q.eq("status", "pending").gt("checkAt", 0).lt("checkAt", now))
+      .take(SWEEP_BATCH);
+    for (const row of staleEmails) {
+      const { resend, patch } = sweepDecision(row, now);
+      await ctx.db.patch("deliveries", row._id, patch);
+      if (!resend) counts.failed++;
+      else {
+        counts.resent++;
+        if (resend.kind === "invite") {
+          await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId: resend.meetingId });
+        } else {
+          await ctx.scheduler.runAfter(0, internal.processes.sendProspectEmail, { deliveryId: row._id, callId: resend.callId, email: resend.email });
+        }
+      }
+      logEvent("delivery.swept", { deliveryId: row._id, resent: resend !== null, attempts: row.attempts });
+    }
+    const notifications = [];
+    for (const status of ["pending", "sending"] as const) {
+      notifications.push(
+        ...(await ctx.db
+          .query("notificationDeliveries")
+          .withIndex("by_status_and_check", (q) => q.eq("status", status).gt("checkAt", 0).lt("checkAt", now))
+          .take(SWEEP_BATCH)),
+      );
+    }
+    for (const delivery of notifications) {
+      const { outcome, patch } = sweepNotification(delivery, now);
+      await ctx.db.patch("notificationDeliveries", delivery._id, patch);
+      if (outcome === "resent") await ctx.scheduler.runAfter(0, internal.notifications.sendDelivery, { deliveryId: delivery._id });
+      counts[outcome]++;
+      logEvent("notification.swept", { deliveryId: delivery._id, kind: delivery.kind, was: delivery.status, outcome });
+    }
+    if (staleEmails.length === SWEEP_BATCH || notifications.length >= SWEEP_BATCH) {
+      await ctx.scheduler.runAfter(0, internal.notifications.sweepDeliveries, {});
+    }
+    return counts;
+  },
+});
+
+// ---------------------------------------------------------------- secrets saved before encryption
+
+const legacySecret = v.object({
+  secretId: v.id("notificationSecrets"),
+  slackBotToken: v.optional(v.string()),
+  twilio: v.optional(v.object({ accountSid: v.string(), authToken: v.string(), fromNumber: v.string() })),
+});
+
+/** Up to `limit` rows still in plaintext, handed to encryptLegacySecrets only (like claimDelivery, a mutation). */
+export const takeLegacySecrets = internalMutation({
+  args: { limit: v.number() },
+  returns: v.array(legacySecret),
+  handler: async (ctx, { limit }) => {
+    const rows = await ctx.db
+      .query("notificationSecrets")
+      .withIndex("by_sealed", (q) => q.eq("sealed", undefined))
+      .take(Math.min(Math.max(1, limit), 100));
+    return rows.map((r) => ({ secretId: r._id, slackBotToken: r.slackBotToken, twilio: r.twilio }));
+  },
+});
+
+/** Replaces a plaintext row's secret with its encryption (a row already sealed is left alone). */
+export const sealLegacySecret = internalMutation({
+  args: { secretId: v.id("notificationSecrets"), sealed: v.string() },
+  returns: v.boolean(),
+  handler: async (ctx, { secretId, sealed }) => {
+    const row = await ctx.db.get("notificationSecrets", secretId);
+    if (!row || row.sealed !== undefined || !isEncrypted(sealed)) return false;
+    await ctx.db.replace("notificationSecrets", secretId, { agencyId: row.agencyId, destinationId: row.destinationId, sealed });
+    return true;
+  },
+});
+
+/**
+ * One-off after upgrading: encrypts Slack and Twilio secrets stored in plaintext
+ * before ATLAS_ENCRYPTION_KEY existed, in batches of 50, one transaction each.
+ * Until it has run, those destinations' messages are recorded as skipped.
+ * `npx convex run notifications:encryptLegacySecrets`
+ */
+export const encryptLegacySecrets = internalAction({
+  args: {},
+  returns: v.object({ encrypted: v.number() }),
+  handler: async (ctx) => {
+    let encrypted = 0;
+    for (;;) {
+      const batch = await ctx.runMutation(internal.notifications.takeLegacySecrets, { limit: 50 });
+      if (batch.length === 0) break;
+      for (const { secretId, ...secret } of batch) {
+        let sealed: string;
+        try {
+          sealed = await sealSecret(secret);
+        } catch (e) {
+          settingsError(e);
+        }
+        if (await ctx.runMutation(internal.notifications.sealLegacySecret, { secretId, sealed })) encrypted++;
+      }
+    }
+    logEvent("notification.secrets_encrypted", { encrypted });
+    return { encrypted };
   },
 });

@@ -8,17 +8,12 @@ import { internalAction, internalMutation, internalQuery, type MutationCtx } fro
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { prospectZone } from "./calls";
-import { afterAttempt, claimDelivery } from "./model/delivery";
+import { afterAttempt, claimDelivery, prospectEmail } from "./model/delivery";
 import { sendEmail } from "./model/email";
 import { bookingLinkEmail, freeSlotsEmail, type PostCallPlan, type ProspectEmail, type StaffEvent } from "./model/processes";
 import { openTask } from "./model/tasks";
 import { notify } from "./notifications";
 import { logEvent } from "./model/log";
-
-const prospectEmail = v.union(
-  v.object({ kind: v.literal("booking_link") }),
-  v.object({ kind: v.literal("free_slots"), slots: v.array(v.number()) }),
-);
 
 /** Runs inside applyAnalysis's transaction, after the decision's own booking or rejection. */
 export async function carryOutPlan(ctx: MutationCtx, call: Doc<"calls">, plan: PostCallPlan): Promise<void> {
@@ -53,6 +48,7 @@ async function queueProspectEmail(
     key: `${email.kind}:${call._id}`,
     agencyId: call.agencyId,
     channel: "email",
+    resend: { kind: "prospect_email", callId: call._id, email },
   });
   if (!claimed) {
     logEvent("email.already_claimed", { callId: call._id, kind: email.kind, deliveryId });

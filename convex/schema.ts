@@ -1,6 +1,7 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { deliveryMode, deliveryStatus, destinationKind, notificationEvent } from "./model/notifications";
+import { deliveryResend } from "./model/delivery";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
 
@@ -292,7 +293,13 @@ export default defineSchema({
     sentAt: v.optional(v.number()),
     /** A sender claimed this row until then; another run leaves it alone meanwhile. */
     leaseUntil: v.optional(v.number()),
-  }).index("by_key", ["key"]),
+    /** While pending: when the sweep takes it over if no attempt has settled it by then. */
+    checkAt: v.optional(v.number()),
+    /** How the sweep sends it again (rows from before the sweep have none and are left alone). */
+    resend: v.optional(deliveryResend),
+  })
+    .index("by_key", ["key"])
+    .index("by_status_and_check", ["status", "checkAt"]),
 
   /** Where an agency's notifications go. Secrets live in notificationSecrets, never here. */
   notificationDestinations: defineTable({
@@ -311,9 +318,15 @@ export default defineSchema({
   notificationSecrets: defineTable({
     agencyId: v.id("agencies"),
     destinationId: v.id("notificationDestinations"),
+    /** model/secrets.ts encryptSecret of the JSON { slackBotToken?, twilio? }: "v1:<iv>:<ciphertext>". */
+    sealed: v.optional(v.string()),
+    /** Plaintext from before encryption: encryptLegacySecrets moves it into `sealed`. Never written now. */
     slackBotToken: v.optional(v.string()),
     twilio: v.optional(v.object({ accountSid: v.string(), authToken: v.string(), fromNumber: v.string() })),
-  }).index("by_destination", ["destinationId"]),
+  })
+    .index("by_destination", ["destinationId"])
+    // Rows still in plaintext (sealed unset), for encryptLegacySecrets.
+    .index("by_sealed", ["sealed"]),
 
   /** One row per (agency, event, destination): send it realtime or in the daily digest. */
   notificationRules: defineTable({
@@ -334,6 +347,8 @@ export default defineSchema({
     nextDigestAt: v.number(),
     /** Local date (in digestTimeZone) of the last digest sent. */
     lastDigestLocalDate: v.optional(v.string()),
+    /** A digest under way (batches of items, one transaction each); nextDigestAt moves when it ends. */
+    digestRun: v.optional(v.object({ localDate: v.string(), leaseUntil: v.number() })),
   })
     .index("by_agency", ["agencyId"])
     .index("by_next_digest_at", ["nextDigestAt"]),
@@ -372,5 +387,12 @@ export default defineSchema({
     providerMessageId: v.optional(v.string()),
     sentAt: v.optional(v.number()),
     createdAt: v.number(),
-  }).index("by_agency_and_created", ["agencyId", "createdAt"]),
+    /** Digest items this message carries (a digest counts all, lists the first MAX_DIGEST_LINES). */
+    digestItems: v.optional(v.number()),
+    /** While pending or sending: when the sweep takes it over if no attempt has settled it by then. */
+    checkAt: v.optional(v.number()),
+  })
+    .index("by_agency_and_created", ["agencyId", "createdAt"])
+    .index("by_agency_and_status", ["agencyId", "status", "createdAt"])
+    .index("by_status_and_check", ["status", "checkAt"]),
 });

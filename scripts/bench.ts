@@ -10,9 +10,15 @@
  * - dense_grid_*: the pure slot engine on the densest agency allowed (open all week,
  *   5-minute grid, 60-day horizon: ~17,000 free slots): the free grid, the offer
  *   and the analysis prompt's grid summary; medians of 5 runs.
+ * - digest_*: the real digest functions (sendDigests, digestBatch, sendDelivery) for
+ *   1,000 agencies with 100 pending items and one with 20,000, all due in one hour,
+ *   on a transactional index-faithful store (scripts/txStore.ts) that charges every
+ *   transaction against Convex's limits; Resend faked.
  */
 import { performance } from "node:perf_hooks";
 import { internal } from "../convex/_generated/api";
+import * as notificationsModule from "../convex/notifications";
+import { nextDigestAt } from "../convex/model/notifications";
 import { getAvailableSlots } from "../convex/availability";
 import { summariseGrid } from "../convex/model/analysis";
 import { freeSlots, parseWindows, recommendSlots } from "../convex/model/availability";
@@ -22,6 +28,7 @@ import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
 import { drainScheduled, installClock } from "./clock";
 import { IndexedStore } from "./indexedStore";
+import { CONVEX_LIMITS, TxStore, type Usage } from "./txStore";
 
 const NOW = Date.parse("2026-11-21T15:00:00Z");
 const DAY = 86_400_000;
@@ -191,6 +198,100 @@ function benchDenseGrid() {
   print("dense_grid_summary_ms", round(median(runs.map((r) => r.summaryMs)), 1));
 }
 
+const DIGEST_ZONE = "America/New_York";
+/** Mon 23 Nov 2026 08:07 EST: the cron's run in every agency's digest hour. */
+const DIGEST_DUE = Date.parse("2026-11-23T13:07:00Z");
+
+/** Seeds agencies (one email destination each) with `counts[i]` pending digest items. */
+function seedDigests(store: TxStore, counts: number[]) {
+  const agencies: { agencyId: string; items: number }[] = [];
+  for (const [i, count] of counts.entries()) {
+    const agencyId = store.insert("agencies", {
+      name: `Agency ${i}`,
+      timeZone: DIGEST_ZONE,
+      availability: ["Mon-Fri 09:00-17:00"],
+      slotIntervalMinutes: 30,
+      meetingDurationMinutes: 30,
+      bufferMinutes: 0,
+      minNoticeMinutes: 60,
+      horizonDays: 14,
+    });
+    const opportunityId = store.insert("opportunities", { agencyId, name: "Dana", phone: "+12015550123", status: "New" });
+    const destinationId = store.insert("notificationDestinations", {
+      agencyId,
+      kind: "email",
+      label: "owner",
+      target: `owner${i}@agency.example`,
+      configured: true,
+    });
+    store.insert("notificationSettings", {
+      agencyId,
+      digestHour: 8,
+      digestTimeZone: DIGEST_ZONE,
+      dedupeWindowMinutes: 1440,
+      nextDigestAt: nextDigestAt(DIGEST_DUE - 3_600_000, DIGEST_ZONE, 8),
+    });
+    for (let n = 0; n < count; n++) {
+      store.insert("notificationItems", {
+        agencyId,
+        opportunityId,
+        event: n % 2 ? "positive_lead" : "booked",
+        destinationId,
+        text: `Prospect ${n} (Company ${n % 97}) booked Tue 10:00`,
+        state: "digest_pending",
+        createdAt: DIGEST_DUE - 86_400_000 + n,
+      });
+    }
+    agencies.push({ agencyId, items: count });
+  }
+  return agencies;
+}
+
+async function benchDigest() {
+  Object.assign(process.env, TEST_ENV);
+  const world = new FakeWorld();
+  globalThis.fetch = world.fetch;
+  const store = new TxStore({ notifications: notificationsModule });
+  const agencies = seedDigests(store, [...Array<number>(1000).fill(100), 20_000]);
+  const realNow = Date.now;
+  Date.now = () => DIGEST_DUE;
+  const start = performance.now();
+  // The hourly cron's run, then everything it schedules (drivers, batches, sends).
+  await store.runMutation(internal.notifications.sendDigests, {}).catch(() => undefined);
+  await store.drain();
+  const ms = performance.now() - start;
+  Date.now = realNow;
+
+  const failed = store.transactions.filter((t) => t.error);
+  const max = (metric: keyof Usage) => Math.max(...store.transactions.map((t) => t.usage[metric]));
+  const digests = new Map<unknown, Record<string, unknown>[]>();
+  for (const d of store.all("notificationDeliveries")) digests.set(d.agencyId, [...(digests.get(d.agencyId) ?? []), d]);
+  const itemsByDelivery = new Map<unknown, number>();
+  let pending = 0;
+  for (const item of store.all("notificationItems")) {
+    if (item.state !== "digested") pending++;
+    itemsByDelivery.set(item.deliveryId, (itemsByDelivery.get(item.deliveryId) ?? 0) + 1);
+  }
+  // Each agency: exactly one digest, sent, counting every one of its items, and each item in it.
+  const everyAgencyOnce = agencies.every(({ agencyId, items }) => {
+    const own = digests.get(agencyId) ?? [];
+    return own.length === 1 && own[0].status === "sent" && own[0].digestItems === items && itemsByDelivery.get(own[0]._id) === items;
+  });
+  const advanced = store.all("notificationSettings").every((s) => (s.nextDigestAt as number) > DIGEST_DUE && s.digestRun === undefined);
+  const withinLimits = (Object.keys(CONVEX_LIMITS) as (keyof Usage)[]).every((m) => max(m) <= CONVEX_LIMITS[m]);
+  const ok = failed.length === 0 && withinLimits && pending === 0 && everyAgencyOnce && advanced && world.deliveredEmails.length === agencies.length;
+  print("digest_1000_agencies_ok", ok ? 1 : 0);
+  print("digest_emails_sent", world.deliveredEmails.length);
+  print("digest_items_left_pending", pending);
+  print("digest_transactions", store.transactions.length);
+  print("digest_transactions_failed", failed.length);
+  print("digest_max_documents_written", max("documentsWritten"));
+  print("digest_max_documents_read", max("documentsRead"));
+  print("digest_max_bytes_read", max("bytesRead"));
+  print("digest_max_functions_scheduled", max("functionsScheduled"));
+  print("digest_run_ms", round(ms, 0));
+}
+
 async function main() {
   // Structured logs would drown the numbers.
   console.log = () => undefined;
@@ -198,6 +299,7 @@ async function main() {
   await benchPipeline();
   print("tool_call_ms_p95", await benchToolCalls());
   benchDenseGrid();
+  await benchDigest();
   console.log = quiet;
 }
 

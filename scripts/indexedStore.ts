@@ -7,16 +7,16 @@
 import schema from "../convex/schema";
 
 type Doc = Record<string, unknown> & { _id: string; _creationTime: number };
-type Key = unknown[];
+export type Key = unknown[];
 
-function compare(a: unknown, b: unknown): number {
+export function compare(a: unknown, b: unknown): number {
   if (a === b) return 0;
   if (a === undefined) return -1;
   if (b === undefined) return 1;
   return (a as number | string) < (b as number | string) ? -1 : 1;
 }
 
-function compareKeys(a: Key, b: Key): number {
+export function compareKeys(a: Key, b: Key): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const c = compare(a[i], b[i]);
     if (c !== 0) return c;
@@ -29,7 +29,7 @@ interface Bound {
   inclusive: boolean;
 }
 
-class RangeBuilder {
+export class RangeBuilder {
   eqs: unknown[] = [];
   lower?: Bound;
   upper?: Bound;

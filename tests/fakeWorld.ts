@@ -357,6 +357,8 @@ export const TEST_ENV = {
   GROQ_API_KEY: "groq-test-key",
   RESEND_API_KEY: "resend-test-key",
   EMAIL_FROM: "Atlas <atlas@example.com>",
+  /** 32 bytes, base64: tests only. */
+  ATLAS_ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 };
 
 export function stubTestEnv(overrides: Partial<Record<keyof typeof TEST_ENV, string>> = {}): void {

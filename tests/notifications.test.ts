@@ -12,7 +12,7 @@ import {
   type NotificationEvent,
 } from "../convex/model/notifications";
 import { toE164 } from "../convex/model/phone";
-import { FakeWorld } from "./fakeWorld";
+import { FakeWorld, TEST_ENV } from "./fakeWorld";
 import { newBackend } from "./setup";
 
 const SLACK_TOKEN = "xoxb-1111-2222-SECRETslackTOKENabcd";
@@ -59,6 +59,7 @@ beforeEach(() => {
   vi.setSystemTime(new Date("2025-07-14T15:00:00Z"));
   vi.stubEnv("RESEND_API_KEY", "");
   vi.stubEnv("EMAIL_FROM", "");
+  vi.stubEnv("ATLAS_ENCRYPTION_KEY", TEST_ENV.ATLAS_ENCRYPTION_KEY);
 });
 
 afterEach(() => {
@@ -262,11 +263,13 @@ describe("daily digest", () => {
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "positive_lead", destinationId: slack, mode: "digest" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "rejected", destinationId: slack, mode: "digest" });
+    const digests = async () => (await deliveries(t)).filter((d) => d.mode === "digest").length;
     const at = async (iso: string) => {
       vi.setSystemTime(new Date(iso));
-      const sent = await t.mutation(internal.notifications.sendDigests, {});
+      const before = await digests();
+      await t.mutation(internal.notifications.sendDigests, {});
       await settle(t);
-      return sent.messages;
+      return (await digests()) - before;
     };
     return { world, t, agencyId, opportunityId, at };
   }
@@ -417,6 +420,118 @@ describe("secrets", () => {
       t.action(internal.notifications.saveDestination, { agencyId, kind: "sms", target: "12345" }),
     ).rejects.toThrow(/target is not a valid number for US/);
     expect(world.requests).toHaveLength(0);
+  });
+
+  async function saveSms(t: Backend, agencyId: Id<"agencies">) {
+    return await t.action(internal.notifications.saveDestination, {
+      agencyId,
+      kind: "sms",
+      target: "(201) 555-0150",
+      twilioAccountSid: TWILIO_SID,
+      twilioAuthToken: TWILIO_TOKEN,
+      twilioFromNumber: "+12015550100",
+    });
+  }
+
+  /** Every document of the notification tables, as the dashboard's Data page shows them. */
+  async function dataPage(t: Backend) {
+    return await t.run(async (ctx) => {
+      const tables = ["notificationDestinations", "notificationSecrets", "notificationDeliveries", "notificationSettings"] as const;
+      return JSON.stringify(await Promise.all(tables.map((table) => ctx.db.query(table).collect())));
+    });
+  }
+
+  test("are stored encrypted (the Data page shows ciphertext) and decrypted only to send", async () => {
+    const world = new FakeWorld().install();
+    const { t, agencyId, opportunityId } = await seed();
+    const slack = await saveSlack(t, agencyId);
+    const sms = await saveSms(t, agencyId);
+    const stored = await dataPage(t);
+    for (const secret of [SLACK_TOKEN, TWILIO_TOKEN, "SECRET", btoa(`${TWILIO_SID}:${TWILIO_TOKEN}`)]) expect(stored).not.toContain(secret);
+    const rows = await t.run((ctx) => ctx.db.query("notificationSecrets").collect());
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row.sealed).toMatch(/^v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+      expect(row).not.toHaveProperty("slackBotToken");
+      expect(row).not.toHaveProperty("twilio");
+    }
+
+    for (const destinationId of [slack, sms]) {
+      await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId, mode: "realtime" });
+    }
+    await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
+    await settle(t);
+    expect(world.to(SLACK_POST).map((r) => r.headers.authorization)).toEqual([`Bearer ${SLACK_TOKEN}`]);
+    expect(world.to(TWILIO_MESSAGES).map((r) => r.headers.authorization)).toEqual([`Basic ${btoa(`${TWILIO_SID}:${TWILIO_TOKEN}`)}`]);
+    expect((await deliveries(t)).map((d) => d.status)).toEqual(["sent", "sent"]);
+    expect(await dataPage(t)).not.toContain("SECRET");
+  });
+
+  test("without ATLAS_ENCRYPTION_KEY a secret is refused before it goes anywhere; email needs none", async () => {
+    const world = new FakeWorld().install();
+    vi.stubEnv("ATLAS_ENCRYPTION_KEY", "");
+    const { t, agencyId } = await seed();
+    const saving = saveSlack(t, agencyId);
+    await expect(saving).rejects.toThrow(/ATLAS_ENCRYPTION_KEY is not set/);
+    await expect(saving).rejects.not.toThrow(SLACK_TOKEN);
+    await expect(saveSms(t, agencyId)).rejects.toThrow(/ATLAS_ENCRYPTION_KEY is not set/);
+    expect(world.requests).toHaveLength(0);
+    expect(await t.run((ctx) => ctx.db.query("notificationSecrets").collect())).toHaveLength(0);
+    expect(await t.run((ctx) => ctx.db.query("notificationDestinations").collect())).toHaveLength(0);
+    await t.action(internal.notifications.saveDestination, { agencyId, kind: "email", target: "owner@brightline.test" });
+    // Nor can anything store a plaintext secret past saveDestination.
+    await expect(
+      t.mutation(internal.notifications.storeDestination, {
+        agencyId,
+        kind: "slack",
+        label: "slack",
+        target: "C0SALES",
+        configured: true,
+        sealedSecret: SLACK_TOKEN,
+      }),
+    ).rejects.toThrow(/plaintext secrets are never stored/);
+  });
+
+  test("a key changed after saving: the message fails without sending, and says why", async () => {
+    const world = new FakeWorld().install();
+    const { t, agencyId, opportunityId } = await seed();
+    const slack = await saveSlack(t, agencyId);
+    await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
+    vi.stubEnv("ATLAS_ENCRYPTION_KEY", btoa("a different key of 32 bytes....."));
+    await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
+    await settle(t);
+    expect(world.to(SLACK_POST)).toHaveLength(0);
+    expect(await deliveries(t)).toMatchObject([{ status: "failed", attempts: 1, lastError: expect.stringMatching(/does not decrypt/) }]);
+  });
+
+  test("plaintext rows saved before encryption are skipped until encryptLegacySecrets seals them", async () => {
+    const world = new FakeWorld().install();
+    const { t, agencyId, opportunityId } = await seed();
+    const slack = await t.run(async (ctx) => {
+      const destinationId = await ctx.db.insert("notificationDestinations", {
+        agencyId,
+        kind: "slack",
+        label: "old slack",
+        target: "C0OLD",
+        configured: true,
+        secretMask: "xoxb-…abcd",
+      });
+      await ctx.db.insert("notificationSecrets", { agencyId, destinationId, slackBotToken: SLACK_TOKEN });
+      return destinationId;
+    });
+    await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
+    await t.mutation(internal.notifications.setRule, { agencyId, event: "rejected", destinationId: slack, mode: "realtime" });
+    await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
+    await settle(t);
+    expect(world.to(SLACK_POST)).toHaveLength(0);
+    expect(await deliveries(t)).toMatchObject([{ status: "skipped", lastError: expect.stringMatching(/encryptLegacySecrets/) }]);
+
+    expect(await t.action(internal.notifications.encryptLegacySecrets, {})).toEqual({ encrypted: 1 });
+    expect(await t.action(internal.notifications.encryptLegacySecrets, {})).toEqual({ encrypted: 0 });
+    expect(await dataPage(t)).not.toContain("SECRET");
+    await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "rejected"));
+    await settle(t);
+    expect(world.to(SLACK_POST).map((r) => r.headers.authorization)).toEqual([`Bearer ${SLACK_TOKEN}`]);
   });
 
   test("masks show a recognisable prefix and tail only", () => {

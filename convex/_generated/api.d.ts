@@ -42,6 +42,7 @@ import type * as model_processes from "../model/processes.js";
 import type * as model_prompt from "../model/prompt.js";
 import type * as model_retry from "../model/retry.js";
 import type * as model_schedulerLink from "../model/schedulerLink.js";
+import type * as model_secrets from "../model/secrets.js";
 import type * as model_structuredOutput from "../model/structuredOutput.js";
 import type * as model_tasks from "../model/tasks.js";
 import type * as model_tools from "../model/tools.js";
@@ -94,6 +95,7 @@ declare const fullApi: ApiFromModules<{
   "model/prompt": typeof model_prompt;
   "model/retry": typeof model_retry;
   "model/schedulerLink": typeof model_schedulerLink;
+  "model/secrets": typeof model_secrets;
   "model/structuredOutput": typeof model_structuredOutput;
   "model/tasks": typeof model_tasks;
   "model/tools": typeof model_tools;

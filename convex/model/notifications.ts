@@ -23,8 +23,10 @@ export const deliveryMode = v.union(v.literal("realtime"), v.literal("digest"));
 export type DeliveryMode = Infer<typeof deliveryMode>;
 
 export const deliveryStatus = v.union(
+  v.literal("composing"), // a digest still gathering its items; sent when the agency's digest is complete
   v.literal("pending"), // waiting for (another) attempt
   v.literal("sending"), // claimed by one attempt; never sent twice
+  v.literal("unknown"), // the attempt died mid-send (Slack, SMS): it may have arrived; not resent, staff decide
   v.literal("sent"),
   v.literal("failed"), // permanent error or attempts exhausted
   v.literal("skipped"), // destination not configured (SMS without Twilio) or removed
@@ -40,6 +42,8 @@ export const NOTIFICATION_DEFAULTS = {
 
 /** Attempts per delivery, the first included. */
 export const MAX_DELIVERY_ATTEMPTS = 5;
+/** A claimed delivery is its attempt's for this long (an action runs at most 10 minutes); then the sweep settles it. */
+export const DELIVERY_LEASE_MS = 15 * 60_000;
 /** Longest text a caller may hand to notify: messages carry names and links, nothing more. */
 export const MAX_TEXT_LENGTH = 500;
 /** Items listed in one digest message; the rest are counted. */
@@ -77,11 +81,16 @@ export function realtimeMessage(event: NotificationEvent, text: string): string 
   return `[Atlas] ${EVENT_LABELS[event]}: ${text}`;
 }
 
-export function digestMessage(localDate: string, items: { event: NotificationEvent; text: string }[]): string {
-  const shown = items.slice(0, MAX_DIGEST_LINES).map((i) => `• ${EVENT_LABELS[i.event]}: ${i.text}`);
-  const more = items.length - shown.length;
+export function digestLine(item: { event: NotificationEvent; text: string }): string {
+  return `• ${EVENT_LABELS[item.event]}: ${item.text}`;
+}
+
+/** One digest message: `total` items counted, the first MAX_DIGEST_LINES `lines` (from digestLine) listed. */
+export function digestMessage(localDate: string, lines: string[], total: number): string {
+  const shown = lines.slice(0, MAX_DIGEST_LINES);
+  const more = total - shown.length;
   return [
-    `[Atlas] Daily digest for ${localDate}: ${items.length} update${items.length === 1 ? "" : "s"}`,
+    `[Atlas] Daily digest for ${localDate}: ${total} update${total === 1 ? "" : "s"}`,
     ...shown,
     ...(more > 0 ? [`…and ${more} more`] : []),
   ].join("\n");
@@ -204,4 +213,30 @@ export function normalizeDestination(
       };
     }
   }
+}
+
+type SweptNotification = { status: DeliveryStatus; kind: DestinationKind; attempts: number };
+
+/**
+ * What the sweep does with a notification no attempt settled by its checkAt. A
+ * pending one (its action never ran) is scheduled again. A "sending" one's attempt
+ * died mid-send: an email goes again under the same Resend idempotency key; a
+ * Slack or SMS message may have arrived and has no such key, so it becomes
+ * `unknown` for staff instead of risking a second copy.
+ */
+export function sweepNotification(
+  d: SweptNotification,
+  now: number,
+): { outcome: "resent" | "unknown" | "failed"; patch: { status?: DeliveryStatus; lastError?: string; checkAt: number | undefined } } {
+  if (d.status === "pending") return { outcome: "resent", patch: { checkAt: now + DELIVERY_LEASE_MS } };
+  if (d.kind !== "email") {
+    return {
+      outcome: "unknown",
+      patch: { status: "unknown", lastError: `the ${d.kind} attempt died mid-send: it may have arrived, so it is not resent`, checkAt: undefined },
+    };
+  }
+  if (d.attempts >= MAX_DELIVERY_ATTEMPTS) {
+    return { outcome: "failed", patch: { status: "failed", lastError: "attempt lost and attempts spent", checkAt: undefined } };
+  }
+  return { outcome: "resent", patch: { status: "pending", lastError: "attempt lost; sent again under the same idempotency key", checkAt: now + DELIVERY_LEASE_MS } };
 }
