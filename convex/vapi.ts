@@ -136,7 +136,7 @@ const onToolCalls: Handler = async (ctx, message) => {
   const { call, toolCallList } = parsed.data;
   const requests = toolCallList.map(parseToolCall).filter((r): r is ToolRequest => r !== null);
   if (requests.length < toolCallList.length) {
-    logEvent("tools.unanswerable", { vapiCallId: call?.id, withoutId: toolCallList.length - requests.length });
+    logEvent("tools.unanswerable", { vapiCallId: call?.id, withoutUsableId: toolCallList.length - requests.length });
   }
   try {
     const results = await ctx.runMutation(internal.tools.handleToolCalls, {
