@@ -6,6 +6,8 @@
 import { describe, expect, test, vi } from "vitest";
 import type { Vapi } from "@vapi-ai/server-sdk";
 import { internal } from "../convex/_generated/api";
+// Verbatim from /work/shared/fixtures/vapi: field names as in real captures.
+import withNullsFixture from "./fixtures/vapi/assistant-request.with-nulls.json";
 import { SPOKEN } from "../convex/model/inbound";
 import { MAX_ENDED_REASON_CHARS, MAX_ID_CHARS, MAX_TOOL_ARGUMENTS_CHARS, MAX_URL_CHARS } from "../convex/model/vapiMessages";
 import {
@@ -35,6 +37,9 @@ import {
   type Body,
 } from "./vapiPayloads";
 
+// convex-test loads every module on a file's first test: seconds on a loaded machine.
+vi.setConfig({ testTimeout: 30_000 });
+
 const AGENCY_NUMBER = "+12125550100";
 const CALLER = "+12015550187";
 
@@ -61,6 +66,15 @@ describe("assistant-request with nulls", () => {
     expect(call).toMatchObject({ _id: reply.assistantOverrides!.metadata.callId, direction: "inbound", vapiCallId: "0c7d2e91-3f4a-4b8c-9d1e-2a3b4c5d6e7f" });
     // A null name is no name: the caller is not named "null".
     expect((await rows(t, "opportunities")).find((o) => o.phone === CALLER)?.name).toBe("Unknown caller");
+  });
+
+  test("the captured fixture, byte for byte, gets the saved assistant", async () => {
+    const { t } = await setupWorld({ agency: { inboundPhoneNumber: withNullsFixture.message.phoneNumber.number } });
+    const res = await postWebhook(t, JSON.stringify(withNullsFixture));
+    const reply = (await res.json()) as { assistantId?: string; error?: string };
+    expect(reply).toMatchObject({ assistantId: "assistant-1" });
+    expect(reply.error).toBeUndefined();
+    expect(await rows(t, "calls")).toEqual([expect.objectContaining({ vapiCallId: withNullsFixture.message.call.id, direction: "inbound" })]);
   });
 });
 
