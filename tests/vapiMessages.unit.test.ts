@@ -244,8 +244,6 @@ describe("how a call ended", () => {
     "call.in-progress.error-warm-transfer-assistant-cancelled",
     "call.in-progress.error-warm-transfer-silence-timeout",
     "call.in-progress.error-warm-transfer-microphone-timeout",
-    "call.forwarding.operator-busy",
-    "call.forwarding.no-answer",
   ])("%s: the prospect was talking with us -> completed", (reason) => {
     expect(outcomeForEndedReason(reason)).toBe("completed");
   });
@@ -257,6 +255,9 @@ describe("how a call ended", () => {
     ["twilio-failed-to-connect-call", "failed"],
     ["call.start.error-subscription-concurrency-limit-reached", "failed"],
     ["call.in-progress.error-vapifault-openai-voice-failed", "failed"],
+    // Forwarded before anyone spoke (a missed inbound call) as often as after a conversation.
+    ["call.forwarding.no-answer", "failed"],
+    ["call.forwarding.operator-busy", "failed"],
     ["some-future-reason", "failed"],
   ])("%s -> %s (unchanged)", (reason, outcome) => {
     expect(outcomeForEndedReason(reason)).toBe(outcome);

@@ -27,8 +27,7 @@ const CONNECTED_ENDINGS: ReadonlySet<string> = new Set<Vapi.ServerMessageEndOfCa
   "call.in-progress.error-warm-transfer-assistant-cancelled",
   "call.in-progress.error-warm-transfer-silence-timeout",
   "call.in-progress.error-warm-transfer-microphone-timeout",
-  "call.forwarding.operator-busy",
-  "call.forwarding.no-answer",
+  // Not call.forwarding.*: on an inbound call forwarded before anyone spoke, the caller was missed.
 ]);
 
 /**
