@@ -6,9 +6,11 @@ import type { Doc } from "./_generated/dataModel";
 import { isAuthorizedWebhook } from "./model/webhookAuth";
 import {
   assistantRequest,
+  boundWords,
   endOfCallReport,
   envelope,
   inboundParties,
+  MAX_CUSTOMER_NAME_CHARS,
   normaliseReport,
   ourCallId,
   statusUpdate,
@@ -57,7 +59,8 @@ export const startPhoneCall = internalAction({
         {
           assistantId: requiredEnv("VAPI_ASSISTANT_ID"),
           phoneNumberId: requiredEnv("VAPI_PHONE_NUMBER_ID"),
-          customer: { number: plan.customerNumber, name: plan.customerName },
+          // The full name still reaches the prompt through variableValues.
+          customer: { number: plan.customerNumber, name: boundWords(plan.customerName, MAX_CUSTOMER_NAME_CHARS) || undefined },
           assistantOverrides: {
             variableValues: {
               prospectName: plan.customerName,
@@ -133,7 +136,7 @@ const onToolCalls: Handler = async (ctx, message) => {
   const { call, toolCallList } = parsed.data;
   const requests = toolCallList.map(parseToolCall).filter((r): r is ToolRequest => r !== null);
   if (requests.length < toolCallList.length) {
-    logEvent("tools.unanswerable", { vapiCallId: call?.id, withoutId: toolCallList.length - requests.length });
+    logEvent("tools.unanswerable", { vapiCallId: call?.id, withoutUsableId: toolCallList.length - requests.length });
   }
   try {
     const results = await ctx.runMutation(internal.tools.handleToolCalls, {

@@ -173,7 +173,14 @@ export class FakeWorld {
   vapiCallState = new Map<string, Record<string, unknown> | number>();
 
   constructor() {
-    this.on("POST", /^https:\/\/api\.vapi\.ai\/call$/, () => ({ status: 201, json: { id: `vapi-call-${this.serial("vapi")}`, status: "queued" } }));
+    this.on("POST", /^https:\/\/api\.vapi\.ai\/call$/, (req) => {
+      // Vapi validates the body (OpenAPI CreateCustomerDTO) and refuses the whole call.
+      const name = (req.body as { customer?: { name?: unknown } } | undefined)?.customer?.name;
+      if (typeof name === "string" && name.length > 40) {
+        return { status: 400, json: { message: ["customer.name must be shorter than or equal to 40 characters"], error: "Bad Request", statusCode: 400 } };
+      }
+      return { status: 201, json: { id: `vapi-call-${this.serial("vapi")}`, status: "queued" } };
+    });
     this.on("GET", /^https:\/\/api\.vapi\.ai\/call\/[^/?]+$/, (req) => {
       const id = decodeURIComponent(req.url.split("/").pop()!);
       const state = this.vapiCallState.get(id);

@@ -1,9 +1,11 @@
+import type { Vapi } from "@vapi-ai/server-sdk";
 import type { Doc } from "../_generated/dataModel";
 
 export type CallOutcome = NonNullable<Doc<"calls">["outcome"]>;
 export type CallStatus = Doc<"calls">["status"];
 
-const CONNECTED_ENDINGS = new Set([
+/** Typed by Vapi's own list of reasons: a misspelt one does not compile. */
+const CONNECTED_ENDINGS: ReadonlySet<string> = new Set<Vapi.ServerMessageEndOfCallReportEndedReason>([
   "customer-ended-call",
   "assistant-ended-call",
   "assistant-said-end-call-phrase",
@@ -12,6 +14,20 @@ const CONNECTED_ENDINGS = new Set([
   "exceeded-max-duration",
   "assistant-ended-call-after-message-spoken",
   "assistant-ended-call-with-hangup-task",
+  // Ended by the carrier after a normal conversation.
+  "call.in-progress.twilio-completed-call",
+  "call.in-progress.sip-completed-call",
+  "vonage-completed",
+  // A transfer that ended or failed after the prospect had been talking with Atlas.
+  "customer-ended-call-before-warm-transfer",
+  "customer-ended-call-during-transfer",
+  "customer-ended-call-after-warm-transfer-attempt",
+  "call.in-progress.error-transfer-failed",
+  "call.in-progress.error-warm-transfer-max-duration",
+  "call.in-progress.error-warm-transfer-assistant-cancelled",
+  "call.in-progress.error-warm-transfer-silence-timeout",
+  "call.in-progress.error-warm-transfer-microphone-timeout",
+  // Not call.forwarding.*: on an inbound call forwarded before anyone spoke, the caller was missed.
 ]);
 
 /**

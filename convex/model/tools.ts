@@ -8,6 +8,7 @@ import { DateTime } from "luxon";
 import { z } from "zod";
 import { parseIsoInstant, partOfDay, recommendSlots, slotLabel, toZonedIso } from "./availability";
 import { offeredId, readIsoTime, type OfferedSlot, type TimeReading } from "./wallClock";
+import { MAX_ID_CHARS, MAX_TOOL_ARGUMENTS_CHARS } from "./vapiMessages";
 
 export const CHECK_AVAILABILITY = "check_availability";
 export const BOOK_MEETING = "book_meeting";
@@ -74,10 +75,13 @@ export type ToolRequest =
   | { toolCallId: string; tool: "book_meeting"; slotId?: string; slotIso?: string }
   | { toolCallId: string; tool: "invalid"; name: string; error: string };
 
-/** `{id, type:"function", function:{name, arguments}}`, or legacy `{id, name, parameters|arguments}`. */
+/**
+ * `{id, type:"function", function:{name, arguments}}`, or legacy `{id, name, parameters|arguments}`.
+ * An id too long to be Vapi's is no id: it cannot be answered or kept in the ledger.
+ */
 const rawToolCall = z
   .object({
-    id: z.string().min(1),
+    id: z.string().min(1).max(MAX_ID_CHARS),
     name: z.string().optional(),
     parameters: z.unknown().optional(),
     arguments: z.unknown().optional(),
@@ -128,6 +132,8 @@ function oneLine(text: string): string {
 
 function argumentsObject(raw: unknown): Record<string, unknown> | string {
   let value = raw;
+  const size = typeof value === "string" ? value.length : (JSON.stringify(value) ?? "").length;
+  if (size > MAX_TOOL_ARGUMENTS_CHARS) return `arguments are longer than ${MAX_TOOL_ARGUMENTS_CHARS} characters`;
   if (typeof value === "string") {
     if (!value.trim()) return {};
     try {
