@@ -1,6 +1,7 @@
 import { ConvexError, v } from "convex/values";
 import Groq from "groq-sdk";
-import { internalAction, internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
+import { internalAction, internalQuery, type MutationCtx } from "./_generated/server";
+import { internalMutation } from "./functions";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internal } from "./_generated/api";
 import { loadSchedule } from "./availability";
