@@ -135,6 +135,11 @@ export class IndexedStore {
             collect: async () => rows(),
             take: async (n: number) => rows().slice(0, n),
             first: async () => rows()[0] ?? null,
+            unique: async () => {
+              const found = rows();
+              if (found.length > 1) throw new Error(`unique() found ${found.length} documents in ${table}.${name}`);
+              return found[0] ?? null;
+            },
           };
         },
       }),

@@ -8,7 +8,7 @@ import { AGREED, AGREED_ISO, endOfCallReport, NOW, placeCall, postWebhook, runSc
 const HOUR = 60 * MINUTE;
 
 describe("staff views", () => {
-  test("funnel for a date range: placed, connected, booked, rejected, not reached, rate and cost per booking", async () => {
+  test("funnel for a date range: placed, connected, booked, rejected, not reached, rate and cost per booking", { timeout: 30_000 }, async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld();
     // One real call that books, through the webhook and the analysis.
     const booked = await placeCall(t, opportunityId);
@@ -31,6 +31,9 @@ describe("staff views", () => {
       ];
       for (const row of rows) await ctx.db.insert("calls", row);
     });
+    // Raw inserts skip the trigger, like calls written before the counters existed: the migration counts them.
+    await t.mutation(internal.migrations.migrateCalls, {});
+    await runScheduled(t);
 
     const funnel = await t.query(internal.calls.funnel, { agencyId, from: NOW - HOUR, to: NOW + 24 * HOUR });
     expect(funnel).toEqual({
