@@ -67,7 +67,7 @@ export async function syncFunnel(db: DatabaseWriter, callId: Id<"calls">, call: 
 
 /** The funnel of calls dialled in [from, to), from at most two nodes per level. */
 export async function readFunnel(db: DatabaseReader, agencyId: Id<"agencies">, from: number, to: number): Promise<Funnel> {
-  let sum = EMPTY_TALLY;
+  const sum = { ...EMPTY_TALLY };
   for (const slice of rangeSlices(from, to)) {
     const node = await db
       .query("funnelNodes")
@@ -76,7 +76,13 @@ export async function readFunnel(db: DatabaseReader, agencyId: Id<"agencies">, f
       )
       .unique();
     for (const child of node?.children ?? []) {
-      if (child.slot >= slice.from && child.slot < slice.to) sum = addTallies(sum, tallyOf(child));
+      if (child.slot < slice.from || child.slot >= slice.to) continue;
+      sum.placed += child.placed;
+      sum.connected += child.connected;
+      sum.booked += child.booked;
+      sum.rejected += child.rejected;
+      sum.noAnswer += child.noAnswer;
+      sum.costMicros += child.costMicros;
     }
   }
   return funnelFromTally(sum);
