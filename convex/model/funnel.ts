@@ -75,6 +75,16 @@ export function sameTally(a: FunnelTally | null, b: FunnelTally | null): boolean
   return isEmptyTally(addTallies(a, b, -1));
 }
 
+type PlacedCall = FunnelCall & { agencyId: string; dialAt: number };
+
+/** Whether a write from `before` to `after` (null: absent) leaves the call's share of the funnel as it was. */
+export function sameFunnelShare(before: PlacedCall | null, after: PlacedCall | null): boolean {
+  const a = before && funnelTally(before);
+  const b = after && funnelTally(after);
+  if (!a || !b) return !a && !b;
+  return sameTally(a, b) && before!.agencyId === after!.agencyId && before!.dialAt === after!.dialAt;
+}
+
 export function funnelFromTally(t: FunnelTally): Funnel {
   const cost = t.costMicros / 1e6;
   return {
