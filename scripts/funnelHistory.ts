@@ -15,8 +15,9 @@ const OUTCOMES: (CallOutcome | undefined)[] = ["booked", "rejected", "completed"
 
 /**
  * `count` calls, one every `spacingMs` back from `end`, with a mix of outcomes
- * and costs; every 50th was refused by Vapi (never placed) and every 7th dial
- * time is shared with the next call (retries due at the same 08:00).
+ * and costs; every 50th was refused by Vapi (never placed), every 97th is
+ * inbound, and every 7th shares the dial time of the call before it (retries
+ * due at the same 08:00).
  */
 export function callHistory(count: number, end: number, spacingMs: number): HistoryCall[] {
   const calls: HistoryCall[] = [];
