@@ -17,4 +17,19 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  {
+    // Mutations come from convex/functions.ts, whose triggers keep the funnel's counters with every call write.
+    files: ["convex/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "./_generated/server", importNames: ["internalMutation", "mutation"], message: "Use internalMutation from ./functions (call triggers)." },
+            { name: "../_generated/server", importNames: ["internalMutation", "mutation"], message: "Use internalMutation from ../functions (call triggers)." },
+          ],
+        },
+      ],
+    },
+  },
 );

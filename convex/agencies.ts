@@ -1,5 +1,5 @@
 import { ConvexError, v } from "convex/values";
-import { internalMutation } from "./_generated/server";
+import { internalMutation } from "./functions";
 import { bookingProcess } from "./schema";
 import { AGENCY_DEFAULTS } from "./model/agency";
 import { assertTimeZone, AvailabilityError, MAX_MEETING_MINUTES, parseWindows } from "./model/availability";

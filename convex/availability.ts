@@ -52,20 +52,36 @@ export function describeSlots(schedule: AgencySchedule, slots: number[], prospec
   }));
 }
 
+/** At most this many slots per listing (Convex caps arrays at 8,192; a dashboard needs far fewer). */
+export const MAX_LISTED_SLOTS = 500;
+
+/**
+ * Free slots in the horizon, soonest first, at most MAX_LISTED_SLOTS of them:
+ * `total` counts every free slot from `from` on, `truncated` says more follow,
+ * and `nextFrom` is the `from` of the next page.
+ */
 export const getAvailableSlots = internalQuery({
-  args: { agencyId: v.id("agencies"), opportunityId: v.optional(v.id("opportunities")) },
+  args: { agencyId: v.id("agencies"), opportunityId: v.optional(v.id("opportunities")), from: v.optional(v.number()) },
   returns: v.object({
     slots: v.array(v.object({ iso: v.string(), label: v.string() })),
+    total: v.number(),
+    truncated: v.boolean(),
+    nextFrom: v.union(v.number(), v.null()),
     availabilityWindows: v.array(v.string()),
   }),
-  handler: async (ctx, { agencyId, opportunityId }) => {
+  handler: async (ctx, { agencyId, opportunityId, from }) => {
+    if (from !== undefined && !Number.isFinite(from)) throw new ConvexError("from must be a time in UTC milliseconds");
     const agency = await ctx.db.get("agencies", agencyId);
     if (!agency) throw new ConvexError(`agency ${agencyId} not found`);
     const prospect = opportunityId ? await ctx.db.get("opportunities", opportunityId) : null;
     const schedule = await loadSchedule(ctx, agency, Date.now());
-    const slots = freeSlots(schedule.rules, schedule.now, schedule.busy);
+    const slots = freeSlots(schedule.rules, schedule.now, schedule.busy).filter((s) => from === undefined || s >= from);
+    const page = slots.slice(0, MAX_LISTED_SLOTS);
     return {
-      slots: describeSlots(schedule, slots, prospect?.timeZone),
+      slots: describeSlots(schedule, page, prospect?.timeZone),
+      total: slots.length,
+      truncated: slots.length > page.length,
+      nextFrom: slots.length > page.length ? slots[page.length] : null,
       availabilityWindows: agency.availability,
     };
   },

@@ -1,5 +1,6 @@
 import { ConvexError, v } from "convex/values";
-import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
+import { internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
+import { internalMutation } from "./functions";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { analysisStatus, callOutcome, callReportFields, callStatus, transcriptMessage } from "./schema";
@@ -10,7 +11,7 @@ import { buildSchedulingPrompt } from "./model/prompt";
 import { effectiveProcess, PROCESSES } from "./model/processes";
 import { ACTIVE_STATUSES, isUnreachedOutcome, nextStatus, outcomeForEndedReason, type CallOutcome } from "./model/outcomes";
 import { nextAttemptAt } from "./model/retry";
-import { funnelCounts } from "./model/funnel";
+import { readFunnel } from "./model/funnelCounters";
 import { openTask } from "./model/tasks";
 import { notify } from "./notifications";
 import { logEvent } from "./model/log";
@@ -49,8 +50,6 @@ export async function prepareOffer(
     bookingProcess,
     offeredSlotsISO: offered.map((s) => toZonedIso(s, agency.timeZone)),
     offeredSlots,
-    agencyAvailabilityWindows: agency.availability,
-    futureMeetings: schedule.busy.map((m) => ({ start: m.start, end: m.start + m.durationMinutes * MINUTE })),
     promptContext: buildSchedulingPrompt({
       agencyName: agency.name,
       prospectName: opportunity.name,
@@ -67,6 +66,25 @@ export async function prepareOffer(
       qualificationQuestions: agency.qualificationQuestions,
     }),
   };
+}
+
+/** A call's prompt section: its callOffers row, or the call's own field until migrations.migrateCalls moves it. */
+export async function offerPrompt(ctx: QueryCtx, call: Doc<"calls">): Promise<string> {
+  const row = await ctx.db
+    .query("callOffers")
+    .withIndex("by_call", (q) => q.eq("callId", call._id))
+    .unique();
+  return row?.promptContext ?? call.promptContext ?? "";
+}
+
+/** Stores (or replaces, when the offer is refreshed) the call's prompt section. */
+export async function saveOfferPrompt(ctx: MutationCtx, callId: Id<"calls">, promptContext: string): Promise<void> {
+  const row = await ctx.db
+    .query("callOffers")
+    .withIndex("by_call", (q) => q.eq("callId", callId))
+    .unique();
+  if (row) await ctx.db.patch("callOffers", row._id, { promptContext });
+  else await ctx.db.insert("callOffers", { callId, promptContext });
 }
 
 /**
@@ -152,7 +170,7 @@ export async function scheduleAttempt(
   earliest: number,
 ): Promise<Id<"calls">> {
   const now = Date.now();
-  const offer = await prepareOffer(ctx, agency, opportunity, now);
+  const { promptContext, ...offer } = await prepareOffer(ctx, agency, opportunity, now);
   const dialAt = nextCallingMoment(Math.max(now, earliest), prospectZone(agency, opportunity));
   const callId = await ctx.db.insert("calls", {
     agencyId: agency._id,
@@ -164,6 +182,7 @@ export async function scheduleAttempt(
     ...offer,
     updatedAt: now,
   });
+  await saveOfferPrompt(ctx, callId, promptContext);
   const dialJobId = await ctx.scheduler.runAt(dialAt, internal.vapi.startPhoneCall, { callId });
   await ctx.db.patch("calls", callId, { dialJobId });
   logEvent("call.scheduled", {
@@ -216,12 +235,13 @@ export const claimDial = internalMutation({
       logEvent("call.cancelled", { callId, reason: "prospect on another call", otherCallId: live._id });
       return null;
     }
-    let offer = { promptContext: call.promptContext, offeredSlotsISO: call.offeredSlotsISO };
+    let offer = { promptContext: await offerPrompt(ctx, call), offeredSlotsISO: call.offeredSlotsISO };
     if (now - call._creationTime > STALE_OFFER_MS) {
       try {
-        const fresh = await prepareOffer(ctx, agency, opportunity, now);
+        const { promptContext, ...fresh } = await prepareOffer(ctx, agency, opportunity, now);
         await ctx.db.patch("calls", callId, fresh);
-        offer = { promptContext: fresh.promptContext, offeredSlotsISO: fresh.offeredSlotsISO };
+        await saveOfferPrompt(ctx, callId, promptContext);
+        offer = { promptContext, offeredSlotsISO: fresh.offeredSlotsISO };
       } catch (e) {
         await ctx.db.patch("calls", callId, {
           status: "failed",
@@ -587,13 +607,13 @@ export const listForAgency = internalQuery({
   },
 });
 
-/** Calls dialled in a range read at most: beyond it the funnel says `truncated`. */
-const FUNNEL_MAX_CALLS = 2000;
-
 /**
  * The outbound funnel for calls dialled in [from, to): placed (reached Vapi),
  * connected, booked, rejected, not reached; booking rate and Vapi cost per
  * booked meeting. Takes the range as arguments so the result stays cacheable.
+ * Reads the funnel's counters (at most 14 small documents), never the calls,
+ * so it costs the same whatever the agency's history; `truncated` is always
+ * false and kept for callers of the earlier, capped version.
  */
 export const funnel = internalQuery({
   args: { agencyId: v.id("agencies"), from: v.number(), to: v.number() },
@@ -610,10 +630,6 @@ export const funnel = internalQuery({
   }),
   handler: async (ctx, { agencyId, from, to }) => {
     if (!(from < to)) throw new ConvexError("range is empty: from must be before to");
-    const calls = await ctx.db
-      .query("calls")
-      .withIndex("by_agency_and_dial", (q) => q.eq("agencyId", agencyId).gte("dialAt", from).lt("dialAt", to))
-      .take(FUNNEL_MAX_CALLS + 1);
-    return { ...funnelCounts(calls.slice(0, FUNNEL_MAX_CALLS)), truncated: calls.length > FUNNEL_MAX_CALLS };
+    return { ...(await readFunnel(ctx.db, agencyId, from, to)), truncated: false };
   },
 });

@@ -1,7 +1,8 @@
 import { ConvexError, v } from "convex/values";
-import { internalMutation, type MutationCtx } from "./_generated/server";
+import { type MutationCtx } from "./_generated/server";
+import { internalMutation } from "./functions";
 import type { Doc } from "./_generated/dataModel";
-import { findCall, nextAttemptNumber, prepareOffer, prospectZone } from "./calls";
+import { findCall, nextAttemptNumber, offerPrompt, prepareOffer, prospectZone, saveOfferPrompt } from "./calls";
 import { callerDisplayName, spokenName, UNKNOWN_CALLER } from "./model/inbound";
 import { PhoneError, toE164 } from "./model/phone";
 import { nowLine } from "./model/prompt";
@@ -53,7 +54,7 @@ export const answerAssistantRequest = internalMutation({
       const opportunity = await ctx.db.get("opportunities", existing.opportunityId);
       if (!agency || !opportunity) throw new ConvexError(`call ${existing._id} has lost its agency or opportunity`);
       logEvent("inbound.repeated_request", { callId: existing._id });
-      return answer(existing, agency, opportunity, now);
+      return answer(existing, await offerPrompt(ctx, existing), agency, opportunity, now);
     }
     const calledNumber = e164OrNull(args.calledNumber);
     const agency = calledNumber
@@ -72,6 +73,7 @@ export const answerAssistantRequest = internalMutation({
       return { status: "no_caller_id" as const };
     }
     const { opportunity, created } = await findOrCreateCaller(ctx, agency, callerNumber, args.callerName);
+    const { promptContext, ...offer } = await inboundOffer(ctx, agency, opportunity, now);
     const callId = await ctx.db.insert("calls", {
       agencyId: agency._id,
       opportunityId: opportunity._id,
@@ -80,9 +82,10 @@ export const answerAssistantRequest = internalMutation({
       attempt: await nextAttemptNumber(ctx, opportunity._id, "inbound"),
       dialAt: now,
       vapiCallId: args.vapiCallId,
-      ...(await inboundOffer(ctx, agency, opportunity, now)),
+      ...offer,
       updatedAt: now,
     });
+    await saveOfferPrompt(ctx, callId, promptContext);
     const call = (await ctx.db.get("calls", callId))!;
     logEvent("inbound.answered", {
       callId,
@@ -91,7 +94,7 @@ export const answerAssistantRequest = internalMutation({
       knownCaller: !created,
       offered: call.offeredSlotsISO.length,
     });
-    return answer(call, agency, opportunity, now);
+    return answer(call, promptContext, agency, opportunity, now);
   },
 });
 
@@ -127,8 +130,6 @@ async function findOrCreateCaller(
 function offerWithoutTimes(agency: Doc<"agencies">, now: number, instructions: string[]) {
   return {
     offeredSlotsISO: [],
-    agencyAvailabilityWindows: agency.availability,
-    futureMeetings: [],
     promptContext: [
       `## Scheduling (written by Atlas for this call)`,
       `Now at ${agency.name}: ${nowLine(now, agency.timeZone)}.`,
@@ -157,7 +158,7 @@ async function inboundOffer(ctx: MutationCtx, agency: Doc<"agencies">, opportuni
   }
 }
 
-function answer(call: Doc<"calls">, agency: Doc<"agencies">, opportunity: Doc<"opportunities">, now: number) {
+function answer(call: Doc<"calls">, promptContext: string, agency: Doc<"agencies">, opportunity: Doc<"opportunities">, now: number) {
   return {
     status: "answered" as const,
     callId: call._id,
@@ -165,7 +166,7 @@ function answer(call: Doc<"calls">, agency: Doc<"agencies">, opportunity: Doc<"o
     opportunityId: opportunity._id,
     agencyName: agency.name,
     prospectName: spokenName(opportunity.name),
-    schedulingContext: call.promptContext,
+    schedulingContext: promptContext,
     localNow: nowLine(now, prospectZone(agency, opportunity)),
     offeredSlotsISO: call.offeredSlotsISO,
   };

@@ -1,5 +1,6 @@
 import { ConvexError, v } from "convex/values";
-import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
+import { internalQuery, type MutationCtx } from "./_generated/server";
+import { internalMutation } from "./functions";
 import { cancelWaitingAttempts, listLimit } from "./calls";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";

@@ -1,5 +1,6 @@
 import { ConvexError, v } from "convex/values";
-import { internalMutation, internalQuery } from "./_generated/server";
+import { internalQuery } from "./_generated/server";
+import { internalMutation } from "./functions";
 import type { Doc } from "./_generated/dataModel";
 import { bookingProcess } from "./schema";
 import { callSummary, listLimit, toCallSummary } from "./calls";

@@ -4,7 +4,8 @@
  * exactly once per call and message, hand their own scheduler link on.
  */
 import { v } from "convex/values";
-import { internalAction, internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
+import { internalAction, internalQuery, type MutationCtx } from "./_generated/server";
+import { internalMutation } from "./functions";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { prospectZone } from "./calls";

@@ -7,7 +7,8 @@
  */
 import { v, type Infer } from "convex/values";
 import { VapiClient, VapiError } from "@vapi-ai/server-sdk";
-import { internalAction, internalMutation, internalQuery } from "./_generated/server";
+import { internalAction, internalQuery } from "./_generated/server";
+import { internalMutation } from "./functions";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { MINUTE } from "./model/availability";

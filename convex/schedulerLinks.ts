@@ -5,7 +5,8 @@
  * bookSlot. Every other case leaves a "scheduler_link" task for a person.
  */
 import { ConvexError, v, type Infer } from "convex/values";
-import { internalAction, internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
+import { internalAction, internalQuery, type MutationCtx } from "./_generated/server";
+import { internalMutation } from "./functions";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { describeSlots, loadBusyMeetings, loadSchedule } from "./availability";

@@ -94,6 +94,16 @@ export const callReportFields = {
   stereoRecordingUrl: v.optional(v.string()),
 };
 
+/** What calls add to the funnel (model/funnel.ts FunnelTally). */
+export const funnelTallyFields = {
+  placed: v.number(),
+  connected: v.number(),
+  booked: v.number(),
+  rejected: v.number(),
+  noAnswer: v.number(),
+  costMicros: v.number(),
+};
+
 export default defineSchema({
   agencies: defineTable({
     name: v.string(),
@@ -149,11 +159,12 @@ export default defineSchema({
     offeredSlotsISO: v.array(v.string()),
     /** Every slot offered on the call, by short id: the prompt's, then check_availability's. */
     offeredSlots: v.optional(v.array(offeredSlot)),
-    agencyAvailabilityWindows: v.array(v.string()),
-    /** Booked meetings in the horizon when the call was prepared. */
-    futureMeetings: v.array(busyInterval),
-    /** The prompt section Atlas receives (slots, now, rules). No transcript. */
-    promptContext: v.string(),
+    /** @deprecated never read; unset by migrations.migrateCalls. */
+    agencyAvailabilityWindows: v.optional(v.array(v.string())),
+    /** @deprecated never read; unset by migrations.migrateCalls. */
+    futureMeetings: v.optional(v.array(busyInterval)),
+    /** @deprecated moved to callOffers by migrations.migrateCalls; read only as a fallback until then. */
+    promptContext: v.optional(v.string()),
     outcome: v.optional(callOutcome),
     ...callReportFields,
     failure: v.optional(v.object({ statusCode: v.optional(v.number()), message: v.string() })),
@@ -183,6 +194,41 @@ export default defineSchema({
     .index("by_analysis_status_and_updated", ["analysisStatus", "updatedAt"])
     // Ended calls still waiting for their report, without reading every ended call.
     .index("by_status_report_and_updated", ["status", "reportReceivedAt", "updatedAt"]),
+
+  /** The prompt section a call's assistant receives (slots, now, rules), kept out of `calls` so call reads stay small. No transcript. */
+  callOffers: defineTable({
+    callId: v.id("calls"),
+    promptContext: v.string(),
+  }).index("by_call", ["callId"]),
+
+  /**
+   * The funnel's counters (model/funnel.ts): per agency, a tree of nodes over
+   * dial time, each with the tallies of its non-empty child slots.
+   */
+  funnelNodes: defineTable({
+    agencyId: v.id("agencies"),
+    level: v.number(),
+    start: v.number(),
+    children: v.array(v.object({ slot: v.number(), ...funnelTallyFields })),
+  }).index("by_agency_level_and_start", ["agencyId", "level", "start"]),
+
+  /** What each placed call adds to funnelNodes now: a call's next change replaces it exactly once. */
+  funnelEntries: defineTable({
+    callId: v.id("calls"),
+    agencyId: v.id("agencies"),
+    dialAt: v.number(),
+    ...funnelTallyFields,
+  }).index("by_call", ["callId"]),
+
+  /** Progress of a resumable data migration (convex/migrations.ts). */
+  migrationRuns: defineTable({
+    name: v.string(),
+    /** Where the next batch starts; null before the first. */
+    cursor: v.union(v.string(), v.null()),
+    done: v.boolean(),
+    processed: v.number(),
+    updatedAt: v.number(),
+  }).index("by_name", ["name"]),
 
   /** One row per transcript message: long calls never grow one document. */
   callMessages: defineTable({

@@ -1,5 +1,6 @@
 import { v } from "convex/values";
-import { internalMutation, type MutationCtx } from "./_generated/server";
+import { type MutationCtx } from "./_generated/server";
+import { internalMutation } from "./functions";
 import type { Doc, Id } from "./_generated/dataModel";
 import { loadSchedule, type AgencySchedule } from "./availability";
 import { findCall, prospectZone } from "./calls";

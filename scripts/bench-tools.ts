@@ -51,9 +51,6 @@ export async function benchToolCalls(): Promise<number> {
           dialAt: Date.now(),
           vapiCallId,
           offeredSlotsISO: [],
-          agencyAvailabilityWindows: [],
-          futureMeetings: [],
-          promptContext: "",
           updatedAt: Date.now(),
         }),
       );

@@ -4,6 +4,9 @@
  * - availability_*: the real getAvailableSlots handler on an index-faithful
  *   store (scripts/indexedStore.ts), an agency with no history vs one with
  *   100,000 past meetings; medians of interleaved runs.
+ * - funnel_history_ratio: the real calls.funnel handler on the same store, over
+ *   the whole history of an agency with 100,000 calls vs one with 1,000 (one
+ *   call every 10 minutes, with their funnel counters); medians of interleaved runs.
  * - webhook_to_booked_ms, scheduled_functions_per_booking, prompt_tokens_overhead:
  *   the whole pipeline on the embedded backend with Vapi, Groq and Resend faked.
  * - tool_call_ms_p95: live tool webhooks on the embedded backend (bench-tools.ts).
@@ -22,11 +25,13 @@ import { nextDigestAt } from "../convex/model/notifications";
 import { getAvailableSlots } from "../convex/availability";
 import { summariseGrid } from "../convex/model/analysis";
 import { freeSlots, parseWindows, recommendSlots } from "../convex/model/availability";
+import { funnel } from "../convex/calls";
 import { estimateTokens } from "../convex/model/prompt";
 import { FakeWorld, TEST_ENV } from "../tests/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
 import { drainScheduled, installClock } from "./clock";
+import { callHistory, funnelNodesFor } from "./funnelHistory";
 import { IndexedStore } from "./indexedStore";
 import { CONVEX_LIMITS, TxStore, type Usage } from "./txStore";
 
@@ -88,6 +93,39 @@ async function benchAvailability() {
   print("availability_ms_empty", round(emptyMs));
   print("availability_ms_100k_history", round(historyMs));
   print("availability_history_ratio", round(historyMs / emptyMs, 2));
+}
+
+function funnelStore(calls: number) {
+  const store = new IndexedStore();
+  const agencyId = store.insert("agencies", { name: "Brightline Growth", timeZone: "America/New_York" });
+  const history = callHistory(calls, NOW, 10 * 60_000);
+  for (const c of history) {
+    store.insert("calls", { agencyId, opportunityId: "o", status: "ended", attempt: 1, offeredSlotsISO: [], updatedAt: NOW, ...c });
+  }
+  for (const node of funnelNodesFor(agencyId, history)) store.insert("funnelNodes", node);
+  const from = Math.min(...history.map((c) => c.dialAt)) - DAY;
+  return { store: store.build(), agencyId, from, placed: history.filter((c) => c.vapiCallId && c.direction === "outbound").length };
+}
+
+async function benchFunnel() {
+  const handler = (funnel as unknown as { _handler: (ctx: unknown, args: unknown) => Promise<{ placed: number }> })._handler;
+  const small = funnelStore(1_000);
+  const large = funnelStore(100_000);
+  const time = async (s: ReturnType<typeof funnelStore>) => {
+    const start = performance.now();
+    const result = await handler({ db: s.store.db }, { agencyId: s.agencyId, from: s.from, to: NOW + DAY });
+    const ms = performance.now() - start;
+    if (result.placed !== s.placed) throw new Error(`funnel counted ${result.placed} placed calls, expected ${s.placed}`);
+    return ms;
+  };
+  for (let i = 0; i < 200; i++) await Promise.all([time(small), time(large)]);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < 1000; i++) {
+    a.push(await time(small));
+    b.push(await time(large));
+  }
+  print("funnel_history_ratio", round(median(b) / median(a), 2));
 }
 
 const LINES: [string, string][] = [
@@ -296,6 +334,7 @@ async function main() {
   // Structured logs would drown the numbers.
   console.log = () => undefined;
   await benchAvailability();
+  await benchFunnel();
   await benchPipeline();
   print("tool_call_ms_p95", await benchToolCalls());
   benchDenseGrid();

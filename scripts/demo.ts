@@ -61,7 +61,8 @@ async function main() {
   const create = world.to("api.vapi.ai/call")[0];
   print(`POST ${create.url} -> Vapi call ${dialed.vapiCallId}`);
   print("offered:", dialed.offeredSlotsISO.map((iso) => slotLabel(Date.parse(iso), PROSPECT_ZONE, undefined)).join(" | "));
-  print(dialed.promptContext.split("\n").slice(0, 3).join("\n"));
+  const offer = await t.run((ctx) => ctx.db.query("callOffers").withIndex("by_call", (q) => q.eq("callId", callId)).unique());
+  print((offer?.promptContext ?? "").split("\n").slice(0, 3).join("\n"));
 
   step(4, "Vapi posts status updates and the end-of-call report to /vapi/webhook");
   const chosen = Date.parse(dialed.offeredSlotsISO[1] ?? dialed.offeredSlotsISO[0]);

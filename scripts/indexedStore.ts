@@ -93,12 +93,21 @@ export class IndexedStore {
     return [...fields.map((f) => doc[f]), doc._creationTime];
   }
 
+  /** The document's index key (fields, then _creationTime) against a key prefix, without building the key. */
+  private comparePrefix(fields: string[], doc: Doc, bound: Key): number {
+    for (let i = 0; i < bound.length; i++) {
+      const c = compare(i < fields.length ? doc[fields[i]] : doc._creationTime, bound[i]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  }
+
   private firstAtOrAfter(fields: string[], rows: Doc[], bound: Key, strict: boolean): number {
     let lo = 0;
     let hi = rows.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const c = compareKeys(this.key(fields, rows[mid]).slice(0, bound.length), bound);
+      const c = this.comparePrefix(fields, rows[mid], bound);
       if (c < 0 || (strict && c === 0)) lo = mid + 1;
       else hi = mid;
     }
@@ -113,7 +122,7 @@ export class IndexedStore {
     const upper = q.upper ?? { key: q.eqs, inclusive: true };
     const out: Doc[] = [];
     for (let i = this.firstAtOrAfter(index.fields, index.rows, lower.key, !lower.inclusive); i < index.rows.length; i++) {
-      const c = compareKeys(this.key(index.fields, index.rows[i]).slice(0, upper.key.length), upper.key);
+      const c = this.comparePrefix(index.fields, index.rows[i], upper.key);
       if (c > 0 || (c === 0 && !upper.inclusive)) break;
       this.reads++;
       out.push(index.rows[i]);
@@ -135,6 +144,11 @@ export class IndexedStore {
             collect: async () => rows(),
             take: async (n: number) => rows().slice(0, n),
             first: async () => rows()[0] ?? null,
+            unique: async () => {
+              const found = rows();
+              if (found.length > 1) throw new Error(`unique() found ${found.length} documents in ${table}.${name}`);
+              return found[0] ?? null;
+            },
           };
         },
       }),

@@ -53,9 +53,6 @@ async function book(t: Backend, agencyId: Id<"agencies">, opportunityId: Id<"opp
       attempt: 1,
       dialAt: Date.now(),
       offeredSlotsISO: [iso],
-      agencyAvailabilityWindows: ["Mon-Fri 09:00-17:00"],
-      futureMeetings: [],
-      promptContext: "",
       updatedAt: Date.now(),
     }),
   );

@@ -5,7 +5,7 @@ import { AGREED, AGREED_ISO, endOfCallReport, placeCall, postWebhook, runSchedul
 describe("a call from startCall to the booked meeting", () => {
   test("books the agreed slot exactly once and schedules the confirmation", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
-    const { callId, vapiCallId, call } = await placeCall(t, opportunityId);
+    const { callId, vapiCallId, call, prompt } = await placeCall(t, opportunityId);
 
     const create = world.to("api.vapi.ai/call")[0];
     expect(create.body).toMatchObject({
@@ -15,7 +15,7 @@ describe("a call from startCall to the booked meeting", () => {
       assistantOverrides: { metadata: { callId, opportunityId } },
     });
     expect(call.offeredSlotsISO.length).toBeGreaterThanOrEqual(3);
-    expect(call.promptContext).toContain("Saturday, November 21, 2026, 10:00 AM EST");
+    expect(prompt).toContain("Saturday, November 21, 2026, 10:00 AM EST");
 
     world.groqReplies = [{ meetingBooked: true, slotIso: AGREED_ISO, confidence: 0.93, evidence: "Tuesday at 2 PM works for me" }];
     const res = await postWebhook(t, endOfCallReport(vapiCallId, callId, AGREED));

@@ -1,6 +1,6 @@
 import { expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
-import { runScheduled, setupWorld } from "./pipeline";
+import { promptOf, runScheduled, setupWorld } from "./pipeline";
 
 
 test("a call started at night dials at 08:00 the prospect's time with a fresh offer", { timeout: 60_000 }, async () => {
@@ -17,8 +17,9 @@ test("a call started at night dials at 08:00 the prospect's time with a fresh of
   expect(world.to("api.vapi.ai/call")).toHaveLength(1);
   expect(dialed?.status).toBe("queued");
   // The offer was rebuilt at dial time: "now" in the prompt is the dial moment.
-  expect(dialed?.promptContext).toContain("Saturday, November 21, 2026, 11:00 AM EST");
-  expect(dialed?.promptContext).toContain("8:00 AM PST");
+  const prompt = await promptOf(t, callId);
+  expect(prompt).toContain("Saturday, November 21, 2026, 11:00 AM EST");
+  expect(prompt).toContain("8:00 AM PST");
   const sent = world.to("api.vapi.ai/call")[0].body as { assistantOverrides: { metadata: { offeredSlotsISO: string[] } } };
   expect(sent.assistantOverrides.metadata.offeredSlotsISO).toEqual(dialed?.offeredSlotsISO);
 });

@@ -12,7 +12,7 @@ import { getCall, placeCall, runScheduled, setupWorld } from "./pipeline";
 describe("placing the call", () => {
   test("uses the saved assistant and phone number; content in assistantOverrides", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();
-    const { callId, call } = await placeCall(t, opportunityId);
+    const { callId, prompt } = await placeCall(t, opportunityId);
     expect(world.vapiCreates).toHaveLength(1);
     const [create] = world.vapiCreates;
     expect(create.headers.authorization).toBe(`Bearer ${TEST_ENV.VAPI_API_KEY}`);
@@ -20,7 +20,7 @@ describe("placing the call", () => {
       assistantId: TEST_ENV.VAPI_ASSISTANT_ID,
       phoneNumberId: TEST_ENV.VAPI_PHONE_NUMBER_ID,
       customer: { number: "+12015550123", name: "Dana Whitfield" },
-      assistantOverrides: { variableValues: { schedulingContext: call.promptContext, prospectName: "Dana Whitfield" } },
+      assistantOverrides: { variableValues: { schedulingContext: prompt, prospectName: "Dana Whitfield" } },
     });
     // The saved assistant carries the server URL and credential: we send no inline assistant.
     expect(create.body).not.toHaveProperty("assistant");

@@ -15,6 +15,7 @@ import {
   NOW,
   placeCall,
   postWebhook,
+  promptOf,
   rows,
   runScheduled,
   scheduledFunctions,
@@ -134,7 +135,7 @@ describe("calling hours (08:00-21:00 in the prospect's zone)", () => {
     expect(dialled.status).toBe("queued");
     for (const iso of dialled.offeredSlotsISO) expect(Date.parse(iso)).toBeGreaterThanOrEqual(dialAt + 120 * 60_000);
     expect(world.vapiCreates[0].body).toMatchObject({
-      assistantOverrides: { metadata: { offeredSlotsISO: dialled.offeredSlotsISO }, variableValues: { schedulingContext: dialled.promptContext } },
+      assistantOverrides: { metadata: { offeredSlotsISO: dialled.offeredSlotsISO }, variableValues: { schedulingContext: await promptOf(t, callId) } },
     });
   });
 
@@ -186,21 +187,23 @@ describe("what the call offers", () => {
 
   test("the prompt names now in the agency's zone (and the prospect's) and lists every offered time", async () => {
     const { t, opportunityId } = await setupWorld({ prospect: { timeZone: "America/Los_Angeles" } });
-    const call = await getCall(t, await startCall(t, opportunityId));
-    expect(call.promptContext).toContain("Now at Brightline Growth: Saturday, November 21, 2026, 10:00 AM EST (America/New_York)");
-    expect(call.promptContext).toContain("Now for Dana Whitfield: Saturday, November 21, 2026, 7:00 AM PST");
+    const callId = await startCall(t, opportunityId);
+    const call = await getCall(t, callId);
+    const prompt = await promptOf(t, callId);
+    expect(prompt).toContain("Now at Brightline Growth: Saturday, November 21, 2026, 10:00 AM EST (America/New_York)");
+    expect(prompt).toContain("Now for Dana Whitfield: Saturday, November 21, 2026, 7:00 AM PST");
     for (const iso of call.offeredSlotsISO) {
-      expect(call.promptContext).toContain(`[${iso}]`);
+      expect(prompt).toContain(`[${iso}]`);
       // Said to the prospect in their own zone.
       const pacific = DateTime.fromISO(iso).setZone("America/Los_Angeles").toFormat("ccc, LLL d, h:mm a");
-      expect(call.promptContext).toContain(pacific);
+      expect(prompt).toContain(pacific);
     }
-    expect(call.promptContext).toMatch(/repeat the exact agreed day, date and time aloud/);
-    expect(call.promptContext).toContain("Mon-Fri 09:00-17:00");
-    expect(call.promptContext).not.toContain("+12015550123");
+    expect(prompt).toMatch(/repeat the exact agreed day, date and time aloud/);
+    expect(prompt).toContain("Mon-Fri 09:00-17:00");
+    expect(prompt).not.toContain("+12015550123");
   });
 
-  test("the call keeps the offer, the availability windows and a snapshot of future meetings", async () => {
+  test("the call keeps the offered slots; its prompt lives in callOffers, with no snapshot of the calendar", async () => {
     const { t, agencyId, opportunityId } = await setupWorld();
     const other = await addProspect(t, agencyId, "Lee Park", "+12015550188");
     const booked = Date.parse("2026-11-23T10:00:00-05:00");
@@ -222,9 +225,12 @@ describe("what the call offers", () => {
       direction: "outbound",
       attempt: 1,
       dialAt: NOW,
-      agencyAvailabilityWindows: ["Mon-Fri 09:00-17:00"],
-      futureMeetings: [{ start: booked, end: booked + 45 * 60_000 }],
     });
+    // Nothing read them: the calendar snapshot is not copied into every call.
+    expect(call).not.toHaveProperty("futureMeetings");
+    expect(call).not.toHaveProperty("agencyAvailabilityWindows");
+    expect(call).not.toHaveProperty("promptContext");
+    expect(await promptOf(t, callId)).toContain("Mon-Fri 09:00-17:00");
     const offered = call.offeredSlotsISO.map((iso) => Date.parse(iso));
     for (const s of offered) expect(s < booked - 30 * 60_000 || s >= booked + 45 * 60_000).toBe(true);
     expect(await scheduledFunctions(t)).toEqual([

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import type { FunctionArgs } from "convex/server";
+import { MAX_LISTED_SLOTS } from "../convex/availability";
 import { newBackend } from "./setup";
 
 // Mon 2026-03-09 08:00 EDT. With 120 minutes of notice and a 7-day horizon, the only
@@ -67,6 +68,9 @@ describe("availability.getAvailableSlots", () => {
     const { t, agencyId } = await seed();
     expect(await t.query(internal.availability.getAvailableSlots, { agencyId })).toEqual({
       slots: TUESDAY,
+      total: 4,
+      truncated: false,
+      nextFrom: null,
       availabilityWindows: ["Tue 10:00-12:00"],
     });
   });
@@ -132,8 +136,36 @@ describe("availability.getAvailableSlots", () => {
     const { t, agencyId } = await seed({ availability: [] });
     expect(await t.query(internal.availability.getAvailableSlots, { agencyId })).toEqual({
       slots: [],
+      total: 0,
+      truncated: false,
+      nextFrom: null,
       availabilityWindows: [],
     });
+  });
+
+  test("an agency open all week on a 5-minute grid for 60 days lists its slots in capped pages with a count", { timeout: 30_000 }, async () => {
+    const { t, agencyId } = await seed({
+      availability: ["Mon-Sun 00:00-24:00"],
+      slotIntervalMinutes: 5,
+      meetingDurationMinutes: 15,
+      minNoticeMinutes: 0,
+      horizonDays: 60,
+    });
+    const first = await t.query(internal.availability.getAvailableSlots, { agencyId });
+    expect(first.total).toBeGreaterThan(8_192); // one array of them would break Convex's cap
+    expect(first.slots).toHaveLength(MAX_LISTED_SLOTS);
+    expect(first.truncated).toBe(true);
+    // The next page starts where the first stopped, and counts what is left.
+    const second = await t.query(internal.availability.getAvailableSlots, { agencyId, from: first.nextFrom! });
+    expect(Date.parse(second.slots[0].iso)).toBe(first.nextFrom);
+    expect(Date.parse(second.slots[0].iso)).toBeGreaterThan(Date.parse(first.slots.at(-1)!.iso));
+    expect(second.total).toBe(first.total - MAX_LISTED_SLOTS);
+    // The last page says so.
+    const last = await t.query(internal.availability.getAvailableSlots, { agencyId, from: Date.parse(NOW) + 59.5 * 24 * 3_600_000 });
+    expect(last).toMatchObject({ truncated: false, nextFrom: null });
+    expect(last.slots.length).toBeGreaterThan(0);
+    expect(last.slots).toHaveLength(last.total);
+    await expect(t.query(internal.availability.getAvailableSlots, { agencyId, from: Number.NaN })).rejects.toThrow(/from/);
   });
 
   test("an unknown agency is refused naming it", async () => {

@@ -45,13 +45,20 @@ export async function runScheduled(t: Backend) {
   await t.finishAllScheduledFunctions(vi.runAllTimers);
 }
 
-/** startCall, then run the dial; returns our call id and Vapi's. */
+/** startCall, then run the dial; returns our call id and Vapi's, the call and its prompt section. */
 export async function placeCall(t: Backend, opportunityId: Id<"opportunities">) {
   const callId = await t.mutation(internal.calls.startCall, { opportunityId });
   await runScheduled(t);
   const call = await t.run((ctx) => ctx.db.get("calls", callId));
   expect(call?.vapiCallId).toBeDefined();
-  return { callId, vapiCallId: call!.vapiCallId!, call: call! };
+  return { callId, vapiCallId: call!.vapiCallId!, call: call!, prompt: await promptOf(t, callId) };
+}
+
+/** The prompt section the call's assistant got (its callOffers row). */
+export async function promptOf(t: Backend, callId: Id<"calls">): Promise<string> {
+  const row = await t.run((ctx) => ctx.db.query("callOffers").withIndex("by_call", (q) => q.eq("callId", callId)).unique());
+  if (!row) throw new Error(`call ${callId} has no offer`);
+  return row.promptContext;
 }
 
 export function postWebhook(t: Backend, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TEST_ENV.VAPI_WEBHOOK_SECRET}` }) {

@@ -55,15 +55,15 @@ describe("link + qualification", () => {
 
   test("offers no times, asks the questions, emails the link once and stores the answers", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await linkFirstWorld();
-    const { callId, vapiCallId, call } = await placeCall(t, opportunityId);
+    const { callId, vapiCallId, call, prompt } = await placeCall(t, opportunityId);
 
     expect(call.bookingProcess).toBe("link_first");
     expect(call.offeredSlotsISO).toEqual([]);
-    expect(call.promptContext).toContain(LINK);
-    for (const q of QUESTIONS) expect(call.promptContext).toContain(q);
-    expect(call.promptContext).not.toContain("Offer these free times");
+    expect(prompt).toContain(LINK);
+    for (const q of QUESTIONS) expect(prompt).toContain(q);
+    expect(prompt).not.toContain("Offer these free times");
     // Questions first, then the link.
-    expect(call.promptContext.indexOf(QUESTIONS[1])).toBeLessThan(call.promptContext.indexOf(LINK));
+    expect(prompt.indexOf(QUESTIONS[1])).toBeLessThan(prompt.indexOf(LINK));
     const dial = world.to("api.vapi.ai/call")[0].body as { assistantOverrides: { variableValues: { schedulingContext: string } } };
     expect(dial.assistantOverrides.variableValues.schedulingContext).toContain(LINK);
 
@@ -149,9 +149,9 @@ describe("prospect proposes times", () => {
       prospect: { timeZone: ZONE },
     });
     await blockSlot(t, agencyId, TAKEN);
-    const { callId, vapiCallId, call } = await placeCall(t, opportunityId);
+    const { callId, vapiCallId, call, prompt } = await placeCall(t, opportunityId);
     expect(call.offeredSlotsISO).toEqual([]);
-    expect(call.promptContext).toContain("Do not list times");
+    expect(prompt).toContain("Do not list times");
 
     world.groqReplies = [
       {
@@ -222,9 +222,9 @@ describe("call me", () => {
 
   test("one call-back task however often the report arrives, with the number normalised; no booking", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld({ agency: { bookingProcess: "call_me" } });
-    const { callId, vapiCallId, call } = await placeCall(t, opportunityId);
+    const { callId, vapiCallId, call, prompt } = await placeCall(t, opportunityId);
     expect(call.offeredSlotsISO).toEqual([]);
-    expect(call.promptContext).toContain("calls them back");
+    expect(prompt).toContain("calls them back");
 
     world.groqReplies = [
       { meetingBooked: false, slotIso: null, confidence: 0.9, evidence: "just have someone call me", callbackRequested: true, callbackPhone: "201 555 0199" },
@@ -270,12 +270,12 @@ describe("per-opportunity process", () => {
     const agencyDefault = await placeCall(t, opportunityId);
     expect(agencyDefault.call.bookingProcess).toBe("offer_times");
     expect(agencyDefault.call.offeredSlotsISO.length).toBeGreaterThanOrEqual(3);
-    expect(agencyDefault.call.promptContext).not.toContain(LINK);
+    expect(agencyDefault.prompt).not.toContain(LINK);
     for (const id of [overridden, later]) {
-      const { call } = await placeCall(t, id);
+      const { call, prompt } = await placeCall(t, id);
       expect(call.bookingProcess).toBe("link_first");
       expect(call.offeredSlotsISO).toEqual([]);
-      expect(call.promptContext).toContain(LINK);
+      expect(prompt).toContain(LINK);
     }
 
     // Back to the agency's process.
@@ -299,9 +299,9 @@ describe("per-opportunity process", () => {
 describe("prospect's own link", () => {
   test("asks for their link before offering times, and stores the link they give", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld({ agency: { bookingProcess: "prospect_link" } });
-    const { callId, vapiCallId, call } = await placeCall(t, opportunityId);
+    const { callId, vapiCallId, call, prompt } = await placeCall(t, opportunityId);
     expect(call.offeredSlotsISO.length).toBeGreaterThanOrEqual(3);
-    expect(call.promptContext.indexOf("scheduling link of their own")).toBeLessThan(call.promptContext.indexOf("Offer these free times"));
+    expect(prompt.indexOf("scheduling link of their own")).toBeLessThan(prompt.indexOf("Offer these free times"));
 
     world.groqReplies = [
       { meetingBooked: false, slotIso: null, confidence: 0.9, evidence: "book on my cal link", schedulerLink: "https://cal.com/dana-whitfield/intro", bookOnSchedulerLink: true },

@@ -31,6 +31,9 @@ describe("staff views", () => {
       ];
       for (const row of rows) await ctx.db.insert("calls", row);
     });
+    // Raw inserts skip the trigger, like calls written before the counters existed: the migration counts them.
+    await t.mutation(internal.migrations.migrateCalls, {});
+    await runScheduled(t);
 
     const funnel = await t.query(internal.calls.funnel, { agencyId, from: NOW - HOUR, to: NOW + 24 * HOUR });
     expect(funnel).toEqual({
