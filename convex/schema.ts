@@ -11,6 +11,9 @@ export const opportunityStatus = v.union(
   v.literal("Rejected"),
 );
 
+/** Where an opportunity's timeZone came from: staff gave it, or Atlas read it from the phone number. */
+export const timeZoneSource = v.union(v.literal("given"), v.literal("inferred_from_number"));
+
 export const callStatus = v.union(
   v.literal("scheduled"), // waiting for its dial time (calling hours)
   v.literal("queued"),
@@ -116,7 +119,11 @@ export default defineSchema({
     /** E.164 */
     phone: v.string(),
     email: v.optional(v.string()),
+    /** The IANA zone the prospect hears times in; absent on old rows (inferred from the phone when read). */
     timeZone: v.optional(v.string()),
+    timeZoneSource: v.optional(timeZoneSource),
+    /** Every zone the number could ring in, when more than one (bounded by MAX_POSSIBLE_ZONES): calling hours hold in all. */
+    possibleTimeZones: v.optional(v.array(v.string())),
     status: opportunityStatus,
     source: v.optional(v.union(v.literal("manual"), v.literal("inbound"))),
     doNotCall: v.optional(v.boolean()),

@@ -1,4 +1,4 @@
-import { isUnreachedOutcome, type CallOutcome } from "./outcomes";
+import { isConnectedOutcome, isUnreachedOutcome, type CallOutcome } from "./outcomes";
 
 export interface FunnelCall {
   direction: "outbound" | "inbound";
@@ -33,7 +33,7 @@ export function funnelCounts(calls: FunnelCall[]): Funnel {
   const cost = placed.reduce((sum, c) => sum + (c.cost ?? 0), 0);
   return {
     placed: placed.length,
-    connected: count((o) => o === "completed" || o === "booked" || o === "rejected"),
+    connected: count(isConnectedOutcome),
     booked,
     rejected: count((o) => o === "rejected"),
     noAnswer: count(isUnreachedOutcome),
