@@ -1,6 +1,7 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { deliveryMode, deliveryStatus, destinationKind, notificationEvent } from "./model/notifications";
+import { timeZoneSource } from "./model/prospectZone";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
 
@@ -10,9 +11,6 @@ export const opportunityStatus = v.union(
   v.literal("Booked"),
   v.literal("Rejected"),
 );
-
-/** Where an opportunity's timeZone came from: staff gave it, or Atlas read it from the phone number. */
-export const timeZoneSource = v.union(v.literal("given"), v.literal("inferred_from_number"));
 
 export const callStatus = v.union(
   v.literal("scheduled"), // waiting for its dial time (calling hours)

@@ -1,9 +1,11 @@
 // The full metadata: only it tells a mobile or toll-free number from a fixed line.
 import { parsePhoneNumberWithError } from "libphonenumber-js/max";
+import { v, type Infer } from "convex/values";
 import { COUNTRY_ZONES, PREFIX_ZONES, ZONES } from "./data/phoneZones";
 
-/** Where an opportunity's `timeZone` came from: staff said it, or Atlas read it from the phone number. */
-export type TimeZoneSource = "given" | "inferred_from_number";
+/** Where an opportunity's `timeZone` came from: staff gave it, or Atlas read it from the phone number. */
+export const timeZoneSource = v.union(v.literal("given"), v.literal("inferred_from_number"));
+export type TimeZoneSource = Infer<typeof timeZoneSource>;
 
 /** The most zones one number can ring in per the data (all of +1's, 42): `possibleTimeZones` never holds more. */
 export const MAX_POSSIBLE_ZONES = 48;
