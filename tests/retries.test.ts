@@ -140,6 +140,16 @@ describe("retries after an unanswered call", () => {
     const retry = (await callsOf(t, opportunityId))[1];
     expect(new Date(retry.dialAt).toISOString()).toBe("2026-11-24T16:00:00.000Z");
   });
+
+  test("a retry to a number that may ring in several zones waits for calling hours in all of them", async () => {
+    // A toll-free number rings anywhere in the US. Called at 19:30 EST, the retry is due 4 h later (23:30 EST):
+    // the next moment that is 08:00-21:00 from New York to Honolulu is 08:00 HST (18:00Z), not 08:00 EST.
+    const { t, opportunityId } = await setupWorld({ now: Date.parse("2026-11-24T00:30:00Z"), prospect: { phone: "+1 800 555 0123" } });
+    const { callId, vapiCallId } = await placeCall(t, opportunityId);
+    await noAnswer(t, vapiCallId, callId);
+    const retry = (await callsOf(t, opportunityId))[1];
+    expect(new Date(retry.dialAt).toISOString()).toBe("2026-11-24T18:00:00.000Z");
+  });
 });
 
 describe("opt-out", () => {
