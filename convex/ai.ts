@@ -4,7 +4,7 @@ import { internalMutation } from "./functions";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internal } from "./_generated/api";
 import { loadSchedule } from "./availability";
-import { loadTranscript, prospectZone, recordOptOut } from "./calls";
+import { cancelWaitingAttempts, loadTranscript, prospectZone, recordOptOut } from "./calls";
 import { finalizeCallBooking } from "./meetings";
 import { evaluateSlot, freeSlots } from "./model/availability";
 import {
@@ -249,6 +249,8 @@ export const applyAnalysis = internalMutation({
       if (result.status === "not_booked") outcomeReason = result.reason ?? "booking refused";
     } else if (decision.action === "reject") {
       await ctx.db.patch("opportunities", call.opportunityId, { status: "Rejected" });
+      // A retry waiting from an earlier status of this call must not ring someone who just said no.
+      await cancelWaitingAttempts(ctx, call.opportunityId);
       await ctx.db.patch("calls", call._id, { outcome: "rejected" });
       await notifyAbout(ctx, call, "rejected", "declined a meeting");
     } else if (decision.action === "review") {

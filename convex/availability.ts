@@ -2,6 +2,7 @@ import { ConvexError, v } from "convex/values";
 import { internalQuery, type QueryCtx } from "./_generated/server";
 import type { Doc, Id } from "./_generated/dataModel";
 import { rulesFor } from "./model/agency";
+import { hearingZone } from "./model/prospectZone";
 import {
   busyReadRange,
   freeSlots,
@@ -78,7 +79,7 @@ export const getAvailableSlots = internalQuery({
     const slots = freeSlots(schedule.rules, schedule.now, schedule.busy).filter((s) => from === undefined || s >= from);
     const page = slots.slice(0, MAX_LISTED_SLOTS);
     return {
-      slots: describeSlots(schedule, page, prospect?.timeZone),
+      slots: describeSlots(schedule, page, prospect ? hearingZone(prospect, agency.timeZone) : undefined),
       total: slots.length,
       truncated: slots.length > page.length,
       nextFrom: slots.length > page.length ? slots[page.length] : null,

@@ -7,9 +7,10 @@ import { analysisStatus, callOutcome, callReportFields, callStatus, transcriptMe
 import { loadSchedule } from "./availability";
 import { freeSlots, MAX_CALL_MINUTES, MINUTE, recommendSlots, toZonedIso } from "./model/availability";
 import { nextCallingMoment } from "./model/callingHours";
+import { hearingZone, resolveProspectZones } from "./model/prospectZone";
 import { buildSchedulingPrompt } from "./model/prompt";
 import { effectiveProcess, PROCESSES } from "./model/processes";
-import { ACTIVE_STATUSES, isUnreachedOutcome, nextStatus, outcomeForEndedReason, type CallOutcome } from "./model/outcomes";
+import { ACTIVE_STATUSES, isConnectedOutcome, isUnreachedOutcome, nextStatus, outcomeForEndedReason, type CallOutcome } from "./model/outcomes";
 import { nextAttemptAt } from "./model/retry";
 import { readFunnel } from "./model/funnelCounters";
 import { openTask } from "./model/tasks";
@@ -18,9 +19,17 @@ import { logEvent } from "./model/log";
 
 /** A call prepared longer ago than this gets fresh slots when it is finally dialled. */
 const STALE_OFFER_MS = 10 * MINUTE;
+/** A dial job may fire a moment before its time (timer rounding): that is not a dial outside calling hours. */
+const DIAL_EARLY_TOLERANCE_MS = MINUTE;
 
+/** The zone the prospect hears times in: the one given or inferred from their number, else the agency's. */
 export function prospectZone(agency: Doc<"agencies">, opportunity: Doc<"opportunities">): string {
-  return opportunity.timeZone ?? agency.timeZone;
+  return hearingZone(opportunity, agency.timeZone);
+}
+
+/** Every zone the prospect's phone may ring in: dials wait until it is calling hours in all of them. */
+function callingZones(agency: Doc<"agencies">, opportunity: Doc<"opportunities">): string[] {
+  return resolveProspectZones(opportunity, agency.timeZone).callingZones;
 }
 
 /**
@@ -54,7 +63,7 @@ export async function prepareOffer(
       agencyName: agency.name,
       prospectName: opportunity.name,
       agencyZone: agency.timeZone,
-      prospectZone: opportunity.timeZone,
+      prospectZone: prospectZone(agency, opportunity),
       now,
       meetingDurationMinutes: agency.meetingDurationMinutes,
       offeredSlots,
@@ -171,7 +180,7 @@ export async function scheduleAttempt(
 ): Promise<Id<"calls">> {
   const now = Date.now();
   const { promptContext, ...offer } = await prepareOffer(ctx, agency, opportunity, now);
-  const dialAt = nextCallingMoment(Math.max(now, earliest), prospectZone(agency, opportunity));
+  const dialAt = nextCallingMoment(Math.max(now, earliest), callingZones(agency, opportunity));
   const callId = await ctx.db.insert("calls", {
     agencyId: agency._id,
     opportunityId: opportunity._id,
@@ -233,6 +242,14 @@ export const claimDial = internalMutation({
     if (live) {
       await ctx.db.patch("calls", callId, { status: "cancelled", updatedAt: now });
       logEvent("call.cancelled", { callId, reason: "prospect on another call", otherCallId: live._id });
+      return null;
+    }
+    // The zone may have been corrected since the dial was scheduled: never ring outside calling hours.
+    const dueAt = nextCallingMoment(now, callingZones(agency, opportunity));
+    if (dueAt - now > DIAL_EARLY_TOLERANCE_MS) {
+      const dialJobId = await ctx.scheduler.runAt(dueAt, internal.vapi.startPhoneCall, { callId });
+      await ctx.db.patch("calls", callId, { dialAt: dueAt, dialJobId, updatedAt: now });
+      logEvent("call.deferred", { callId, reason: "outside calling hours", dialAt: dueAt });
       return null;
     }
     let offer = { promptContext: await offerPrompt(ctx, call), offeredSlotsISO: call.offeredSlotsISO };
@@ -388,8 +405,10 @@ export const finalizeReport = internalMutation({
       if (opportunity?.status === "New") await ctx.db.patch("opportunities", opportunity._id, { status: "Contacted" });
     }
     await ctx.scheduler.runAfter(0, internal.ai.processCallTranscript, { callId: call._id });
-    // At most one retry per call, whichever message said how it ended first.
-    await scheduleRetry(ctx, call, outcome);
+    // The report has the last word: a prospect it shows reached is not dialled again on a
+    // status-update's guess; otherwise at most one retry per call, whichever message said it ended first.
+    if (isConnectedOutcome(outcome)) await withdrawRetry(ctx, call);
+    else await scheduleRetry(ctx, call, outcome);
     logEvent("report.applied", { callId: call._id, messages: report.messages.length, outcome });
     return "applied";
   },
@@ -449,6 +468,26 @@ async function scheduleRetry(ctx: MutationCtx, call: Doc<"calls">, outcome: Call
   }
   await ctx.db.patch("calls", call._id, { retryCallId });
   logEvent("retry.scheduled", { callId: call._id, retryCallId, attempt: call.attempt + 1, earliest });
+}
+
+/**
+ * The end-of-call report shows the prospect was reached (completed, booked or
+ * declined): the retry an earlier status-update scheduled for this call
+ * is withdrawn. One already dialling cannot be, and stays linked.
+ */
+async function withdrawRetry(ctx: MutationCtx, call: Doc<"calls">): Promise<void> {
+  if (!call.retryCallId) return;
+  const retry = await ctx.db.get("calls", call.retryCallId);
+  if (retry?.status !== "scheduled") {
+    logEvent("retry.kept", { callId: call._id, retryCallId: call.retryCallId, status: retry?.status });
+    return;
+  }
+  // A dial already running finds the call cancelled in claimDial and stops there.
+  if (retry.dialJobId) await ctx.scheduler.cancel(retry.dialJobId);
+  const now = Date.now();
+  await ctx.db.patch("calls", retry._id, { status: "cancelled", updatedAt: now });
+  await ctx.db.patch("calls", call._id, { retryCallId: undefined, updatedAt: now });
+  logEvent("retry.withdrawn", { callId: call._id, retryCallId: retry._id });
 }
 
 /**

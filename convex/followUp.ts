@@ -18,6 +18,7 @@ import {
 import { DELIVERY_LEASE_MS, deliveryByKey, retryDelayMs } from "./model/delivery";
 import { sendEmail } from "./model/email";
 import { logEvent } from "./model/log";
+import { hearingZone } from "./model/prospectZone";
 
 const recipient = v.union(v.literal("prospect"), v.literal("agency"));
 
@@ -65,7 +66,7 @@ export const loadInviteContext = internalQuery({
       agencyEmail: agency.email,
       prospectName: opportunity.name,
       prospectEmail: opportunity.email,
-      prospectZone: opportunity.timeZone,
+      prospectZone: hearingZone(opportunity, agency.timeZone),
     };
   },
 });

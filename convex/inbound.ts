@@ -5,6 +5,7 @@ import type { Doc } from "./_generated/dataModel";
 import { findCall, nextAttemptNumber, offerPrompt, prepareOffer, prospectZone, saveOfferPrompt } from "./calls";
 import { callerDisplayName, spokenName, UNKNOWN_CALLER } from "./model/inbound";
 import { PhoneError, toE164 } from "./model/phone";
+import { inferredZoneFields } from "./model/prospectZone";
 import { nowLine } from "./model/prompt";
 import { slotLabel } from "./model/availability";
 import { logEvent } from "./model/log";
@@ -115,6 +116,7 @@ async function findOrCreateCaller(
     agencyId: agency._id,
     name: callerDisplayName(name),
     phone,
+    ...inferredZoneFields(phone, agency.timeZone),
     status: "New",
     source: "inbound",
   });

@@ -20,6 +20,7 @@ import { openTask } from "./model/tasks";
 import { offeredSlotsOf } from "./model/wallClock";
 import { notify } from "./notifications";
 import { logEvent } from "./model/log";
+import { hearingZone } from "./model/prospectZone";
 
 export type MeetingSource = Doc<"meetings">["source"];
 export type RefusalReason = "outside_availability" | "too_soon" | "beyond_horizon" | "conflict" | "already_booked";
@@ -309,7 +310,7 @@ export const upcoming = internalQuery({
         meetingTime: m.meetingTime,
         durationMinutes: m.durationMinutes,
         source: m.source,
-        label: slotLabel(m.meetingTime, agency.timeZone, opportunity?.timeZone),
+        label: slotLabel(m.meetingTime, agency.timeZone, opportunity ? hearingZone(opportunity, agency.timeZone) : undefined),
       });
     }
     return rows;

@@ -7,6 +7,7 @@ import { callSummary, listLimit, toCallSummary } from "./calls";
 import { assertTimeZone, AvailabilityError } from "./model/availability";
 import { isEmailAddress } from "./model/email";
 import { PhoneError, toE164 } from "./model/phone";
+import { inferredZoneFields } from "./model/prospectZone";
 import { processRefusal, type BookingProcess } from "./model/processes";
 import { logEvent } from "./model/log";
 
@@ -46,7 +47,9 @@ export const create = internalMutation({
       name: args.name.trim(),
       phone,
       email: args.email,
-      timeZone: args.timeZone,
+      ...(args.timeZone !== undefined
+        ? { timeZone: args.timeZone, timeZoneSource: "given" as const }
+        : inferredZoneFields(phone, agency.timeZone)),
       status: "New",
       source: "manual",
       bookingProcess: args.bookingProcess,
@@ -71,6 +74,38 @@ export const setBookingProcess = internalMutation({
     assertProcessFits(process ?? undefined, agency);
     await ctx.db.patch("opportunities", opportunityId, { bookingProcess: process ?? undefined });
     logEvent("opportunity.booking_process", { opportunityId, bookingProcess: process });
+    return null;
+  },
+});
+
+/**
+ * Staff correct the prospect's zone: it becomes the only zone for their times and
+ * calling hours (source "given"). null reads it from the phone number again.
+ * Applies to offers prepared and dials placed from now on.
+ */
+export const setTimeZone = internalMutation({
+  args: { opportunityId: v.id("opportunities"), timeZone: v.union(v.string(), v.null()) },
+  returns: v.null(),
+  handler: async (ctx, { opportunityId, timeZone }) => {
+    const opportunity = await ctx.db.get("opportunities", opportunityId);
+    if (!opportunity) throw new ConvexError(`opportunity ${opportunityId} not found`);
+    const agency = await ctx.db.get("agencies", opportunity.agencyId);
+    if (!agency) throw new ConvexError(`agency ${opportunity.agencyId} not found`);
+    if (timeZone !== null) {
+      try {
+        assertTimeZone(timeZone);
+      } catch (e) {
+        if (e instanceof AvailabilityError) throw new ConvexError(`timeZone: ${e.message}`);
+        throw e;
+      }
+    }
+    const inferred = inferredZoneFields(opportunity.phone, agency.timeZone);
+    const fields =
+      timeZone === null
+        ? { timeZone: inferred.timeZone, timeZoneSource: inferred.timeZoneSource, possibleTimeZones: inferred.possibleTimeZones }
+        : { timeZone, timeZoneSource: "given" as const, possibleTimeZones: undefined };
+    await ctx.db.patch("opportunities", opportunityId, fields);
+    logEvent("opportunity.time_zone", { opportunityId, timeZoneSource: fields.timeZoneSource ?? null });
     return null;
   },
 });

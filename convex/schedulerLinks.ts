@@ -25,6 +25,7 @@ import { CalcomError, createCalcomBooking, fetchCalcomSlots, intersectWithAvaila
 import { classifySchedulerLink, SchedulerLinkError, type SchedulerLink } from "./model/schedulerLink";
 import { openTask } from "./model/tasks";
 import { logEvent } from "./model/log";
+import { hearingZone } from "./model/prospectZone";
 
 const schedulerProvider = v.union(
   v.literal("calcom"),
@@ -142,7 +143,7 @@ async function openLinkTask(
         link: args.link,
         provider: args.provider,
         timesAre: args.overlap ? "free on both calendars" : "agency free times",
-        freeTimes: describeSlots(schedule, times, opportunity.timeZone),
+        freeTimes: describeSlots(schedule, times, hearingZone(opportunity, agency.timeZone)),
         ...(args.failure ? { failure: args.failure } : {}),
       },
     },

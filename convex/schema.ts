@@ -2,6 +2,7 @@ import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { deliveryMode, deliveryStatus, destinationKind, notificationEvent } from "./model/notifications";
 import { deliveryResend } from "./model/delivery";
+import { timeZoneSource } from "./model/prospectZone";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
 
@@ -130,7 +131,11 @@ export default defineSchema({
     /** E.164 */
     phone: v.string(),
     email: v.optional(v.string()),
+    /** The IANA zone the prospect hears times in; absent on old rows (inferred from the phone when read). */
     timeZone: v.optional(v.string()),
+    timeZoneSource: v.optional(timeZoneSource),
+    /** Every zone the number could ring in, when more than one (bounded by MAX_POSSIBLE_ZONES): calling hours hold in all. */
+    possibleTimeZones: v.optional(v.array(v.string())),
     status: opportunityStatus,
     source: v.optional(v.union(v.literal("manual"), v.literal("inbound"))),
     doNotCall: v.optional(v.boolean()),

@@ -27,6 +27,8 @@ import { summariseGrid } from "../convex/model/analysis";
 import { freeSlots, parseWindows, recommendSlots } from "../convex/model/availability";
 import { funnel } from "../convex/calls";
 import { estimateTokens } from "../convex/model/prompt";
+import { nextCallingMoment } from "../convex/model/callingHours";
+import { zonesForNumber } from "../convex/model/prospectZone";
 import { FakeWorld, TEST_ENV } from "../tests/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
@@ -330,11 +332,35 @@ async function benchDigest() {
   print("digest_run_ms", round(ms, 0));
 }
 
+/** Scheduling one dial for a US toll-free number (11 zones), from every quarter hour of a DST week. */
+function benchCallingHours() {
+  const zones = zonesForNumber("+18005550123");
+  const starts = Array.from({ length: 7 * 96 }, (_, i) => Date.parse("2026-10-29T00:00:00Z") + i * 900_000);
+  const times: number[] = [];
+  for (const pass of [0, 1]) {
+    for (const at of starts) {
+      const start = performance.now();
+      nextCallingMoment(at, zones);
+      if (pass === 1) times.push(performance.now() - start);
+    }
+  }
+  print("calling_moment_ms_p95_11_zones", round(times.sort((a, b) => a - b)[Math.floor(times.length * 0.95)]));
+  const lookups: number[] = [];
+  for (const phone of ["+12015550123", "+18005550123", "+61412345678", "+442079460958", "+74951234567"]) {
+    const start = performance.now();
+    for (let i = 0; i < 200; i++) zonesForNumber(phone);
+    lookups.push((performance.now() - start) / 200);
+  }
+  print("zones_for_number_ms", round(median(lookups)));
+}
+
 async function main() {
   // Structured logs would drown the numbers.
   console.log = () => undefined;
   await benchAvailability();
   await benchFunnel();
+
+  benchCallingHours();
   await benchPipeline();
   print("tool_call_ms_p95", await benchToolCalls());
   benchDenseGrid();

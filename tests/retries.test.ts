@@ -83,6 +83,52 @@ describe("retries after an unanswered call", () => {
     expect(await callsOf(t, opportunityId)).toHaveLength(1);
   });
 
+  test("a voicemail status-update, then a report that shows the prospect talked to us: the retry is withdrawn", async () => {
+    const { t, world, opportunityId } = await setupWorld();
+    const { callId, vapiCallId } = await placeCall(t, opportunityId);
+    // Voicemail detection fired, but the prospect had picked up.
+    await postWebhook(t, statusUpdate(vapiCallId, callId, "ended", "voicemail"));
+    const [, retry] = await callsOf(t, opportunityId);
+    expect(retry).toMatchObject({ status: "scheduled", attempt: 2 });
+
+    world.groqReplies = [{ meetingBooked: false, slotIso: null, confidence: 0.9, evidence: "", rejectionDetected: false }];
+    await postWebhook(
+      t,
+      endOfCallReport(
+        vapiCallId,
+        callId,
+        [
+          ["AI", "Hi Dana, this is Atlas from Brightline Growth."],
+          ["User", "Hi. I'm driving, can you call me next week?"],
+        ],
+        { endedReason: "customer-ended-call" },
+      ),
+    );
+    const after = await t.run(async (ctx) => ({
+      first: await ctx.db.get("calls", callId),
+      retry: await ctx.db.get("calls", retry._id),
+      job: await ctx.db.system.get("_scheduled_functions", retry.dialJobId!),
+    }));
+    expect(after.first).toMatchObject({ outcome: "completed" });
+    expect(after.first?.retryCallId).toBeUndefined();
+    expect(after.retry).toMatchObject({ status: "cancelled" });
+    expect(after.job?.state.kind).toBe("canceled");
+
+    await runScheduled(t);
+    expect(world.to(/api\.vapi\.ai\/call$/)).toHaveLength(1);
+    expect((await callsOf(t, opportunityId)).filter((c) => c.status === "scheduled")).toHaveLength(0);
+  });
+
+  test("a failed report after a voicemail status-update keeps the retry: nobody was reached", async () => {
+    const { t, opportunityId } = await setupWorld();
+    const { callId, vapiCallId } = await placeCall(t, opportunityId);
+    await postWebhook(t, statusUpdate(vapiCallId, callId, "ended", "voicemail"));
+    await postWebhook(t, endOfCallReport(vapiCallId, callId, [], { endedReason: "pipeline-error-openai-llm-failed" }));
+    const [first, retry] = await callsOf(t, opportunityId);
+    expect(first).toMatchObject({ outcome: "failed", retryCallId: retry._id });
+    expect(retry).toMatchObject({ status: "scheduled" });
+  });
+
   test("the next attempt waits for the prospect's calling hours, in their zone", async () => {
     // 21:30 New York = 18:30 Los Angeles; +4 h = 22:30 in Los Angeles: too late, so 08:00 there.
     const { t, opportunityId } = await setupWorld({
@@ -93,6 +139,16 @@ describe("retries after an unanswered call", () => {
     await noAnswer(t, vapiCallId, callId);
     const retry = (await callsOf(t, opportunityId))[1];
     expect(new Date(retry.dialAt).toISOString()).toBe("2026-11-24T16:00:00.000Z");
+  });
+
+  test("a retry to a number that may ring in several zones waits for calling hours in all of them", async () => {
+    // A toll-free number rings anywhere in the US. Called at 19:30 EST, the retry is due 4 h later (23:30 EST):
+    // the next moment that is 08:00-21:00 from New York to Honolulu is 08:00 HST (18:00Z), not 08:00 EST.
+    const { t, opportunityId } = await setupWorld({ now: Date.parse("2026-11-24T00:30:00Z"), prospect: { phone: "+1 800 555 0123" } });
+    const { callId, vapiCallId } = await placeCall(t, opportunityId);
+    await noAnswer(t, vapiCallId, callId);
+    const retry = (await callsOf(t, opportunityId))[1];
+    expect(new Date(retry.dialAt).toISOString()).toBe("2026-11-24T18:00:00.000Z");
   });
 });
 

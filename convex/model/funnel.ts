@@ -1,4 +1,4 @@
-import { isUnreachedOutcome, type CallOutcome } from "./outcomes";
+import { isConnectedOutcome, isUnreachedOutcome, type CallOutcome } from "./outcomes";
 
 export interface FunnelCall {
   direction: "outbound" | "inbound";
@@ -47,7 +47,7 @@ export function funnelTally(call: FunnelCall): FunnelTally | null {
   const o = call.outcome;
   return {
     placed: 1,
-    connected: o === "completed" || o === "booked" || o === "rejected" ? 1 : 0,
+    connected: isConnectedOutcome(o) ? 1 : 0,
     booked: o === "booked" ? 1 : 0,
     rejected: o === "rejected" ? 1 : 0,
     noAnswer: isUnreachedOutcome(o) ? 1 : 0,

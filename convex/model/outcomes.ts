@@ -50,6 +50,11 @@ export function isUnreachedOutcome(outcome: CallOutcome | undefined): boolean {
   return outcome === "no_answer" || outcome === "busy" || outcome === "voicemail";
 }
 
+/** Outcomes that show a conversation happened: the prospect was reached. */
+export function isConnectedOutcome(outcome: CallOutcome | undefined): boolean {
+  return outcome === "completed" || outcome === "booked" || outcome === "rejected";
+}
+
 const STATUS_ORDER: CallStatus[] = ["scheduled", "queued", "ringing", "in-progress", "forwarding", "ended"];
 
 /** Status updates arrive out of order: only move forward. Terminal states never move. */
