@@ -18,6 +18,7 @@ import {
   getCall,
   isosIn,
   placeCall,
+  promptOf,
   postWebhook,
   rows,
   runScheduled,
@@ -235,7 +236,7 @@ describe("offers in the prospect's waking hours", () => {
       expect(hour).toBeLessThan(20);
     }
     expect(new Set(call.offeredSlots!.map((s) => DateTime.fromMillis(s.start, { zone }).toISODate())).size).toBeGreaterThanOrEqual(3);
-    expect(call.promptContext).not.toMatch(/early morning for|late evening for/);
+    expect(await promptOf(t, callId)).not.toMatch(/early morning for|late evening for/);
   });
 });
 

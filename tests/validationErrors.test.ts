@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { FakeWorld } from "./fakeWorld";
+import { FakeWorld, stubTestEnv } from "./fakeWorld";
 import { newBackend } from "./setup";
 
 type Backend = ReturnType<typeof newBackend>;
@@ -21,6 +21,8 @@ const SLACK_TOKEN = "xoxb-1111-2222-Zq7KxSecretToken";
 let consoleLines: string[];
 
 beforeEach(() => {
+  // Secrets are checked with the provider, then stored encrypted: the key must be set to reach that check.
+  stubTestEnv();
   consoleLines = [];
   for (const method of ["log", "info", "warn", "error", "debug"] as const) {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
