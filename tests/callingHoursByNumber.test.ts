@@ -4,6 +4,9 @@ import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { postWebhook, runScheduled, setupWorld, type Backend } from "./pipeline";
 
+// Every test here runs flows on the embedded backend; the first also loads the Convex modules.
+vi.setConfig({ testTimeout: 60_000 });
+
 const utc = (iso: string) => Date.parse(iso);
 
 async function startAt(t: Backend, opportunityId: Id<"opportunities">, iso: string) {

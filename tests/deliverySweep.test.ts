@@ -14,6 +14,9 @@ import { SWEEP_BATCH } from "../convex/notifications";
 import { FakeWorld, TEST_ENV } from "./fakeWorld";
 import { newBackend } from "./setup";
 
+// Every test here runs flows on the embedded backend; the first also loads the Convex modules.
+vi.setConfig({ testTimeout: 60_000 });
+
 type Backend = ReturnType<typeof newBackend>;
 
 const NOW = Date.parse("2026-03-09T14:00:00Z");

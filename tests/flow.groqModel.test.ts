@@ -27,6 +27,9 @@ import {
   type Backend,
 } from "./pipeline";
 
+// Every test here runs flows on the embedded backend; the first also loads the Convex modules.
+vi.setConfig({ testTimeout: 60_000 });
+
 type Scripted = (GroqReply | number | string | GroqErrorReply)[];
 
 /** One call of `opportunityId` placed and reported with AGREED while Groq answers `replies`. */

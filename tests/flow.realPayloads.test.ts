@@ -38,7 +38,7 @@ import {
 } from "./vapiPayloads";
 
 // convex-test loads every module on a file's first test: seconds on a loaded machine.
-vi.setConfig({ testTimeout: 30_000 });
+vi.setConfig({ testTimeout: 60_000 });
 
 const AGENCY_NUMBER = "+12125550100";
 const CALLER = "+12015550187";

@@ -29,6 +29,9 @@ import {
   type ToolReply,
 } from "./pipeline";
 
+// Every test here runs flows on the embedded backend; the first also loads the Convex modules.
+vi.setConfig({ testTimeout: 60_000 });
+
 const NY = "America/New_York";
 const MINUTE = 60_000;
 
