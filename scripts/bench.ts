@@ -297,7 +297,7 @@ async function benchDigest() {
   Date.now = () => DIGEST_DUE;
   const start = performance.now();
   // The hourly cron's run, then everything it schedules (drivers, batches, sends).
-  await store.runMutation(internal.notifications.sendDigests, {}).catch(() => undefined);
+  await store.runMutation(internal.notifications.sendDigests, {}).catch((e) => console.error("DBG", e));
   await store.drain();
   const ms = performance.now() - start;
   Date.now = realNow;

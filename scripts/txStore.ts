@@ -262,6 +262,9 @@ export class TxStore {
     return {
       get: async (_table: string, id: string) => read(id),
       query,
+      // Mutations are wrapped by convex-helpers' Triggers (convex/functions.ts), which binds these.
+      normalizeId: (table: string, id: string) => (this.tableOf(id) === table ? id : null),
+      system: {},
       insert: async (table: string, fields: Record<string, unknown>) => {
         const _id = `${++this.nextId}:${table}`;
         write(_id, { ...fields, _id, _creationTime: this.nextId });
