@@ -8,7 +8,7 @@ import { customCtx, customMutation } from "convex-helpers/server/customFunctions
 import { Triggers } from "convex-helpers/server/triggers";
 import type { DataModel } from "./_generated/dataModel";
 // eslint-disable-next-line no-restricted-imports
-import { internalMutation as rawInternalMutation } from "./_generated/server";
+import { internalMutation as rawInternalMutation, type MutationCtx } from "./_generated/server";
 import { sameFunnelShare } from "./model/funnel";
 import { syncFunnel } from "./model/funnelCounters";
 
@@ -19,4 +19,23 @@ triggers.register("calls", async (ctx, change) => {
   await syncFunnel(ctx.innerDb, change.id, change.newDoc);
 });
 
-export const internalMutation = customMutation(rawInternalMutation, customCtx(triggers.wrapDB));
+type Db = MutationCtx["db"];
+type Writer = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Triggers reads a document before and after every table-named patch, replace
+ * and delete, registered table or not: route the other tables' writes to the
+ * plain db so a digest batch or a transcript insert costs no extra reads.
+ */
+export function triggeredOnly(db: Db, withTriggers: Db, triggered: ReadonlySet<string>): Db {
+  const route = (name: "patch" | "replace" | "delete", tableNamedArgs: number): Writer => (...args) => {
+    const plain = args.length === tableNamedArgs && typeof args[0] === "string" && !triggered.has(args[0]);
+    return ((plain ? db : withTriggers)[name] as unknown as Writer)(...args);
+  };
+  return { ...withTriggers, patch: route("patch", 3), replace: route("replace", 3), delete: route("delete", 2) } as Db;
+}
+
+export const internalMutation = customMutation(
+  rawInternalMutation,
+  customCtx((ctx) => ({ db: triggeredOnly(ctx.db, triggers.wrapDB(ctx).db, new Set(Object.keys(triggers.registered))) })),
+);
