@@ -168,7 +168,7 @@ async function bookMeeting(
   // alternatives on the line instead of a booking_conflict task for staff.
   const verdict = verdictFor(slotStart);
   if (!verdict.ok) {
-    const alternatives = nearestSlots(freeSlots(schedule.rules, now, schedule.busy), slotStart, MAX_ALTERNATIVES);
+    const alternatives = nearestSlots(freeSlots(schedule.rules, now, schedule.busy), slotStart, MAX_ALTERNATIVES, zones.prospectZone);
     logEvent("tools.book_refused", { callId: call._id, reason: verdict.reason, alternatives: alternatives.length });
     return { result: refusedReply(slotStart, verdict.reason, alternatives, zones) };
   }

@@ -39,7 +39,7 @@ describe("parseToolCall", () => {
 describe("slot choice and replies", () => {
   test("nearestSlots takes the closest and returns them in time order", () => {
     const t = Date.parse("2026-11-24T19:00:00Z");
-    expect(nearestSlots([t - 3 * HOUR, t - HOUR, t + HOUR / 2, t + 2 * HOUR, t + 5 * HOUR], t, 3)).toEqual([t - HOUR, t + HOUR / 2, t + 2 * HOUR]);
+    expect(nearestSlots([t - 3 * HOUR, t - HOUR, t + HOUR / 2, t + 2 * HOUR, t + 5 * HOUR], t, 3, "America/New_York")).toEqual([t - HOUR, t + HOUR / 2, t + 2 * HOUR]);
   });
 
   test("a request that matches nothing falls back to the nearest slots", () => {

@@ -130,7 +130,9 @@ function occurrences(quote: Word[], line: Word[]): { negated: boolean }[] {
   for (let i = 0; i + quote.length <= line.length; i++) {
     if (!quote.every((q, k) => line[i + k].text === q.text)) continue;
     const [from, to] = [line[i].clause, line[i + quote.length - 1].clause];
-    found.push({ negated: line.some((w) => w.clause >= from && w.clause <= to && w.negates) });
+    // "Tuesday at 2 PM? No, I can't." and "Sure, but not at 2": a refusal right after the quote takes it back.
+    const next = line.slice(i + quote.length).find((w) => w.clause > to && !CLAUSE_WORDS.has(w.text));
+    found.push({ negated: next?.negates === true || line.some((w) => w.clause >= from && w.clause <= to && w.negates) });
   }
   return found;
 }
@@ -151,27 +153,42 @@ function namesATime(text: string): boolean {
   return TIME_WORDS.test(text.toLowerCase());
 }
 
-/** Clock times (minutes from midnight) and weekdays a line names. */
-function timesNamed(text: string): { minutes: Set<number>; weekdays: Set<number> } {
+/**
+ * Clock times and weekdays a line names. Each time is its possible minutes from
+ * midnight: "2:30" without am/pm may be 02:30 or 14:30, as people say it.
+ */
+function timesNamed(text: string): { times: number[][]; weekdays: Set<number> } {
   const lower = text.toLowerCase().replace(/\b([ap])\.\s?m\b\.?/g, "$1m");
-  const minutes = new Set<number>();
+  const times: number[][] = [];
   for (const m of lower.matchAll(/\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b/g)) {
-    minutes.add(((Number(m[1]) % 12) + (m[3] === "pm" ? 12 : 0)) * 60 + Number(m[2] ?? 0));
+    times.push([((Number(m[1]) % 12) + (m[3] === "pm" ? 12 : 0)) * 60 + Number(m[2] ?? 0)]);
   }
-  for (const m of lower.matchAll(/\b(\d{1,2}):(\d{2})\b(?!\s*[ap]m)/g)) minutes.add(Number(m[1]) * 60 + Number(m[2]));
-  if (/\bnoon\b/.test(lower)) minutes.add(12 * 60);
+  for (const m of lower.matchAll(/\b(\d{1,2}):(\d{2})\b(?!\s*[ap]m)/g)) {
+    const [hour, minute] = [Number(m[1]), Number(m[2])];
+    times.push(hour >= 1 && hour < 12 ? [hour * 60 + minute, (hour + 12) * 60 + minute] : [hour * 60 + minute]);
+  }
+  if (/\bnoon\b/.test(lower)) times.push([12 * 60]);
   const weekdays = new Set(WEEKDAYS.flatMap((d, i) => (new RegExp(`\\b${d.slice(0, 3)}`).test(lower) ? [i + 1] : [])));
-  return { minutes, weekdays };
+  return { times, weekdays };
+}
+
+/** Every time and day the text names is this slot's, in the prospect's or the agency's clock (vacuous when it names none). */
+function fitsSlot(named: ReturnType<typeof timesNamed>, slotStart: number, z: CallZones): boolean {
+  const local = [z.prospectZone, z.agencyZone].map((zone) => DateTime.fromMillis(slotStart, { zone }));
+  const slotMinutes = new Set(local.map((d) => d.hour * 60 + d.minute));
+  const slotDays = new Set(local.map((d) => d.weekday as number));
+  return named.times.every((alternatives) => alternatives.some((m) => slotMinutes.has(m))) && [...named.weekdays].every((d) => slotDays.has(d));
+}
+
+/** Every time and day a quote names is this slot's: "Tuesday at 2 PM works" is no evidence for Wednesday at 10. */
+export function quoteFitsSlot(text: string | null | undefined, slotStart: number, z: CallZones): boolean {
+  return fitsSlot(timesNamed(text ?? ""), slotStart, z);
 }
 
 /** The line names this slot (in the prospect's or the agency's clock) and no other time or day. */
 export function namesSlot(text: string, slotStart: number, z: CallZones): boolean {
-  const { minutes, weekdays } = timesNamed(text);
-  if (minutes.size === 0) return false;
-  const local = [z.prospectZone, z.agencyZone].map((zone) => DateTime.fromMillis(slotStart, { zone }));
-  const slotMinutes = new Set(local.map((d) => d.hour * 60 + d.minute));
-  const slotDays = new Set(local.map((d) => d.weekday as number));
-  return [...minutes].every((m) => slotMinutes.has(m)) && [...weekdays].every((d) => slotDays.has(d));
+  const named = timesNamed(text);
+  return named.times.length > 0 && fitsSlot(named, slotStart, z);
 }
 
 /**
@@ -354,8 +371,14 @@ export function decide(reply: AnalysisReply, c: DecisionContext, minConfidence: 
     const answer = agreedAnswer(reply);
     if (answer === null) return { action: "review", reason: "meetingBooked without an agreed time" };
     const agreed = resolveTime("agreed time", answer, c);
-    if (!agreed.free) return { action: "review", reason: agreed.reason! };
-    if (!agreementQuoted(reply.evidence, c.messages, agreed.start, c.zones)) {
+    if (!agreed.free) {
+      // A time of their own (answered as said, not an offered id) that is taken: in a times process a person
+      // settles it and the prospect gets the nearest free times, as for any proposed time.
+      if (typeof answer !== "string" && PROCESSES[process].offersTimes) return decideProposed(reply, c, minConfidence, true);
+      return { action: "review", reason: agreed.reason! };
+    }
+    // One agreed time: the quote names it or nothing (proposals may quote several alternatives).
+    if (!agreementQuoted(reply.evidence, c.messages, agreed.start, c.zones) || !quoteFitsSlot(reply.evidence, agreed.start, c.zones)) {
       return { action: "review", reason: "evidence is not in the prospect's words (one line, agreeing, naming the time or answering the AI naming it)" };
     }
     if (!confident) return { action: "review", reason: `confidence ${reply.confidence} is below ${minConfidence}` };

@@ -208,11 +208,21 @@ function matching(free: number[], zone: string, filter: SlotFilter): number[] {
 }
 
 /** Up to `count` free slots closest to `target`, in time order. */
-export function nearestSlots(free: number[], target: number, count: number): number[] {
-  return [...free]
-    .sort((a, b) => Math.abs(a - target) - Math.abs(b - target) || a - b)
-    .slice(0, count)
-    .sort((a, b) => a - b);
+/**
+ * Up to `count` free slots closest to `target`, in time order, from the
+ * prospect's waking hours (08:00-20:00 in `zone`) whenever any such slot is
+ * free; only when none is are other hours named. The zone is asked of slots
+ * nearest first, and of the whole grid only when few are awake.
+ */
+export function nearestSlots(free: number[], target: number, count: number, zone: string): number[] {
+  const byDistance = [...free].sort((a, b) => Math.abs(a - target) - Math.abs(b - target) || a - b);
+  const awake: number[] = [];
+  for (const s of byDistance) {
+    if (awake.length >= count) break;
+    const part = partOfDay(s, zone);
+    if (part === "morning" || part === "afternoon") awake.push(s);
+  }
+  return (awake.length ? awake : byDistance.slice(0, count)).sort((a, b) => a - b);
 }
 
 /** The moment a filter points at: the start of that local date and part of the day. */
@@ -226,7 +236,7 @@ function filterTarget(filter: SlotFilter, zone: string, now: number): number {
 export function pickSlots(free: number[], zone: string, filter: SlotFilter, now: number): { slots: number[]; matched: boolean } {
   const matches = matching(free, zone, filter);
   if (matches.length > 0) return { slots: recommendSlots(matches, zone, MAX_LISTED_SLOTS), matched: true };
-  return { slots: nearestSlots(free, filterTarget(filter, zone, now), MAX_LISTED_SLOTS), matched: false };
+  return { slots: nearestSlots(free, filterTarget(filter, zone, now), MAX_LISTED_SLOTS, zone), matched: false };
 }
 
 export interface Zones {
