@@ -54,10 +54,10 @@ export function describeSlots(schedule: AgencySchedule, slots: number[], prospec
 }
 
 /** At most this many slots per listing (Convex caps arrays at 8,192; a dashboard needs far fewer). */
-export const MAX_LISTED_SLOTS = 500;
+export const MAX_PAGE_SLOTS = 500;
 
 /**
- * Free slots in the horizon, soonest first, at most MAX_LISTED_SLOTS of them:
+ * Free slots in the horizon, soonest first, at most MAX_PAGE_SLOTS of them:
  * `total` counts every free slot from `from` on, `truncated` says more follow,
  * and `nextFrom` is the `from` of the next page.
  */
@@ -77,7 +77,7 @@ export const getAvailableSlots = internalQuery({
     const prospect = opportunityId ? await ctx.db.get("opportunities", opportunityId) : null;
     const schedule = await loadSchedule(ctx, agency, Date.now());
     const slots = freeSlots(schedule.rules, schedule.now, schedule.busy).filter((s) => from === undefined || s >= from);
-    const page = slots.slice(0, MAX_LISTED_SLOTS);
+    const page = slots.slice(0, MAX_PAGE_SLOTS);
     return {
       slots: describeSlots(schedule, page, prospect ? hearingZone(prospect, agency.timeZone) : undefined),
       total: slots.length,

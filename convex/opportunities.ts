@@ -95,7 +95,7 @@ export const setTimeZone = internalMutation({
       try {
         assertTimeZone(timeZone);
       } catch (e) {
-        if (e instanceof AvailabilityError) throw new ConvexError(`timeZone: ${e.message}`);
+        if (e instanceof AvailabilityError) throw new ConvexError(e.message);
         throw e;
       }
     }

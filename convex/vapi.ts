@@ -19,6 +19,7 @@ import {
 import { FAILED_TOOL_ERROR, parseToolCall, type ToolRequest } from "./model/tools";
 import { assistantReply, SPOKEN } from "./model/inbound";
 import { logEvent } from "./model/log";
+import { MAX_CALL_MINUTES } from "./model/availability";
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -62,6 +63,8 @@ export const startPhoneCall = internalAction({
           // The full name still reaches the prompt through variableValues.
           customer: { number: plan.customerNumber, name: boundWords(plan.customerName, MAX_CUSTOMER_NAME_CHARS) || undefined },
           assistantOverrides: {
+            // Offers are timed to outlive the longest call (model/availability.ts): hold Vapi to it.
+            maxDurationSeconds: MAX_CALL_MINUTES * 60,
             variableValues: {
               prospectName: plan.customerName,
               agencyName: plan.agencyName,

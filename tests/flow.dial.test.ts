@@ -20,7 +20,8 @@ describe("placing the call", () => {
       assistantId: TEST_ENV.VAPI_ASSISTANT_ID,
       phoneNumberId: TEST_ENV.VAPI_PHONE_NUMBER_ID,
       customer: { number: "+12015550123", name: "Dana Whitfield" },
-      assistantOverrides: { variableValues: { schedulingContext: prompt, prospectName: "Dana Whitfield" } },
+      // Offers are timed to outlive a 10-minute call: the call is held to it whatever the saved assistant says.
+      assistantOverrides: { maxDurationSeconds: 600, variableValues: { schedulingContext: prompt, prospectName: "Dana Whitfield" } },
     });
     // The saved assistant carries the server URL and credential: we send no inline assistant.
     expect(create.body).not.toHaveProperty("assistant");

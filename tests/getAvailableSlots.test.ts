@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import type { FunctionArgs } from "convex/server";
-import { MAX_LISTED_SLOTS } from "../convex/availability";
+import { MAX_PAGE_SLOTS } from "../convex/availability";
 import { newBackend } from "./setup";
 
 // Mon 2026-03-09 08:00 EDT. With 120 minutes of notice and a 7-day horizon, the only
@@ -153,13 +153,13 @@ describe("availability.getAvailableSlots", () => {
     });
     const first = await t.query(internal.availability.getAvailableSlots, { agencyId });
     expect(first.total).toBeGreaterThan(8_192); // one array of them would break Convex's cap
-    expect(first.slots).toHaveLength(MAX_LISTED_SLOTS);
+    expect(first.slots).toHaveLength(MAX_PAGE_SLOTS);
     expect(first.truncated).toBe(true);
     // The next page starts where the first stopped, and counts what is left.
     const second = await t.query(internal.availability.getAvailableSlots, { agencyId, from: first.nextFrom! });
     expect(Date.parse(second.slots[0].iso)).toBe(first.nextFrom);
     expect(Date.parse(second.slots[0].iso)).toBeGreaterThan(Date.parse(first.slots.at(-1)!.iso));
-    expect(second.total).toBe(first.total - MAX_LISTED_SLOTS);
+    expect(second.total).toBe(first.total - MAX_PAGE_SLOTS);
     // The last page says so.
     const last = await t.query(internal.availability.getAvailableSlots, { agencyId, from: Date.parse(NOW) + 59.5 * 24 * 3_600_000 });
     expect(last).toMatchObject({ truncated: false, nextFrom: null });
