@@ -1,5 +1,5 @@
 /**
- * Carrying out a booking process's post-call plan (model/processes.ts decides it):
+ * Carrying out a booking process's post-call plan (model/processes/postCall.ts decides it):
  * store what the prospect told us, open follow-up tasks, email the prospect
  * exactly once per call and message, hand their own scheduler link on.
  */

@@ -74,6 +74,7 @@ export function parseAnalysisReply(content: string | null | undefined): Analysis
   return parsed.data;
 }
 
+/** What a reply comes to once decided (model/analysis/decide.ts). */
 export type Decision =
   | { action: "book"; slotStart: number; slotIso: string; reason: string }
   | { action: "reject"; reason: string }
