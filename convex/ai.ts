@@ -11,22 +11,21 @@ import {
   ANALYSIS_REPLY_SCHEMA,
   ANALYSIS_RETRY_DELAYS_MS,
   ANALYSIS_VERSION,
-  buildAnalysisMessages,
-  decide,
   DEFAULT_MIN_CONFIDENCE,
   InvalidReplyError,
-  isTriviallyShort,
   MAX_ANALYSIS_ATTEMPTS,
   parseAnalysisReply,
-  summariseGrid,
   type AnalysisReply,
   type Decision,
-} from "./model/analysis";
+} from "./model/analysis/reply";
+import { decide } from "./model/analysis/decide";
+import { buildAnalysisMessages, isTriviallyShort, summariseGrid } from "./model/analysis/messages";
 import { completionRequest, createCompletion, groqFailure, groqModel, type GroqFailure } from "./model/groq";
 import { openTask } from "./model/tasks";
 import { notify } from "./notifications";
 import type { NotificationEvent } from "./model/notifications";
-import { effectiveProcess, planPostCall } from "./model/processes";
+import { effectiveProcess } from "./model/processes";
+import { planPostCall } from "./model/processes/postCall";
 import { carryOutPlan } from "./processes";
 import { analysisStatus, bookingProcess, offeredSlot, transcriptMessage } from "./schema";
 import { offeredSlotsOf } from "./model/wallClock";

@@ -9,7 +9,7 @@ import { freeSlots, MAX_CALL_MINUTES, MINUTE, recommendSlots, toZonedIso } from 
 import { nextCallingMoment } from "./model/callingHours";
 import { hearingZone, resolveProspectZones } from "./model/prospectZone";
 import { buildSchedulingPrompt } from "./model/prompt";
-import { effectiveProcess, PROCESSES } from "./model/processes";
+import { effectiveProcess, processSpec } from "./model/processes";
 import { ACTIVE_STATUSES, isConnectedOutcome, isUnreachedOutcome, nextStatus, outcomeForEndedReason, type CallOutcome } from "./model/outcomes";
 import { nextAttemptAt } from "./model/retry";
 import { readFunnel } from "./model/funnelCounters";
@@ -45,7 +45,7 @@ export async function prepareOffer(
   const bookingProcess = effectiveProcess(agency, opportunity);
   const schedule = await loadSchedule(ctx, agency, now);
   const free = freeSlots(schedule.rules, now, schedule.busy);
-  const offersTimes = PROCESSES[bookingProcess].offersTimes;
+  const offersTimes = processSpec(bookingProcess).offersTimes;
   // Offers must survive the call: the longest call (and the wait before a prepared
   // call dials without a fresh offer) must not eat into the minimum notice.
   const earliestOffer = now + (agency.minNoticeMinutes + MAX_CALL_MINUTES) * MINUTE + STALE_OFFER_MS;

@@ -1,5 +1,5 @@
 /**
- * Carrying out a booking process's post-call plan (model/processes.ts decides it):
+ * Carrying out a booking process's post-call plan (model/processes/postCall.ts decides it):
  * store what the prospect told us, open follow-up tasks, email the prospect
  * exactly once per call and message, hand their own scheduler link on.
  */
@@ -11,7 +11,9 @@ import type { Doc } from "./_generated/dataModel";
 import { prospectZone } from "./calls";
 import { afterAttempt, claimDelivery, prospectEmail } from "./model/delivery";
 import { sendEmail } from "./model/email";
-import { bookingLinkEmail, freeSlotsEmail, type PostCallPlan, type ProspectEmail, type StaffEvent } from "./model/processes";
+import { bookingLinkEmail, freeSlotsEmail } from "./model/processes/emails";
+import type { PostCallPlan } from "./model/processes/postCall";
+import type { ProspectEmail, StaffEvent } from "./model/processes/spec";
 import { openTask } from "./model/tasks";
 import { notify } from "./notifications";
 import { logEvent } from "./model/log";

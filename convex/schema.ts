@@ -3,6 +3,7 @@ import { v } from "convex/values";
 import { deliveryMode, deliveryStatus, destinationKind, notificationEvent } from "./model/notifications";
 import { deliveryResend } from "./model/delivery";
 import { timeZoneSource } from "./model/prospectZone";
+import { PROCESS_NAMES } from "./model/processes";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
 
@@ -59,13 +60,8 @@ export const taskType = v.union(
   v.literal("scheduler_link"),
 );
 
-export const bookingProcess = v.union(
-  v.literal("offer_times"),
-  v.literal("link_first"),
-  v.literal("prospect_proposes"),
-  v.literal("call_me"),
-  v.literal("prospect_link"),
-);
+/** One member per registered booking process (model/processes/index.ts). */
+export const bookingProcess = v.union(...PROCESS_NAMES.map((name) => v.literal(name)));
 
 export const analysisStatus = v.union(
   v.literal("scheduled"),

@@ -23,7 +23,7 @@ import { internal } from "../convex/_generated/api";
 import * as notificationsModule from "../convex/notifications";
 import { nextDigestAt } from "../convex/model/notifications";
 import { getAvailableSlots } from "../convex/availability";
-import { summariseGrid } from "../convex/model/analysis";
+import { summariseGrid } from "../convex/model/analysis/messages";
 import { freeSlots, parseWindows, recommendSlots } from "../convex/model/availability";
 import { funnel } from "../convex/calls";
 import { estimateTokens } from "../convex/model/prompt";

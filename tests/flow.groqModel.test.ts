@@ -5,7 +5,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { ANALYSIS_REPLY_SCHEMA, ANALYSIS_RETRY_DELAYS_MS, MAX_ANALYSIS_ATTEMPTS } from "../convex/model/analysis";
+import { ANALYSIS_REPLY_SCHEMA, ANALYSIS_RETRY_DELAYS_MS, MAX_ANALYSIS_ATTEMPTS } from "../convex/model/analysis/reply";
 import { MINUTE } from "../convex/model/availability";
 import { DEFAULT_GROQ_MODEL } from "../convex/model/groq";
 import { ANALYSIS_STUCK_MS } from "../convex/reconcile";

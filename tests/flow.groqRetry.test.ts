@@ -5,7 +5,7 @@
  */
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
-import { ANALYSIS_RETRY_DELAYS_MS, MAX_ANALYSIS_ATTEMPTS } from "../convex/model/analysis";
+import { ANALYSIS_RETRY_DELAYS_MS, MAX_ANALYSIS_ATTEMPTS } from "../convex/model/analysis/reply";
 import type { GroqReply } from "./fakeWorld";
 import { AGREED, AGREED_ISO, BOOKED_REPLY, endOfCallReport, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "./pipeline";
 

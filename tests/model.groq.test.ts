@@ -5,7 +5,7 @@
 import { APIError } from "groq-sdk";
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
-import { analysisReply, ANALYSIS_REPLY_SCHEMA, InvalidReplyError, parseAnalysisReply } from "../convex/model/analysis";
+import { analysisReply, ANALYSIS_REPLY_SCHEMA, InvalidReplyError, parseAnalysisReply } from "../convex/model/analysis/reply";
 import { completionRequest, DEFAULT_GROQ_MODEL, groqFailure, groqModel } from "../convex/model/groq";
 import { acceptsNull, nullsAsAbsent, strictJsonSchema, type JsonSchema } from "../convex/model/structuredOutput";
 

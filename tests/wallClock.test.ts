@@ -1,7 +1,8 @@
 /** Times as said (model/wallClock.ts), evidence of agreement and waking-hour offers, without a backend. */
 import { describe, expect, test } from "vitest";
 import { DateTime } from "luxon";
-import { agreementQuoted, quotedFromOneLine, summariseGrid } from "../convex/model/analysis";
+import { agreementQuoted, quotedFromOneLine } from "../convex/model/analysis/evidence";
+import { summariseGrid } from "../convex/model/analysis/messages";
 import { evaluateSlot, freeSlots, parseWindows, recommendSlots, type SchedulingRules } from "../convex/model/availability";
 import type { TranscriptMessage } from "../convex/model/vapiMessages";
 import { readIsoTime, readWallTime, rememberOffered, wallClockInstant } from "../convex/model/wallClock";

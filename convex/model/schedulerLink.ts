@@ -117,3 +117,13 @@ export function classifySchedulerLink(raw: string): SchedulerLink {
   if (isGoogleAppointmentPage(parsed)) return { provider: "google", url };
   return { provider: "other", url };
 }
+
+/** The link as a usable URL (a link read out on a call may lack its scheme), or null. */
+export function usableLink(text: string | null | undefined): string | null {
+  if (!text?.trim()) return null;
+  try {
+    return classifySchedulerLink(text).url;
+  } catch {
+    return null;
+  }
+}

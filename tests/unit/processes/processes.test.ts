@@ -1,9 +1,10 @@
 /** Booking processes without a backend: decisions on proposed times, the post-call plan, prompt order. */
 import { describe, expect, test } from "vitest";
-import { analysisReply, decide, type AnalysisReply, type Decision, type DecisionContext } from "../convex/model/analysis";
-import { buildSchedulingPrompt } from "../convex/model/prompt";
-import { mergeAnswers, nearestFreeSlots, planPostCall } from "../convex/model/processes";
-import type { TranscriptMessage } from "../convex/model/vapiMessages";
+import { decide, nearestFreeSlots, type DecisionContext } from "../../../convex/model/analysis/decide";
+import { analysisReply, type AnalysisReply, type Decision } from "../../../convex/model/analysis/reply";
+import { mergeAnswers, planPostCall } from "../../../convex/model/processes/postCall";
+import { buildSchedulingPrompt } from "../../../convex/model/prompt";
+import type { TranscriptMessage } from "../../../convex/model/vapiMessages";
 
 const ZONE = "America/New_York";
 const at = (iso: string) => Date.parse(iso);

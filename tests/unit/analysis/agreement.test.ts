@@ -1,8 +1,10 @@
 /** Review of issues 7 and 11: cases the merged code gets wrong (each test fails on main at cc18467). */
 import { describe, expect, test } from "vitest";
-import { agreementQuoted, analysisReply, decide, quoteFitsSlot, type AnalysisReply, type DecisionContext } from "../convex/model/analysis";
-import type { TranscriptMessage } from "../convex/model/vapiMessages";
-import { pickSlots } from "../convex/model/tools";
+import { agreementQuoted, quoteFitsSlot } from "../../../convex/model/analysis/evidence";
+import { decide, type DecisionContext } from "../../../convex/model/analysis/decide";
+import { analysisReply, type AnalysisReply } from "../../../convex/model/analysis/reply";
+import type { TranscriptMessage } from "../../../convex/model/vapiMessages";
+import { pickSlots } from "../../../convex/model/tools";
 import { DateTime } from "luxon";
 
 const NY = "America/New_York";
