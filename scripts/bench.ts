@@ -19,6 +19,7 @@
  *   transaction against Convex's limits; Resend faked.
  */
 import { performance } from "node:perf_hooks";
+import { DateTime } from "luxon";
 import { internal } from "../convex/_generated/api";
 import * as notificationsModule from "../convex/notifications";
 import { nextDigestAt } from "../convex/model/notifications";
@@ -130,14 +131,17 @@ async function benchFunnel() {
   print("funnel_history_ratio", round(median(b) / median(a), 2));
 }
 
-const LINES: [string, string][] = [
-  ["bot", "Hi Dana, this is Atlas calling from Brightline Growth. Do you have a minute?"],
-  ["user", "Sure, what's this about?"],
-  ["bot", "We help clinics fill their calendars. Could we set up a 30 minute intro? I have Monday at 9, Tuesday at noon or Wednesday at 9 Eastern."],
-  ["user", "Tuesday at noon works for me."],
-  ["bot", "Great, Tuesday November 24th at 12 PM Eastern. The team will send an invite."],
-  ["user", "Perfect, thanks."],
-];
+/** The call as the prospect hears it: `said` is the offered time they take, as a person says it ("Tuesday at 2:00 PM"). */
+function linesFor(said: string): [string, string][] {
+  return [
+    ["bot", "Hi Dana, this is Atlas calling from Brightline Growth. Do you have a minute?"],
+    ["user", "Sure, what's this about?"],
+    ["bot", `We help clinics fill their calendars. Could we set up a 30 minute intro? I have a few times, for example ${said} Eastern.`],
+    ["user", `${said} works for me.`],
+    ["bot", `Great, ${said} Eastern. The team will send an invite.`],
+    ["user", "Perfect, thanks."],
+  ];
+}
 
 /** One call from startCall to the confirmation; returns what it measured. */
 async function pipelineRun() {
@@ -160,8 +164,11 @@ async function pipelineRun() {
   const callId = await t.mutation(internal.calls.startCall, { opportunityId });
   await drainScheduled(t, clock);
   const call = (await t.run((ctx) => ctx.db.get("calls", callId)))!;
-  const slotIso = call.offeredSlotsISO[1];
-  world.groqReplies = [{ meetingBooked: true, slotIso, confidence: 0.92, evidence: "Tuesday at noon works for me" }];
+  // The second offered slot, agreed to in words that name it (the evidence rule checks the quote names the slot).
+  const offered = call.offeredSlots![1];
+  const said = DateTime.fromMillis(offered.start, { zone: "America/New_York" }).toFormat("cccc 'at' h:mm a");
+  const LINES = linesFor(said);
+  world.groqReplies = [{ meetingBooked: true, slotId: offered.id, confidence: 0.92, evidence: `${said} works for me` }];
 
   const start = performance.now();
   await t.fetch("/vapi/webhook", {
