@@ -113,6 +113,23 @@ describe("routing", () => {
 });
 
 describe("dedupe and retries", () => {
+  test("every email shares one sender: Resend's 409 concurrent_idempotent_requests is retried for a notification too", async () => {
+    vi.stubEnv("RESEND_API_KEY", "re_test");
+    vi.stubEnv("EMAIL_FROM", "Atlas <atlas@brightline.test>");
+    const world = new FakeWorld().install();
+    world.resendReplies = [409];
+    const { t, agencyId, opportunityId } = await seed();
+    const email = await t.action(internal.notifications.saveDestination, { agencyId, kind: "email", target: "owner@brightline.test" });
+    await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: email, mode: "realtime" });
+    await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
+    await settle(t);
+    const keys = world.to(RESEND).map((r) => r.headers["idempotency-key"]);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(world.deliveredEmails).toHaveLength(1);
+    expect(await deliveries(t)).toMatchObject([{ status: "sent", attempts: 2, lastError: "resend: HTTP 409 concurrent_idempotent_requests" }]);
+  });
+
   test("each (opportunity, event, destination) is delivered once per window", async () => {
     const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
