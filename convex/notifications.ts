@@ -2,7 +2,7 @@
  * Notification center: per-agency rules send events (booked, call requested, ...) to
  * Slack, email or SMS, realtime or in a daily digest. `notify` is what the booking path
  * calls: it only reads rules and writes ledger rows, so it is cheap and cannot fail
- * because a destination is broken. Sending happens in `sendDelivery`, retried with backoff.
+ * because a destination is broken. Sending is the outbox's (outbox.ts), retried with backoff.
  */
 import { ConvexError, v } from "convex/values";
 import { internal } from "./_generated/api";

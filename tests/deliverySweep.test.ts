@@ -9,7 +9,7 @@ import type { Id } from "../convex/_generated/dataModel";
 import { digestMessage } from "../convex/model/notifications";
 import { inviteDeliveryKey } from "../convex/model/invite";
 import { enqueue } from "../convex/model/outbox/ledger";
-import { LEASE_MS as DELIVERY_LEASE_MS, sweep } from "../convex/model/outbox/status";
+import { LEASE_MS, sweep } from "../convex/model/outbox/status";
 import { OUTBOX_RETRY } from "../convex/model/retryPolicy";
 import { SWEEP_BATCH } from "../convex/outbox";
 import { FakeWorld, TEST_ENV } from "./fakeWorld";
@@ -102,10 +102,10 @@ describe("notifications whose attempt died mid-send", () => {
     expect(world.deliveredEmails).toHaveLength(1);
 
     // Within the lease the attempt may still be running: nothing happens.
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS - 60_000);
+    vi.setSystemTime(NOW + LEASE_MS - 60_000);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: 0, failed: 0 });
 
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS + 60_000);
+    vi.setSystemTime(NOW + LEASE_MS + 60_000);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 1, unknown: 2, failed: 0 });
     await settle(t);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: 0, failed: 0 });
@@ -146,7 +146,7 @@ describe("notifications whose attempt died mid-send", () => {
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
     await t.mutation(internal.notifications.notifyEvent, { agencyId, opportunityId, event: "booked", text: "Dana booked" });
     await loseScheduledRuns(t);
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS + 60_000);
+    vi.setSystemTime(NOW + LEASE_MS + 60_000);
     expect(await t.mutation(internal.outbox.sweep, {})).toMatchObject({ resent: 1 });
     await settle(t);
     expect(world.to(SLACK_POST)).toHaveLength(1);
@@ -169,11 +169,11 @@ describe("notifications whose attempt died mid-send", () => {
           status: "sending",
           attempts: 1,
           createdAt: NOW,
-          checkAt: NOW + DELIVERY_LEASE_MS,
+          checkAt: NOW + LEASE_MS,
         });
       }
     });
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS + 60_000);
+    vi.setSystemTime(NOW + LEASE_MS + 60_000);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: SWEEP_BATCH, failed: 0 });
     await settle(t);
     expect((await notificationRows(t)).every((d) => d.status === "unknown")).toBe(true);
@@ -211,7 +211,7 @@ describe("emails in the outbox", () => {
       }),
     );
     await loseScheduledRuns(t);
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS + 60_000);
+    vi.setSystemTime(NOW + LEASE_MS + 60_000);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 1, unknown: 0, failed: 0 });
     await settle(t);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: 0, failed: 0 });
@@ -254,7 +254,7 @@ describe("emails in the outbox", () => {
       body: JSON.stringify({ from: "Atlas <atlas@example.com>", to: "dana@example.com", subject: "Invitation", text: "x" }),
     });
 
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS + 60_000);
+    vi.setSystemTime(NOW + LEASE_MS + 60_000);
     // Both rows: the prospect's lost mid-send, the agency's never attempted.
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 2, unknown: 0, failed: 0 });
     await settle(t);
@@ -307,11 +307,11 @@ describe("the sweep's decisions", () => {
     const at = NOW;
     expect(sweep({ status: "pending", channel: "slack", attempts: 2 }, false, at)).toEqual({
       outcome: "resent",
-      patch: { checkAt: at + DELIVERY_LEASE_MS },
+      patch: { checkAt: at + LEASE_MS },
     });
     expect(sweep({ status: "sending", channel: "email", attempts: 1 }, true, at)).toMatchObject({
       outcome: "resent",
-      patch: { status: "pending", checkAt: at + DELIVERY_LEASE_MS },
+      patch: { status: "pending", checkAt: at + LEASE_MS },
     });
     expect(sweep({ status: "sending", channel: "email", attempts: 5 }, true, at)).toMatchObject({ outcome: "failed" });
     for (const channel of ["slack", "sms"] as const) {

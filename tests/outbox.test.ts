@@ -30,10 +30,10 @@ describe("status machine", () => {
     const sending = (attempts: number) => ({ status: "sending" as const, attempts });
     const transient = { ok: false as const, retryable: true, error: "slack: ratelimited" };
     expect(afterAttempt(sending(1), transient, NOW, never)).toEqual({
-      patch: { status: "pending", lastError: "slack: ratelimited", checkAt: NOW + 30_000 + LEASE_MS },
-      retryInMs: 30_000,
+      patch: { status: "pending", lastError: "slack: ratelimited", checkAt: NOW + 60_000 + LEASE_MS },
+      retryInMs: 60_000,
     });
-    expect(afterAttempt(sending(3), transient, NOW, never)?.retryInMs).toBe(480_000);
+    expect(afterAttempt(sending(3), transient, NOW, never)?.retryInMs).toBe(960_000);
     expect(afterAttempt(sending(OUTBOX_RETRY.attempts), transient, NOW, never)).toMatchObject({ patch: { status: "failed" }, retryInMs: null });
     expect(afterAttempt(sending(1), { ok: false, retryable: false, error: "slack: channel_not_found" }, NOW)).toMatchObject({
       patch: { status: "failed", lastError: "slack: channel_not_found", checkAt: undefined },

@@ -6,8 +6,8 @@ const never = () => 0;
 const always = () => 0.999999;
 
 describe("backoff", () => {
-  test("outbox: 30 s, 2 min, 8 min, 32 min at the bottom of the jitter, then the attempts are spent", () => {
-    expect([1, 2, 3, 4].map((a) => backoffMs(OUTBOX_RETRY, a, never))).toEqual([30_000, 120_000, 480_000, 1_920_000]);
+  test("outbox: 1, 4, 16, 64 minutes at the bottom of the jitter, then the attempts are spent", () => {
+    expect([1, 2, 3, 4].map((a) => backoffMs(OUTBOX_RETRY, a, never))).toEqual([60_000, 240_000, 960_000, 3_840_000]);
     expect(backoffMs(OUTBOX_RETRY, 5, never)).toBeNull();
     expect(backoffMs(OUTBOX_RETRY, 9, always)).toBeNull();
   });

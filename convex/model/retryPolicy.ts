@@ -20,8 +20,11 @@ export interface RetryPolicy {
   jitter: number;
 }
 
-/** Outbound messages (emails, Slack, SMS): 30 s, 2 min, 8 min, 32 min, then failed. */
-export const OUTBOX_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 30_000, factor: 4, maxDelayMs: 2 * 60 * 60_000, jitter: 0.2 };
+/**
+ * Outbound messages (emails, Slack, SMS): 1, 4, 16, 64 minutes, then failed. A provider outage of about
+ * an hour and a half is ridden out; a confirmation that waits longer is better told to staff as failed.
+ */
+export const OUTBOX_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 60_000, factor: 4, maxDelayMs: 2 * 60 * 60_000, jitter: 0.2 };
 
 /** Transcript analysis at Groq: 30 s, 2 min, 8 min, then a review task. */
 export const ANALYSIS_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 30_000, factor: 4, maxDelayMs: 10 * 60_000, jitter: 0.2 };
