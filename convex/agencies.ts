@@ -3,7 +3,7 @@ import { internalMutation } from "./functions";
 import { bookingProcess } from "./schema";
 import { AGENCY_DEFAULTS } from "./model/agency";
 import { assertTimeZone, AvailabilityError, MAX_MEETING_MINUTES, parseWindows } from "./model/availability";
-import { isEmailAddress } from "./model/email";
+import { isEmailAddress } from "./model/channels/email";
 import { PhoneError, toE164 } from "./model/phone";
 import { processRefusal } from "./model/processes";
 import { logEvent } from "./model/log";

@@ -9,7 +9,6 @@ import { finalizeCallBooking } from "./meetings";
 import { evaluateSlot, freeSlots } from "./model/availability";
 import {
   ANALYSIS_REPLY_SCHEMA,
-  ANALYSIS_RETRY_DELAYS_MS,
   ANALYSIS_VERSION,
   DEFAULT_MIN_CONFIDENCE,
   InvalidReplyError,
@@ -22,6 +21,7 @@ import { decide } from "./model/analysis/decide";
 import { buildAnalysisMessages, isTriviallyShort, summariseGrid } from "./model/analysis/messages";
 import { completionRequest, createCompletion, groqFailure, groqModel, type GroqFailure } from "./model/groq";
 import { openTask } from "./model/tasks";
+import { ANALYSIS_RETRY, backoffMs } from "./model/retryPolicy";
 import { notify } from "./notifications";
 import type { NotificationEvent } from "./model/notifications";
 import { effectiveProcess } from "./model/processes";
@@ -333,7 +333,8 @@ export const recordAnalysisFailure = internalMutation({
       return null;
     }
     if (retry) {
-      const delay = ANALYSIS_RETRY_DELAYS_MS[attempt - 1] ?? ANALYSIS_RETRY_DELAYS_MS.at(-1)!;
+      // `retry` is only set while attempts remain, so the policy always has a wait here.
+      const delay = backoffMs(ANALYSIS_RETRY, attempt) ?? ANALYSIS_RETRY.maxDelayMs;
       await ctx.scheduler.runAfter(delay, internal.ai.processCallTranscript, { callId, attempt: attempt + 1 });
     } else {
       await openTask(ctx, {

@@ -11,7 +11,7 @@ import { hearingZone, resolveProspectZones } from "./model/prospectZone";
 import { buildSchedulingPrompt } from "./model/prompt";
 import { effectiveProcess, processSpec } from "./model/processes";
 import { ACTIVE_STATUSES, isConnectedOutcome, isUnreachedOutcome, nextStatus, outcomeForEndedReason, type CallOutcome } from "./model/outcomes";
-import { nextAttemptAt } from "./model/retry";
+import { nextAttemptAt } from "./model/callRetry";
 import { readFunnel } from "./model/funnelCounters";
 import { openTask } from "./model/tasks";
 import { notify } from "./notifications";

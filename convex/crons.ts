@@ -7,8 +7,8 @@ const crons = cronJobs();
 // in the hour that is its local digest hour, so DST and half-hour zones need nothing more.
 crons.hourly("notification digests", { minuteUTC: 7 }, internal.notifications.sendDigests, {});
 
-/** Deliveries whose sending action died: emails resent under the same key, Slack/SMS marked unknown (notifications.ts). */
-crons.interval("sweep deliveries", { minutes: 5 }, internal.notifications.sweepDeliveries, {});
+/** Outbox rows whose sending action died: emails resent under the same key, Slack/SMS marked unknown (outbox.ts). */
+crons.interval("sweep deliveries", { minutes: 5 }, internal.outbox.sweep, {});
 
 /** Calls whose end never reached the webhook are fetched from Vapi (reconcile.ts). */
 crons.interval("reconcile calls", { minutes: 5 }, internal.reconcile.run, {});

@@ -1,6 +1,6 @@
 /**
  * Data migrations, run once per deployment after deploying the code that needs
- * them: `npx convex run migrations:migrateCalls`. Each run does one bounded
+ * them: `npx convex run migrations:migrateCalls`, `npx convex run migrations:migrateOutbox`. Each run does one bounded
  * batch, stores its cursor and schedules the next, so it is resumable (run it
  * again after a failure: it continues where it stopped) and idempotent (run it
  * with `{"restart": true}` to go over every call again).
@@ -12,6 +12,8 @@ import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { syncFunnel } from "./model/funnelCounters";
 import { logEvent } from "./model/log";
+import { fromDelivery, fromNotificationDelivery } from "./model/outbox/legacy";
+import { outboxByKey } from "./model/outbox/ledger";
 
 const MIGRATE_CALLS = "calls-offers-and-funnel";
 const DEFAULT_BATCH = 100;
@@ -64,5 +66,45 @@ export const migrateCalls = internalMutation({
     if (!page.isDone) await ctx.scheduler.runAfter(0, internal.migrations.migrateCalls, { batchSize });
     logEvent("migration.batch", { name: MIGRATE_CALLS, batch: page.page.length, processed, done: page.isDone });
     return { processed, done: page.isDone };
+  },
+});
+
+/**
+ * Moves the two old ledgers (`deliveries`, `notificationDeliveries`) into the
+ * outbox: `npx convex run migrations:migrateOutbox`. Each run moves up to
+ * `batchSize` rows of each (insert into the outbox under the same key, delete
+ * the old row, one transaction), then schedules the next run while rows remain.
+ * Resumable and idempotent without a cursor: what was moved is gone, and a row
+ * whose key is already in the outbox is only deleted. Open rows arrive due for
+ * the sweep (their old senders no longer exist), which sends them again under
+ * their key (emails) or marks them unknown (Slack, SMS caught mid-send).
+ */
+export const migrateOutbox = internalMutation({
+  args: { batchSize: v.optional(v.number()) },
+  returns: v.object({ moved: v.number(), done: v.boolean() }),
+  handler: async (ctx, { batchSize = DEFAULT_BATCH }) => {
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) {
+      throw new ConvexError(`batchSize must be a whole number from 1 to ${MAX_BATCH}`);
+    }
+    const emails = await ctx.db.query("deliveries").take(batchSize);
+    const notifications = await ctx.db.query("notificationDeliveries").take(batchSize);
+    let moved = 0;
+    const move = async (next: ReturnType<typeof fromDelivery>) => {
+      if (await outboxByKey(ctx, next.key)) return;
+      await ctx.db.insert("outbox", next);
+      moved++;
+    };
+    for (const row of emails) {
+      await move(fromDelivery(row));
+      await ctx.db.delete("deliveries", row._id);
+    }
+    for (const row of notifications) {
+      await move(fromNotificationDelivery(row));
+      await ctx.db.delete("notificationDeliveries", row._id);
+    }
+    const done = emails.length < batchSize && notifications.length < batchSize;
+    if (!done) await ctx.scheduler.runAfter(0, internal.migrations.migrateOutbox, { batchSize });
+    logEvent("migration.batch", { name: "outbox", batch: emails.length + notifications.length, moved, done });
+    return { moved, done };
   },
 });

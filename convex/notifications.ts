@@ -2,51 +2,38 @@
  * Notification center: per-agency rules send events (booked, call requested, ...) to
  * Slack, email or SMS, realtime or in a daily digest. `notify` is what the booking path
  * calls: it only reads rules and writes ledger rows, so it is cheap and cannot fail
- * because a destination is broken. Sending happens in `sendDelivery`, retried with backoff.
+ * because a destination is broken. Sending is the outbox's (outbox.ts), retried with backoff.
  */
-import { ConvexError, v, type Infer } from "convex/values";
+import { ConvexError, v } from "convex/values";
 import { internal } from "./_generated/api";
 import schema from "./schema";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internalAction, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { assertTimeZone, AvailabilityError } from "./model/availability";
+import { channelInputFields, channelOf, destinationKind, normalizeDestination, type NormalizedDestination } from "./model/channels";
+import { DestinationError } from "./model/channels/shared";
+import { twilioCredentials } from "./model/channels/sms";
 import { logEvent } from "./model/log";
-import { PhoneError, toE164 } from "./model/phone";
-import { decryptSecret, encryptSecret, isEncrypted, SecretError } from "./model/secrets";
-import { sweepDecision } from "./model/delivery";
-import {
-  checkSlackToken,
-  checkTwilio,
-  sendEmail,
-  sendSlack,
-  sendSms,
-  type SendOutcome,
-} from "./model/notificationChannels";
+import { PhoneError } from "./model/phone";
+import { encryptSecret, isEncrypted, SecretError } from "./model/secrets";
+import { enqueue, release } from "./model/outbox/ledger";
+import { deliveryMode, outboxKey, type OutboxMessage } from "./model/outbox/messages";
+import { outboxStatus, resolveUnknown } from "./model/outbox/status";
 import {
   assertDedupeWindow,
   assertDigestHour,
   clampText,
-  DELIVERY_LEASE_MS,
-  deliveryMode,
-  deliveryStatus,
-  destinationKind,
   digestLine,
   digestMessage,
   emailSubject,
   localDate,
-  MAX_DELIVERY_ATTEMPTS,
   MAX_DIGEST_LINES,
   nextDigestAt,
-  normalizeDestination,
   NOTIFICATION_DEFAULTS,
   NotificationSettingsError,
   notificationEvent,
   realtimeMessage,
-  retryDelayMs,
-  sweepNotification,
-  type DestinationSecret,
-  type NormalizedDestination,
   type NotificationEvent,
 } from "./model/notifications";
 
@@ -63,8 +50,6 @@ export const DIGEST_AGENCY_PAGE = 200;
 const DIGEST_LEASE_MS = 15 * 60_000;
 /** Destinations one agency's digest can address at once (realistically a handful). */
 const MAX_DIGEST_DESTINATIONS = 200;
-/** Stale deliveries settled per sweep transaction, per ledger and status; a full batch sweeps again at once. */
-export const SWEEP_BATCH = 100;
 
 export interface NotifyArgs {
   agencyId: Id<"agencies">;
@@ -135,20 +120,20 @@ export async function notify(
         result.digested++;
         continue;
       }
-      const deliveryId = await ctx.db.insert("notificationDeliveries", {
+      const itemId = await ctx.db.insert("notificationItems", { ...item, state: "realtime" });
+      const { outboxId } = await enqueue(ctx, {
+        key: outboxKey.notification(itemId),
         agencyId: e.agencyId,
-        destinationId: destination._id,
-        kind: destination.kind,
-        mode: "realtime",
-        subject: emailSubject(e.event),
-        text: realtimeMessage(e.event, text),
-        status: "pending",
-        attempts: 0,
-        createdAt: now,
-        checkAt: now + DELIVERY_LEASE_MS,
+        channel: destination.kind,
+        message: {
+          kind: "notification",
+          destinationId: destination._id,
+          mode: "realtime",
+          subject: emailSubject(e.event),
+          text: realtimeMessage(e.event, text),
+        },
       });
-      await ctx.db.insert("notificationItems", { ...item, state: "realtime", deliveryId });
-      await ctx.scheduler.runAfter(0, internal.notifications.sendDelivery, { deliveryId });
+      await ctx.db.patch("notificationItems", itemId, { deliveryId: outboxId });
       result.queued++;
     }
   }
@@ -178,163 +163,10 @@ export const notifyEvent = internalMutation({
   handler: (ctx, args) => notify(ctx, args),
 });
 
-// ---------------------------------------------------------------- delivery
-
-const sendJob = v.object({
-  kind: destinationKind,
-  target: v.string(),
-  subject: v.string(),
-  text: v.string(),
-  /** Still encrypted: only the sending action decrypts it. */
-  sealedSecret: v.optional(v.string()),
-  emailFrom: v.optional(v.string()),
-});
-
-/** The destination's secret as stored: encrypted JSON, so the Data page shows ciphertext only. */
-async function sealSecret(secret: DestinationSecret): Promise<string> {
+/** A destination's secret as stored: its channel's secret as encrypted JSON, so the Data page shows ciphertext only. */
+async function sealSecret(secret: unknown): Promise<string> {
   return await encryptSecret(JSON.stringify(secret));
 }
-
-async function openSecret(sealed: string): Promise<DestinationSecret> {
-  return JSON.parse(await decryptSecret(sealed)) as DestinationSecret;
-}
-
-/**
- * Moves a pending delivery to "sending" (leased for DELIVERY_LEASE_MS) and hands
- * the action what it needs, the secret still encrypted. Anything not pending
- * returns null: a duplicate or late retry never sends twice. Unconfigured
- * destinations are settled here as skipped / disabled.
- */
-export const claimDelivery = internalMutation({
-  args: { deliveryId: v.id("notificationDeliveries") },
-  returns: v.union(v.null(), sendJob),
-  handler: async (ctx, { deliveryId }) => {
-    const delivery = await ctx.db.get("notificationDeliveries", deliveryId);
-    if (!delivery || delivery.status !== "pending") return null;
-    const settle = async (status: "skipped" | "disabled", reason: string) => {
-      await ctx.db.patch("notificationDeliveries", deliveryId, { status, lastError: reason });
-      logEvent("notification.settled", { deliveryId, kind: delivery.kind, status, reason });
-      return null;
-    };
-    const destination = await ctx.db.get("notificationDestinations", delivery.destinationId);
-    if (!destination) return await settle("skipped", "destination removed");
-    const secret = await ctx.db
-      .query("notificationSecrets")
-      .withIndex("by_destination", (q) => q.eq("destinationId", destination._id))
-      .unique();
-    const job = { kind: destination.kind, target: destination.target, subject: delivery.subject, text: delivery.text };
-    let extra: { sealedSecret?: string; emailFrom?: string };
-    switch (destination.kind) {
-      case "slack":
-      case "sms":
-        if (!secret) return await settle("skipped", destination.kind === "slack" ? "slack token missing" : "twilio not configured");
-        if (!secret.sealed) {
-          return await settle("skipped", "secret stored before encryption: run notifications.encryptLegacySecrets or save the destination again");
-        }
-        extra = { sealedSecret: secret.sealed };
-        break;
-      case "email": {
-        const emailFrom = process.env.EMAIL_FROM;
-        if (!process.env.RESEND_API_KEY || !emailFrom) return await settle("disabled", "email disabled: RESEND_API_KEY or EMAIL_FROM unset");
-        extra = { emailFrom };
-        break;
-      }
-    }
-    await ctx.db.patch("notificationDeliveries", deliveryId, {
-      status: "sending",
-      attempts: delivery.attempts + 1,
-      checkAt: Date.now() + DELIVERY_LEASE_MS,
-    });
-    return { ...job, ...extra };
-  },
-});
-
-/** Records one attempt's outcome; a retryable failure goes back to pending with a backoff retry. */
-export const finishDelivery = internalMutation({
-  args: {
-    deliveryId: v.id("notificationDeliveries"),
-    ok: v.boolean(),
-    retryable: v.boolean(),
-    error: v.optional(v.string()),
-    providerMessageId: v.optional(v.string()),
-  },
-  returns: v.null(),
-  handler: async (ctx, args) => {
-    const delivery = await ctx.db.get("notificationDeliveries", args.deliveryId);
-    // An "unknown" row whose attempt reports after all learns that it was sent (never resent either way).
-    const lateSuccess = delivery?.status === "unknown" && args.ok;
-    if (!delivery || (delivery.status !== "sending" && !lateSuccess)) return null;
-    const base = { deliveryId: args.deliveryId, kind: delivery.kind, mode: delivery.mode, attempts: delivery.attempts };
-    if (args.ok) {
-      await ctx.db.patch("notificationDeliveries", args.deliveryId, {
-        status: "sent",
-        sentAt: Date.now(),
-        providerMessageId: args.providerMessageId,
-        checkAt: undefined,
-      });
-      logEvent("notification.sent", base);
-    } else if (args.retryable && delivery.attempts < MAX_DELIVERY_ATTEMPTS) {
-      const delayMs = retryDelayMs(delivery.attempts);
-      await ctx.db.patch("notificationDeliveries", args.deliveryId, {
-        status: "pending",
-        lastError: args.error,
-        checkAt: Date.now() + delayMs + DELIVERY_LEASE_MS,
-      });
-      await ctx.scheduler.runAfter(delayMs, internal.notifications.sendDelivery, { deliveryId: args.deliveryId });
-      logEvent("notification.retry", { ...base, error: args.error, delayMs });
-    } else {
-      await ctx.db.patch("notificationDeliveries", args.deliveryId, { status: "failed", lastError: args.error, checkAt: undefined });
-      logEvent("notification.failed", { ...base, error: args.error });
-    }
-    return null;
-  },
-});
-
-/** One attempt at the provider; the secret is decrypted here and nowhere else. */
-async function attemptSend(job: Infer<typeof sendJob>, deliveryId: Id<"notificationDeliveries">): Promise<SendOutcome> {
-  let secret: DestinationSecret = {};
-  if (job.sealedSecret) {
-    try {
-      secret = await openSecret(job.sealedSecret);
-    } catch (e) {
-      // A changed key or an altered value: another attempt would fail the same way.
-      if (e instanceof SecretError) return { ok: false, retryable: false, error: e.message };
-      throw e;
-    }
-  }
-  if (job.kind === "slack" && secret.slackBotToken) return await sendSlack(secret.slackBotToken, job.target, job.text);
-  if (job.kind === "sms" && secret.twilio) return await sendSms(secret.twilio, job.target, job.text);
-  if (job.kind === "email" && job.emailFrom) {
-    return await sendEmail(process.env.RESEND_API_KEY ?? "", {
-      from: job.emailFrom,
-      to: job.target,
-      subject: job.subject,
-      text: job.text,
-      // Resend drops a repeat of the same key, so even a lost "sent" mark cannot double-send.
-      idempotencyKey: `atlas-notification/${deliveryId}`,
-    });
-  }
-  return { ok: false, retryable: false, error: "destination incomplete" };
-}
-
-/** Sends one delivery: claim, call the provider, record. Never throws into anyone. */
-export const sendDelivery = internalAction({
-  args: { deliveryId: v.id("notificationDeliveries") },
-  returns: v.null(),
-  handler: async (ctx, { deliveryId }) => {
-    const job = await ctx.runMutation(internal.notifications.claimDelivery, { deliveryId });
-    if (!job) return null;
-    const outcome = await attemptSend(job, deliveryId);
-    await ctx.runMutation(internal.notifications.finishDelivery, {
-      deliveryId,
-      ok: outcome.ok,
-      retryable: !outcome.ok && outcome.retryable,
-      error: outcome.ok ? undefined : outcome.error,
-      providerMessageId: outcome.ok ? outcome.providerMessageId : undefined,
-    });
-    return null;
-  },
-});
 
 // ---------------------------------------------------------------- daily digest
 
@@ -398,7 +230,7 @@ export const digestBatch = internalMutation({
       await ctx.scheduler.runAfter(0, internal.notifications.digestBatch, { settingsId });
       return { items: items.length, messages: 0, done: false };
     }
-    const messages = await releaseDigests(ctx, settings.agencyId, run.localDate, now);
+    const messages = await releaseDigests(ctx, settings.agencyId, run.localDate);
     await ctx.db.patch("notificationSettings", settingsId, {
       digestRun: undefined,
       lastDigestLocalDate: run.localDate,
@@ -411,9 +243,18 @@ export const digestBatch = internalMutation({
 
 async function composingDigests(ctx: MutationCtx, agencyId: Id<"agencies">) {
   return await ctx.db
-    .query("notificationDeliveries")
-    .withIndex("by_agency_and_status", (q) => q.eq("agencyId", agencyId).eq("status", "composing"))
+    .query("outbox")
+    .withIndex("by_agency_kind_status_and_created", (q) =>
+      q.eq("agencyId", agencyId).eq("message.kind", "notification").eq("status", "composing"),
+    )
     .take(MAX_DIGEST_DESTINATIONS);
+}
+
+type NotificationMessage = Extract<OutboxMessage, { kind: "notification" }>;
+
+function notificationOf(row: Doc<"outbox">): NotificationMessage {
+  if (row.message.kind !== "notification") throw new Error(`outbox row ${row._id} is not a notification`);
+  return row.message;
 }
 
 /** Adds items to their destination's composing digest; the message text holds the listed lines until release. */
@@ -433,47 +274,45 @@ async function foldIntoDigests(
   const drafts = await composingDigests(ctx, agencyId);
   for (const [destinationId, group] of byDestination) {
     const destination = await ctx.db.get("notificationDestinations", destinationId);
-    let deliveryId: Id<"notificationDeliveries"> | undefined;
+    let deliveryId: Id<"outbox"> | undefined;
     if (destination) {
-      const draft = drafts.find((d) => d.destinationId === destinationId);
-      const listed = draft?.digestItems ?? 0;
+      const draft = drafts.find((d) => d.message.kind === "notification" && d.message.destinationId === destinationId);
+      const message = draft && notificationOf(draft);
+      const listed = message?.digestItems ?? 0;
       const lines = group.slice(0, Math.max(0, MAX_DIGEST_LINES - listed)).map(digestLine);
-      if (draft) {
+      if (draft && message) {
         deliveryId = draft._id;
-        await ctx.db.patch("notificationDeliveries", draft._id, {
-          text: [draft.text, ...lines].filter((l) => l !== "").join("\n"),
-          digestItems: listed + group.length,
+        await ctx.db.patch("outbox", draft._id, {
+          message: { ...message, text: [message.text, ...lines].filter((l) => l !== "").join("\n"), digestItems: listed + group.length },
         });
       } else {
-        deliveryId = await ctx.db.insert("notificationDeliveries", {
+        ({ outboxId: deliveryId } = await enqueue(ctx, {
+          key: outboxKey.digest(destinationId, date, now),
           agencyId,
-          destinationId,
-          kind: destination.kind,
-          mode: "digest",
-          subject: emailSubject("digest", date),
-          text: lines.join("\n"),
-          digestItems: group.length,
-          status: "composing",
-          attempts: 0,
-          createdAt: now,
-        });
+          channel: destination.kind,
+          message: {
+            kind: "notification",
+            destinationId,
+            mode: "digest",
+            subject: emailSubject("digest", date),
+            text: lines.join("\n"),
+            digestItems: group.length,
+          },
+          composing: true,
+        }));
       }
     }
     for (const item of group) await ctx.db.patch("notificationItems", item._id, { state: "digested", deliveryId });
   }
 }
 
-/** The agency's composed digests become pending messages, each sent by its own action. */
-async function releaseDigests(ctx: MutationCtx, agencyId: Id<"agencies">, date: string, now: number): Promise<number> {
+/** The agency's composed digests become pending messages, each sent by the outbox. */
+async function releaseDigests(ctx: MutationCtx, agencyId: Id<"agencies">, date: string): Promise<number> {
   const drafts = await composingDigests(ctx, agencyId);
   for (const draft of drafts) {
-    const lines = draft.text === "" ? [] : draft.text.split("\n");
-    await ctx.db.patch("notificationDeliveries", draft._id, {
-      status: "pending",
-      text: digestMessage(date, lines, draft.digestItems ?? lines.length),
-      checkAt: now + DELIVERY_LEASE_MS,
-    });
-    await ctx.scheduler.runAfter(0, internal.notifications.sendDelivery, { deliveryId: draft._id });
+    const message = notificationOf(draft);
+    const lines = message.text === "" ? [] : message.text.split("\n");
+    await release(ctx, draft, { ...message, text: digestMessage(date, lines, message.digestItems ?? lines.length) });
   }
   return drafts.length;
 }
@@ -481,7 +320,13 @@ async function releaseDigests(ctx: MutationCtx, agencyId: Id<"agencies">, date: 
 // ---------------------------------------------------------------- staff configuration
 
 function settingsError(e: unknown): never {
-  if (e instanceof NotificationSettingsError || e instanceof PhoneError || e instanceof AvailabilityError || e instanceof SecretError) {
+  if (
+    e instanceof NotificationSettingsError ||
+    e instanceof DestinationError ||
+    e instanceof PhoneError ||
+    e instanceof AvailabilityError ||
+    e instanceof SecretError
+  ) {
     throw new ConvexError(e.message);
   }
   throw e;
@@ -507,10 +352,11 @@ async function requireAgency(ctx: MutationCtx, agencyId: Id<"agencies">) {
 }
 
 /**
- * Staff add a destination. The secret is encrypted first (no ATLAS_ENCRYPTION_KEY:
- * refused before it goes anywhere), then Slack tokens are checked with auth.test
- * and Twilio credentials against the account; a refused secret stores nothing.
- * Email needs no secret (RESEND_API_KEY, EMAIL_FROM are env).
+ * Staff add a destination. Its channel checks the target and credentials; the
+ * secret is encrypted first (no ATLAS_ENCRYPTION_KEY: refused before it goes
+ * anywhere), then the channel asks its provider whether it works (Slack's
+ * auth.test, Twilio's account); a refused secret stores nothing. Email needs no
+ * secret (RESEND_API_KEY, EMAIL_FROM are env).
  */
 export const saveDestination = internalAction({
   args: {
@@ -518,16 +364,13 @@ export const saveDestination = internalAction({
     kind: destinationKind,
     label: v.optional(v.string()),
     target: v.string(),
-    slackBotToken: v.optional(v.string()),
-    twilioAccountSid: v.optional(v.string()),
-    twilioAuthToken: v.optional(v.string()),
-    twilioFromNumber: v.optional(v.string()),
+    ...channelInputFields,
   },
   returns: v.id("notificationDestinations"),
   handler: async (ctx, { agencyId, ...input }): Promise<Id<"notificationDestinations">> => {
     let destination: NormalizedDestination;
     try {
-      destination = normalizeDestination(input, toE164);
+      destination = normalizeDestination(input);
     } catch (e) {
       settingsError(e);
     }
@@ -538,16 +381,9 @@ export const saveDestination = internalAction({
     } catch (e) {
       settingsError(e);
     }
-    const { slackBotToken, twilio } = secret ?? {};
-    if (slackBotToken) {
-      const check = await checkSlackToken(slackBotToken);
-      if (!check.ok) throw new ConvexError(`Slack refused the bot token (${check.error}); nothing was stored`);
-    }
-    if (twilio) {
-      const check = await checkTwilio(twilio);
-      if (!check.ok) {
-        throw new ConvexError(`Twilio refused twilioAccountSid and twilioAuthToken (${check.error}); nothing was stored`);
-      }
+    if (secret) {
+      const refused = await channelOf(destination.kind).verify(secret);
+      if (refused) throw new ConvexError(`${refused}; nothing was stored`);
     }
     return await ctx.runMutation(internal.notifications.storeDestination, { agencyId, ...fields, sealedSecret });
   },
@@ -747,20 +583,20 @@ export const getSettings = internalQuery({
 });
 
 /**
- * The latest deliveries, newest first: what went where and how it ended. With
- * `status: "unknown"`, the messages whose attempt died mid-send and that staff
- * should check (and settle with resolveUnknownDelivery).
+ * The latest notifications sent to staff, newest first: what went where and how
+ * it ended. With `status: "unknown"`, the messages whose attempt died mid-send
+ * and that staff should check (and settle with resolveUnknownDelivery).
  */
 export const listDeliveries = internalQuery({
-  args: { agencyId: v.id("agencies"), status: v.optional(deliveryStatus), limit: v.optional(v.number()) },
+  args: { agencyId: v.id("agencies"), status: v.optional(outboxStatus), limit: v.optional(v.number()) },
   returns: v.array(
     v.object({
-      id: v.id("notificationDeliveries"),
+      id: v.id("outbox"),
       destinationId: v.id("notificationDestinations"),
       kind: destinationKind,
       mode: deliveryMode,
       text: v.string(),
-      status: deliveryStatus,
+      status: outboxStatus,
       attempts: v.number(),
       lastError: v.optional(v.string()),
       sentAt: v.optional(v.number()),
@@ -771,103 +607,47 @@ export const listDeliveries = internalQuery({
     const n = Math.min(Math.max(1, Math.floor(limit ?? 50)), 200);
     const rows = status
       ? await ctx.db
-          .query("notificationDeliveries")
-          .withIndex("by_agency_and_status", (q) => q.eq("agencyId", agencyId).eq("status", status))
+          .query("outbox")
+          .withIndex("by_agency_kind_status_and_created", (q) =>
+            q.eq("agencyId", agencyId).eq("message.kind", "notification").eq("status", status),
+          )
           .order("desc")
           .take(n)
       : await ctx.db
-          .query("notificationDeliveries")
-          .withIndex("by_agency_and_created", (q) => q.eq("agencyId", agencyId))
+          .query("outbox")
+          .withIndex("by_agency_kind_and_created", (q) => q.eq("agencyId", agencyId).eq("message.kind", "notification"))
           .order("desc")
           .take(n);
-    return rows.map((d) => ({
-      id: d._id,
-      destinationId: d.destinationId,
-      kind: d.kind,
-      mode: d.mode,
-      text: d.text,
-      status: d.status,
-      attempts: d.attempts,
-      lastError: d.lastError,
-      sentAt: d.sentAt,
-      createdAt: d.createdAt,
-    }));
+    return rows.map((d) => {
+      const message = notificationOf(d);
+      return {
+        id: d._id,
+        destinationId: message.destinationId,
+        kind: d.channel,
+        mode: message.mode,
+        text: message.text,
+        status: d.status,
+        attempts: d.attempts,
+        lastError: d.lastError,
+        sentAt: d.sentAt,
+        createdAt: d.createdAt,
+      };
+    });
   },
 });
 
 /** Staff settle an `unknown` delivery after looking at the channel: it arrived (sent) or it did not (failed). Never resent. */
 export const resolveUnknownDelivery = internalMutation({
-  args: { deliveryId: v.id("notificationDeliveries"), arrived: v.boolean() },
+  args: { deliveryId: v.id("outbox"), arrived: v.boolean() },
   returns: v.null(),
   handler: async (ctx, { deliveryId, arrived }) => {
-    const delivery = await ctx.db.get("notificationDeliveries", deliveryId);
+    const delivery = await ctx.db.get("outbox", deliveryId);
     if (!delivery) throw new ConvexError(`notification delivery ${deliveryId} not found`);
-    if (delivery.status !== "unknown") throw new ConvexError(`notification delivery ${deliveryId} is ${delivery.status}, not unknown`);
-    await ctx.db.patch("notificationDeliveries", deliveryId, arrived ? { status: "sent" } : { status: "failed", lastError: "staff: did not arrive" });
+    const patch = resolveUnknown(delivery, arrived);
+    if (!patch) throw new ConvexError(`notification delivery ${deliveryId} is ${delivery.status}, not unknown`);
+    await ctx.db.patch("outbox", deliveryId, patch);
     logEvent("notification.unknown_resolved", { deliveryId, arrived });
     return null;
-  },
-});
-
-// ---------------------------------------------------------------- no delivery stuck
-
-/**
- * Cron target: settles deliveries that no attempt settled by their checkAt (the
- * sending action died, or its scheduled run was lost). In both ledgers:
- * - emails (prospect emails and invites in `deliveries`, notification emails) are
- *   sent again under the same Resend idempotency key, so one that did reach
- *   Resend is not a second email;
- * - a Slack or SMS message whose attempt died mid-send may have arrived: it is
- *   marked `unknown` for staff (listDeliveries with status "unknown") and never resent;
- * - a pending notification whose action never ran is scheduled again (the claim
- *   makes a duplicate run send nothing).
- * Bounded batches; a full one sweeps again at once.
- */
-export const sweepDeliveries = internalMutation({
-  args: {},
-  returns: v.object({ resent: v.number(), unknown: v.number(), failed: v.number() }),
-  handler: async (ctx) => {
-    const now = Date.now();
-    const counts = { resent: 0, unknown: 0, failed: 0 };
-    // gt(0) leaves out rows without checkAt (settled, or written before the sweep existed).
-    const staleEmails = await ctx.db
-      .query("deliveries")
-      .withIndex("by_status_and_check", (q) => q.eq("status", "pending").gt("checkAt", 0).lt("checkAt", now))
-      .take(SWEEP_BATCH);
-    for (const row of staleEmails) {
-      const { resend, patch } = sweepDecision(row, now);
-      await ctx.db.patch("deliveries", row._id, patch);
-      if (!resend) counts.failed++;
-      else {
-        counts.resent++;
-        if (resend.kind === "invite") {
-          await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId: resend.meetingId });
-        } else {
-          await ctx.scheduler.runAfter(0, internal.processes.sendProspectEmail, { deliveryId: row._id, callId: resend.callId, email: resend.email });
-        }
-      }
-      logEvent("delivery.swept", { deliveryId: row._id, resent: resend !== null, attempts: row.attempts });
-    }
-    const notifications = [];
-    for (const status of ["pending", "sending"] as const) {
-      notifications.push(
-        ...(await ctx.db
-          .query("notificationDeliveries")
-          .withIndex("by_status_and_check", (q) => q.eq("status", status).gt("checkAt", 0).lt("checkAt", now))
-          .take(SWEEP_BATCH)),
-      );
-    }
-    for (const delivery of notifications) {
-      const { outcome, patch } = sweepNotification(delivery, now);
-      await ctx.db.patch("notificationDeliveries", delivery._id, patch);
-      if (outcome === "resent") await ctx.scheduler.runAfter(0, internal.notifications.sendDelivery, { deliveryId: delivery._id });
-      counts[outcome]++;
-      logEvent("notification.swept", { deliveryId: delivery._id, kind: delivery.kind, was: delivery.status, outcome });
-    }
-    if (staleEmails.length === SWEEP_BATCH || notifications.length >= SWEEP_BATCH) {
-      await ctx.scheduler.runAfter(0, internal.notifications.sweepDeliveries, {});
-    }
-    return counts;
   },
 });
 
@@ -876,10 +656,10 @@ export const sweepDeliveries = internalMutation({
 const legacySecret = v.object({
   secretId: v.id("notificationSecrets"),
   slackBotToken: v.optional(v.string()),
-  twilio: v.optional(v.object({ accountSid: v.string(), authToken: v.string(), fromNumber: v.string() })),
+  twilio: v.optional(twilioCredentials),
 });
 
-/** Up to `limit` rows still in plaintext, handed to encryptLegacySecrets only (like claimDelivery, a mutation). */
+/** Up to `limit` rows still in plaintext, handed to encryptLegacySecrets only (a mutation, like the outbox claim). */
 export const takeLegacySecrets = internalMutation({
   args: { limit: v.number() },
   returns: v.array(legacySecret),

@@ -5,7 +5,7 @@ import type { Doc } from "./_generated/dataModel";
 import { bookingProcess } from "./schema";
 import { callSummary, listLimit, toCallSummary } from "./calls";
 import { assertTimeZone, AvailabilityError } from "./model/availability";
-import { isEmailAddress } from "./model/email";
+import { isEmailAddress } from "./model/channels/email";
 import { PhoneError, toE164 } from "./model/phone";
 import { inferredZoneFields } from "./model/prospectZone";
 import { processRefusal, type BookingProcess } from "./model/processes";

@@ -3,15 +3,11 @@
  * store what the prospect told us, open follow-up tasks, email the prospect
  * exactly once per call and message, hand their own scheduler link on.
  */
-import { v } from "convex/values";
-import { internalAction, internalQuery, type MutationCtx } from "./_generated/server";
-import { internalMutation } from "./functions";
+import type { MutationCtx } from "./_generated/server";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
-import { prospectZone } from "./calls";
-import { afterAttempt, claimDelivery, prospectEmail } from "./model/delivery";
-import { sendEmail } from "./model/email";
-import { bookingLinkEmail, freeSlotsEmail } from "./model/processes/emails";
+import { enqueue } from "./model/outbox/ledger";
+import { outboxKey } from "./model/outbox/messages";
 import type { PostCallPlan } from "./model/processes/postCall";
 import type { ProspectEmail, StaffEvent } from "./model/processes/spec";
 import { openTask } from "./model/tasks";
@@ -39,7 +35,7 @@ export async function carryOutPlan(ctx: MutationCtx, call: Doc<"calls">, plan: P
   await announceToStaff(ctx, call, opportunity, plan.events);
 }
 
-/** Claims the ledger key for this call and message; only the first claim schedules a send. */
+/** Queues the email in the outbox under its key for this call and message: a re-run queues nothing. */
 async function queueProspectEmail(
   ctx: MutationCtx,
   call: Doc<"calls">,
@@ -47,17 +43,13 @@ async function queueProspectEmail(
   email: ProspectEmail,
 ): Promise<void> {
   if (!opportunity.email) return;
-  const { deliveryId, claimed } = await claimDelivery(ctx, {
-    key: `${email.kind}:${call._id}`,
+  const { outboxId, queued } = await enqueue(ctx, {
+    key: outboxKey.prospectEmail(call._id, email),
     agencyId: call.agencyId,
     channel: "email",
-    resend: { kind: "prospect_email", callId: call._id, email },
+    message: { kind: "prospect_email", callId: call._id, email },
   });
-  if (!claimed) {
-    logEvent("email.already_claimed", { callId: call._id, kind: email.kind, deliveryId });
-    return;
-  }
-  await ctx.scheduler.runAfter(0, internal.processes.sendProspectEmail, { deliveryId, callId: call._id, email });
+  if (!queued) logEvent("email.already_claimed", { callId: call._id, kind: email.kind, outboxId });
 }
 
 /**
@@ -105,68 +97,3 @@ async function announceToStaff(
     });
   }
 }
-
-/** The email to send for a still-pending delivery, or null (already settled, or no address). */
-export const loadProspectEmail = internalQuery({
-  args: { deliveryId: v.id("deliveries"), callId: v.id("calls"), email: prospectEmail },
-  returns: v.union(
-    v.null(),
-    v.object({ to: v.string(), replyTo: v.optional(v.string()), subject: v.string(), text: v.string(), idempotencyKey: v.string() }),
-  ),
-  handler: async (ctx, { deliveryId, callId, email }) => {
-    const delivery = await ctx.db.get("deliveries", deliveryId);
-    const call = await ctx.db.get("calls", callId);
-    if (!delivery || delivery.status !== "pending" || !call) return null;
-    const agency = await ctx.db.get("agencies", call.agencyId);
-    const opportunity = await ctx.db.get("opportunities", call.opportunityId);
-    if (!agency || !opportunity?.email) return null;
-    const party = {
-      agencyName: agency.name,
-      prospectName: opportunity.name,
-      prospectZone: prospectZone(agency, opportunity),
-      meetingDurationMinutes: agency.meetingDurationMinutes,
-      bookingLink: agency.bookingLink,
-    };
-    const content = email.kind === "booking_link" ? bookingLinkEmail(party) : freeSlotsEmail(party, email.slots);
-    return { to: opportunity.email, replyTo: agency.email, ...content, idempotencyKey: delivery.key };
-  },
-});
-
-/** Sends one prospect email through Resend; the ledger row decides whether it is still due. */
-export const sendProspectEmail = internalAction({
-  args: { deliveryId: v.id("deliveries"), callId: v.id("calls"), email: prospectEmail },
-  returns: v.null(),
-  handler: async (ctx, args) => {
-    const outgoing = await ctx.runQuery(internal.processes.loadProspectEmail, args);
-    if (!outgoing) return null;
-    const result = await sendEmail(outgoing);
-    await ctx.runMutation(internal.processes.recordEmailAttempt, { ...args, result });
-    return null;
-  },
-});
-
-export const recordEmailAttempt = internalMutation({
-  args: {
-    deliveryId: v.id("deliveries"),
-    callId: v.id("calls"),
-    email: prospectEmail,
-    result: v.union(
-      v.object({ status: v.literal("sent"), providerMessageId: v.string() }),
-      v.object({ status: v.literal("disabled"), reason: v.string() }),
-      v.object({ status: v.literal("failed"), error: v.string(), retryable: v.boolean() }),
-    ),
-  },
-  returns: v.null(),
-  handler: async (ctx, { deliveryId, callId, email, result }) => {
-    const delivery = await ctx.db.get("deliveries", deliveryId);
-    if (!delivery || delivery.status !== "pending") return null;
-    const attempts = delivery.attempts + 1;
-    const { patch, retryInMs } = afterAttempt(attempts, result, Date.now());
-    await ctx.db.patch("deliveries", deliveryId, patch);
-    if (retryInMs !== null) {
-      await ctx.scheduler.runAfter(retryInMs, internal.processes.sendProspectEmail, { deliveryId, callId, email });
-    }
-    logEvent("email.attempt", { deliveryId, callId, kind: email.kind, status: patch.status, attempts, retry: retryInMs !== null });
-    return null;
-  },
-});

@@ -14,6 +14,7 @@ import type { Doc, Id } from "./_generated/dataModel";
 import { MINUTE } from "./model/availability";
 import { normaliseReport, vapiCallObject } from "./model/vapiMessages";
 import { openTask } from "./model/tasks";
+import { isRetryable } from "./model/retryPolicy";
 import { logEvent } from "./model/log";
 
 /** Vapi's default maxDurationSeconds; Atlas does not raise it. */
@@ -126,8 +127,9 @@ export const markDialLost = internalMutation({
 
 /**
  * Vapi did not answer for this call. The next run asks again; after a few
- * failures the call moves to the back of the queue (so it cannot crowd out the
- * batch) and a person gets a review task.
+ * failures, or at once when the failure is not one that passes (model/retryPolicy.ts),
+ * the call moves to the back of the queue (so it cannot crowd out the batch)
+ * and a person gets a review task.
  */
 export const recordCheckFailure = internalMutation({
   args: { callId: v.id("calls"), statusCode: v.optional(v.number()) },
@@ -136,15 +138,19 @@ export const recordCheckFailure = internalMutation({
     const call = await ctx.db.get("calls", callId);
     if (!call) return null;
     const failures = (call.reconcileFailures ?? 0) + 1;
-    const backOff = failures >= FAILURES_BEFORE_BACKOFF;
+    // An answer that asking again will not change (a refused key, a call Vapi does not know; model/retryPolicy.ts)
+    // needs a person now, not after FAILURES_BEFORE_BACKOFF runs.
+    const lasting = statusCode !== undefined && !isRetryable({ status: statusCode });
+    const backOff = lasting || failures >= FAILURES_BEFORE_BACKOFF;
     await ctx.db.patch("calls", callId, { reconcileFailures: failures, ...(backOff ? { updatedAt: Date.now() } : {}) });
-    if (failures === FAILURES_BEFORE_BACKOFF) {
+    if (lasting || failures === FAILURES_BEFORE_BACKOFF) {
+      // openTask reuses the call's open review task, so a person is told once.
       await openTask(ctx, {
         agencyId: call.agencyId,
         opportunityId: call.opportunityId,
         callId,
         type: "review",
-        reason: `call ${callId} never reported its end and Vapi did not return it ${failures} times (last status ${statusCode ?? "none"}); still retrying`,
+        reason: `call ${callId} never reported its end and Vapi did not return it ${failures} times (last status ${statusCode ?? "none"}${lasting ? ", which asking again will not change" : ""}); still retrying`,
       });
     }
     logEvent("reconcile.check_failed", { callId, statusCode, failures });

@@ -1,7 +1,11 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { deliveryMode, deliveryStatus, destinationKind, notificationEvent } from "./model/notifications";
-import { deliveryResend } from "./model/delivery";
+import { notificationEvent } from "./model/notifications";
+import { destinationKind } from "./model/channels";
+import { twilioCredentials } from "./model/channels/sms";
+import { deliveryMode, outboxMessage } from "./model/outbox/messages";
+import { outboxStatus } from "./model/outbox/status";
+import { legacyDeliveryFields, legacyNotificationDeliveryFields } from "./model/outbox/legacy";
 import { timeZoneSource } from "./model/prospectZone";
 import { PROCESS_NAMES } from "./model/processes";
 
@@ -322,31 +326,34 @@ export default defineSchema({
     meetingId: v.optional(v.id("meetings")),
   }).index("by_tool_call_id_and_call", ["toolCallId", "callId"]),
 
-  /** Exactly-once ledger for outbound messages (emails, later Slack and SMS). */
-  deliveries: defineTable({
+  /**
+   * The outbox: every outbound message (invites, prospect emails, staff
+   * notifications realtime and digest), one row each, exactly once per key,
+   * through one status machine (model/outbox/status.ts).
+   */
+  outbox: defineTable({
+    /** Names the message for ever; also the provider's idempotency key. */
     key: v.string(),
     agencyId: v.id("agencies"),
-    channel: v.union(v.literal("email"), v.literal("slack"), v.literal("sms")),
-    status: v.union(
-      v.literal("pending"),
-      v.literal("sent"),
-      v.literal("failed"),
-      v.literal("disabled"),
-      v.literal("skipped"),
-    ),
+    channel: destinationKind,
+    /** What it is; the claim builds its content from this when it is sent. */
+    message: outboxMessage,
+    status: outboxStatus,
     attempts: v.number(),
     lastError: v.optional(v.string()),
     providerMessageId: v.optional(v.string()),
     sentAt: v.optional(v.number()),
-    /** A sender claimed this row until then; another run leaves it alone meanwhile. */
-    leaseUntil: v.optional(v.number()),
-    /** While pending: when the sweep takes it over if no attempt has settled it by then. */
+    createdAt: v.number(),
+    /** While pending or sending: when the sweep takes it over if no attempt has settled it by then. */
     checkAt: v.optional(v.number()),
-    /** How the sweep sends it again (rows from before the sweep have none and are left alone). */
-    resend: v.optional(deliveryResend),
   })
     .index("by_key", ["key"])
-    .index("by_status_and_check", ["status", "checkAt"]),
+    .index("by_status_and_check", ["status", "checkAt"])
+    .index("by_agency_kind_and_created", ["agencyId", "message.kind", "createdAt"])
+    .index("by_agency_kind_status_and_created", ["agencyId", "message.kind", "status", "createdAt"]),
+
+  /** Replaced by `outbox`: kept valid until migrations.migrateOutbox has moved every row (model/outbox/legacy.ts). */
+  deliveries: defineTable(legacyDeliveryFields).index("by_key", ["key"]),
 
   /** Where an agency's notifications go. Secrets live in notificationSecrets, never here. */
   notificationDestinations: defineTable({
@@ -369,7 +376,7 @@ export default defineSchema({
     sealed: v.optional(v.string()),
     /** Plaintext from before encryption: encryptLegacySecrets moves it into `sealed`. Never written now. */
     slackBotToken: v.optional(v.string()),
-    twilio: v.optional(v.object({ accountSid: v.string(), authToken: v.string(), fromNumber: v.string() })),
+    twilio: v.optional(twilioCredentials),
   })
     .index("by_destination", ["destinationId"])
     // Rows still in plaintext (sealed unset), for encryptLegacySecrets.
@@ -414,32 +421,12 @@ export default defineSchema({
     text: v.string(),
     state: v.union(v.literal("realtime"), v.literal("digest_pending"), v.literal("digested")),
     /** The message that carries it: its own realtime one, or its destination's digest. */
-    deliveryId: v.optional(v.id("notificationDeliveries")),
+    deliveryId: v.optional(v.union(v.id("outbox"), v.id("notificationDeliveries"))),
     createdAt: v.number(),
   })
     .index("by_opportunity_event_destination", ["opportunityId", "event", "destinationId", "createdAt"])
     .index("by_agency_and_state", ["agencyId", "state"]),
 
-  /** One outbound notification message (realtime or digest) and its attempts. */
-  notificationDeliveries: defineTable({
-    agencyId: v.id("agencies"),
-    destinationId: v.id("notificationDestinations"),
-    kind: destinationKind,
-    mode: deliveryMode,
-    subject: v.string(),
-    text: v.string(),
-    status: deliveryStatus,
-    attempts: v.number(),
-    lastError: v.optional(v.string()),
-    providerMessageId: v.optional(v.string()),
-    sentAt: v.optional(v.number()),
-    createdAt: v.number(),
-    /** Digest items this message carries (a digest counts all, lists the first MAX_DIGEST_LINES). */
-    digestItems: v.optional(v.number()),
-    /** While pending or sending: when the sweep takes it over if no attempt has settled it by then. */
-    checkAt: v.optional(v.number()),
-  })
-    .index("by_agency_and_created", ["agencyId", "createdAt"])
-    .index("by_agency_and_status", ["agencyId", "status", "createdAt"])
-    .index("by_status_and_check", ["status", "checkAt"]),
+  /** Replaced by `outbox`: kept valid until migrations.migrateOutbox has moved every row (model/outbox/legacy.ts). */
+  notificationDeliveries: defineTable(legacyNotificationDeliveryFields),
 });

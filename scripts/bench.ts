@@ -13,7 +13,7 @@
  * - dense_grid_*: the pure slot engine on the densest agency allowed (open all week,
  *   5-minute grid, 60-day horizon: ~17,000 free slots): the free grid, the offer
  *   and the analysis prompt's grid summary; medians of 5 runs.
- * - digest_*: the real digest functions (sendDigests, digestBatch, sendDelivery) for
+ * - digest_*: the real digest functions (sendDigests, digestBatch, outbox.send) for
  *   1,000 agencies with 100 pending items and one with 20,000, all due in one hour,
  *   on a transactional index-faithful store (scripts/txStore.ts) that charges every
  *   transaction against Convex's limits; Resend faked.
@@ -22,6 +22,7 @@ import { performance } from "node:perf_hooks";
 import { DateTime } from "luxon";
 import { internal } from "../convex/_generated/api";
 import * as notificationsModule from "../convex/notifications";
+import * as outboxModule from "../convex/outbox";
 import { nextDigestAt } from "../convex/model/notifications";
 import { getAvailableSlots } from "../convex/availability";
 import { summariseGrid } from "../convex/model/analysis/messages";
@@ -298,7 +299,7 @@ async function benchDigest() {
   Object.assign(process.env, TEST_ENV);
   const world = new FakeWorld();
   globalThis.fetch = world.fetch;
-  const store = new TxStore({ notifications: notificationsModule });
+  const store = new TxStore({ notifications: notificationsModule, outbox: outboxModule });
   const agencies = seedDigests(store, [...Array<number>(1000).fill(100), 20_000]);
   const realNow = Date.now;
   Date.now = () => DIGEST_DUE;
@@ -313,7 +314,10 @@ async function benchDigest() {
   const failed = store.transactions.filter((t) => t.error);
   const max = (metric: keyof Usage) => Math.max(...store.transactions.map((t) => t.usage[metric]));
   const digests = new Map<unknown, Record<string, unknown>[]>();
-  for (const d of store.all("notificationDeliveries")) digests.set(d.agencyId, [...(digests.get(d.agencyId) ?? []), d]);
+  for (const row of store.all("outbox")) {
+    const d = { ...row, ...(row.message as Record<string, unknown>) };
+    digests.set(d.agencyId, [...(digests.get(d.agencyId) ?? []), d]);
+  }
   const itemsByDelivery = new Map<unknown, number>();
   let pending = 0;
   for (const item of store.all("notificationItems")) {

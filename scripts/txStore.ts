@@ -29,6 +29,13 @@ export type Usage = Record<keyof typeof CONVEX_LIMITS, number>;
 
 const size = (doc: unknown) => JSON.stringify(doc).length;
 
+/** A field of a document by its index path ("message.kind" reads a nested field, as Convex indexes do). */
+function fieldOf(doc: Doc, path: string): unknown {
+  let value: unknown = doc;
+  for (const part of path.split(".")) value = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[part] : undefined;
+  return value;
+}
+
 /** One index: rows sorted by (fields..., _creationTime, _id), in buckets per value of the first field. */
 class SortedIndex {
   private buckets = new Map<unknown, Doc[]>();
@@ -36,7 +43,7 @@ class SortedIndex {
   constructor(readonly fields: string[]) {}
 
   key(doc: Doc): Key {
-    return [...this.fields.map((f) => doc[f]), doc._creationTime, doc._id];
+    return [...this.fields.map((f) => fieldOf(doc, f)), doc._creationTime, doc._id];
   }
 
   private position(rows: Doc[], key: Key, strict: boolean): number {
@@ -63,7 +70,7 @@ class SortedIndex {
   }
 
   insert(doc: Doc) {
-    const first = doc[this.fields[0]];
+    const first = fieldOf(doc, this.fields[0]);
     let rows = this.buckets.get(first);
     if (!rows) {
       rows = [];
@@ -74,7 +81,7 @@ class SortedIndex {
   }
 
   remove(doc: Doc) {
-    const first = doc[this.fields[0]];
+    const first = fieldOf(doc, this.fields[0]);
     const rows = this.buckets.get(first)!;
     rows.splice(this.position(rows, this.key(doc), false), 1);
     if (rows.length === 0) {
@@ -85,7 +92,7 @@ class SortedIndex {
 
   /** Swaps in a new version of a row whose index key did not change. */
   replace(old: Doc, doc: Doc) {
-    const rows = this.buckets.get(old[this.fields[0]])!;
+    const rows = this.buckets.get(fieldOf(old, this.fields[0]))!;
     rows[this.position(rows, this.key(old), false)] = doc;
   }
 

@@ -3,7 +3,7 @@ import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { type Email, FakeWorld } from "./fakeWorld";
 import { addresses } from "./ics";
-import { newBackend } from "./setup";
+import { newBackend, outboxRows } from "./setup";
 
 type Backend = ReturnType<typeof newBackend>;
 
@@ -63,7 +63,7 @@ async function book(t: Backend, agencyId: Id<"agencies">, opportunityId: Id<"opp
 
 const settle = (t: Backend) => t.finishAllScheduledFunctions(vi.runAllTimers);
 
-const deliveries = (t: Backend) => t.run((ctx) => ctx.db.query("deliveries").collect());
+const deliveries = outboxRows;
 
 beforeEach(() => {
   vi.useFakeTimers();

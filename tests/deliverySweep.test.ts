@@ -6,13 +6,14 @@
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import type { Doc } from "../convex/_generated/dataModel";
-import { claimDelivery, DELIVERY_LEASE_MS, MAX_DELIVERY_ATTEMPTS, sweepDecision } from "../convex/model/delivery";
-import { digestMessage, sweepNotification } from "../convex/model/notifications";
+import { digestMessage } from "../convex/model/notifications";
 import { inviteDeliveryKey } from "../convex/model/invite";
-import { SWEEP_BATCH } from "../convex/notifications";
+import { enqueue } from "../convex/model/outbox/ledger";
+import { LEASE_MS, sweep } from "../convex/model/outbox/status";
+import { OUTBOX_RETRY } from "../convex/model/retryPolicy";
+import { SWEEP_BATCH } from "../convex/outbox";
 import { FakeWorld, TEST_ENV } from "./fakeWorld";
-import { newBackend } from "./setup";
+import { newBackend, notificationRows, outboxRows } from "./setup";
 
 // Every test here runs flows on the embedded backend; the first also loads the Convex modules.
 vi.setConfig({ testTimeout: 60_000 });
@@ -71,10 +72,6 @@ async function destinations(t: Backend, agencyId: Id<"agencies">) {
   return { slack, sms, email };
 }
 
-async function notificationRows(t: Backend) {
-  return await t.run((ctx) => ctx.db.query("notificationDeliveries").collect());
-}
-
 beforeEach(() => {
   vi.useFakeTimers();
   vi.setSystemTime(NOW);
@@ -94,32 +91,29 @@ describe("notifications whose attempt died mid-send", () => {
     // Each action claims its delivery, and the email even reaches Resend, then every one dies.
     await loseScheduledRuns(t);
     for (const row of await notificationRows(t)) {
-      expect(await t.mutation(internal.notifications.claimDelivery, { deliveryId: row._id })).not.toBeNull();
+      expect(await t.mutation(internal.outbox.claim, { outboxId: row._id })).not.toBeNull();
     }
     const emailRow = (await notificationRows(t)).find((d) => d.kind === "email")!;
     await world.fetch("https://api.resend.com/emails", {
       method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": `atlas-notification/${emailRow._id}` },
+      headers: { "content-type": "application/json", "idempotency-key": emailRow.key },
       body: JSON.stringify({ from: "Atlas <atlas@example.com>", to: "owner@brightline.test", subject: "Atlas: Meeting booked", text: "x" }),
     });
     expect(world.deliveredEmails).toHaveLength(1);
 
     // Within the lease the attempt may still be running: nothing happens.
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS - 60_000);
-    expect(await t.mutation(internal.notifications.sweepDeliveries, {})).toEqual({ resent: 0, unknown: 0, failed: 0 });
+    vi.setSystemTime(NOW + LEASE_MS - 60_000);
+    expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: 0, failed: 0 });
 
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS + 60_000);
-    expect(await t.mutation(internal.notifications.sweepDeliveries, {})).toEqual({ resent: 1, unknown: 2, failed: 0 });
+    vi.setSystemTime(NOW + LEASE_MS + 60_000);
+    expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 1, unknown: 2, failed: 0 });
     await settle(t);
-    expect(await t.mutation(internal.notifications.sweepDeliveries, {})).toEqual({ resent: 0, unknown: 0, failed: 0 });
+    expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: 0, failed: 0 });
 
     expect(world.to(SLACK_POST)).toHaveLength(0);
     expect(world.to(TWILIO_MESSAGES)).toHaveLength(0);
     const emailSends = world.to(RESEND);
-    expect(emailSends.map((r) => r.headers["idempotency-key"])).toEqual([
-      `atlas-notification/${emailRow._id}`,
-      `atlas-notification/${emailRow._id}`,
-    ]);
+    expect(emailSends.map((r) => r.headers["idempotency-key"])).toEqual([emailRow.key, emailRow.key]);
     expect(world.deliveredEmails).toHaveLength(1); // Resend dropped the repeat of the key
 
     const byKind = Object.fromEntries((await notificationRows(t)).map((d) => [d.kind, d]));
@@ -152,8 +146,8 @@ describe("notifications whose attempt died mid-send", () => {
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
     await t.mutation(internal.notifications.notifyEvent, { agencyId, opportunityId, event: "booked", text: "Dana booked" });
     await loseScheduledRuns(t);
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS + 60_000);
-    expect(await t.mutation(internal.notifications.sweepDeliveries, {})).toMatchObject({ resent: 1 });
+    vi.setSystemTime(NOW + LEASE_MS + 60_000);
+    expect(await t.mutation(internal.outbox.sweep, {})).toMatchObject({ resent: 1 });
     await settle(t);
     expect(world.to(SLACK_POST)).toHaveLength(1);
     expect(await notificationRows(t)).toMatchObject([{ status: "sent", attempts: 1 }]);
@@ -167,28 +161,26 @@ describe("notifications whose attempt died mid-send", () => {
     const stuck = SWEEP_BATCH + 20;
     await t.run(async (ctx) => {
       for (let i = 0; i < stuck; i++) {
-        await ctx.db.insert("notificationDeliveries", {
+        await ctx.db.insert("outbox", {
+          key: `notification:test-${i}`,
           agencyId,
-          destinationId: slack,
-          kind: "slack",
-          mode: "realtime",
-          subject: "s",
-          text: `message ${i}`,
+          channel: "slack",
+          message: { kind: "notification", destinationId: slack, mode: "realtime", subject: "s", text: `message ${i}` },
           status: "sending",
           attempts: 1,
           createdAt: NOW,
-          checkAt: NOW + DELIVERY_LEASE_MS,
+          checkAt: NOW + LEASE_MS,
         });
       }
     });
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS + 60_000);
-    expect(await t.mutation(internal.notifications.sweepDeliveries, {})).toEqual({ resent: 0, unknown: SWEEP_BATCH, failed: 0 });
+    vi.setSystemTime(NOW + LEASE_MS + 60_000);
+    expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: SWEEP_BATCH, failed: 0 });
     await settle(t);
     expect((await notificationRows(t)).every((d) => d.status === "unknown")).toBe(true);
   });
 });
 
-describe("emails in the deliveries ledger", () => {
+describe("emails in the outbox", () => {
   test("a prospect email left pending (its action lost) is sent, once, under its key", async () => {
     const world = new FakeWorld().install();
     const t = newBackend();
@@ -211,20 +203,21 @@ describe("emails in the deliveries ledger", () => {
     });
     // What carryOutPlan writes; the send it schedules never runs.
     await t.run((ctx) =>
-      claimDelivery(ctx, {
+      enqueue(ctx, {
         key: `booking_link:${callId}`,
         agencyId,
         channel: "email",
-        resend: { kind: "prospect_email", callId, email: { kind: "booking_link" } },
+        message: { kind: "prospect_email", callId, email: { kind: "booking_link" } },
       }),
     );
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS + 60_000);
-    expect(await t.mutation(internal.notifications.sweepDeliveries, {})).toEqual({ resent: 1, unknown: 0, failed: 0 });
+    await loseScheduledRuns(t);
+    vi.setSystemTime(NOW + LEASE_MS + 60_000);
+    expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 1, unknown: 0, failed: 0 });
     await settle(t);
-    expect(await t.mutation(internal.notifications.sweepDeliveries, {})).toEqual({ resent: 0, unknown: 0, failed: 0 });
+    expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: 0, failed: 0 });
     expect(world.emailRequests.map((e) => [e.to, e.idempotencyKey])).toEqual([[["dana@example.com"], `booking_link:${callId}`]]);
     expect(world.emailRequests[0].text).toContain("https://cal.com/brightline/intro");
-    const rows = await t.run((ctx) => ctx.db.query("deliveries").collect());
+    const rows = await outboxRows(t);
     expect(rows).toMatchObject([{ status: "sent" }]);
     expect(rows[0].checkAt).toBeUndefined();
   });
@@ -250,22 +243,25 @@ describe("emails in the deliveries ledger", () => {
     );
     const { meetingId } = await t.mutation(internal.meetings.finalizeBooking, { callId, isoTimestamp: "2026-03-10T10:30:00-04:00" });
     await loseScheduledRuns(t);
-    // The confirmation action claimed the prospect's email, handed it to Resend, then died.
-    const claim = await t.mutation(internal.followUp.claimInvite, { agencyId, meetingId: meetingId!, sequence: 0, recipient: "prospect" });
-    expect(claim).toEqual({ key: inviteDeliveryKey(meetingId!, 0, "prospect"), attempt: 1 });
+    // The confirmation action queued both emails, claimed the prospect's, handed it to Resend, then died.
+    const [prospectRow] = await t.mutation(internal.followUp.queueInvites, { meetingId: meetingId! });
+    const job = await t.mutation(internal.outbox.claim, { outboxId: prospectRow });
+    const claim = { key: job!.message.idempotencyKey };
+    expect(claim.key).toBe(inviteDeliveryKey(meetingId!, 0, "prospect"));
     await world.fetch("https://api.resend.com/emails", {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": claim.key },
       body: JSON.stringify({ from: "Atlas <atlas@example.com>", to: "dana@example.com", subject: "Invitation", text: "x" }),
     });
 
-    vi.setSystemTime(NOW + DELIVERY_LEASE_MS + 60_000);
-    expect(await t.mutation(internal.notifications.sweepDeliveries, {})).toEqual({ resent: 1, unknown: 0, failed: 0 });
+    vi.setSystemTime(NOW + LEASE_MS + 60_000);
+    // Both rows: the prospect's lost mid-send, the agency's never attempted.
+    expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 2, unknown: 0, failed: 0 });
     await settle(t);
     const keys = world.emailRequests.map((e) => e.idempotencyKey);
     expect(keys.filter((k) => k === claim.key)).toHaveLength(2);
     expect(world.deliveredEmails.map((e) => e.to[0]).sort()).toEqual(["dana@example.com", "team@brightline.test"]);
-    const rows = await t.run((ctx) => ctx.db.query("deliveries").collect());
+    const rows = await outboxRows(t);
     expect(rows.map((r) => r.status)).toEqual(["sent", "sent"]);
   });
 
@@ -287,54 +283,45 @@ describe("emails in the deliveries ledger", () => {
         promptContext: "",
         updatedAt: NOW,
       });
-      return await ctx.db.insert("deliveries", {
+      return await ctx.db.insert("outbox", {
         key: `booking_link:${callId}`,
         agencyId,
         channel: "email",
-        status: "pending",
-        attempts: 5,
+        message: { kind: "prospect_email", callId, email: { kind: "booking_link" } },
+        status: "sending",
+        attempts: OUTBOX_RETRY.attempts,
+        createdAt: NOW,
         checkAt: NOW,
-        resend: { kind: "prospect_email", callId, email: { kind: "booking_link" } },
       });
     });
     vi.setSystemTime(NOW + 60_000);
-    expect(await t.mutation(internal.notifications.sweepDeliveries, {})).toEqual({ resent: 0, unknown: 0, failed: 1 });
-    expect(await t.run((ctx) => ctx.db.get("deliveries", deliveryId))).toMatchObject({ status: "failed" });
+    expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: 0, failed: 1 });
+    expect(await t.run((ctx) => ctx.db.get("outbox", deliveryId))).toMatchObject({ status: "failed" });
     await settle(t);
     expect(world.emailRequests).toHaveLength(0);
   });
 });
 
 describe("the sweep's decisions", () => {
-  test("notifications: pending goes again, an email in flight goes again, Slack and SMS in flight become unknown", () => {
+  test("pending goes again, an email in flight goes again, Slack and SMS in flight become unknown", () => {
     const at = NOW;
-    expect(sweepNotification({ status: "pending", kind: "slack", attempts: 2 }, at)).toEqual({
+    expect(sweep({ status: "pending", channel: "slack", attempts: 2 }, false, at)).toEqual({
       outcome: "resent",
-      patch: { checkAt: at + DELIVERY_LEASE_MS },
+      patch: { checkAt: at + LEASE_MS },
     });
-    expect(sweepNotification({ status: "sending", kind: "email", attempts: 1 }, at)).toMatchObject({
+    expect(sweep({ status: "sending", channel: "email", attempts: 1 }, true, at)).toMatchObject({
       outcome: "resent",
-      patch: { status: "pending", checkAt: at + DELIVERY_LEASE_MS },
+      patch: { status: "pending", checkAt: at + LEASE_MS },
     });
-    expect(sweepNotification({ status: "sending", kind: "email", attempts: 5 }, at)).toMatchObject({ outcome: "failed" });
-    for (const kind of ["slack", "sms"] as const) {
-      expect(sweepNotification({ status: "sending", kind, attempts: 1 }, at)).toMatchObject({
+    expect(sweep({ status: "sending", channel: "email", attempts: 5 }, true, at)).toMatchObject({ outcome: "failed" });
+    for (const channel of ["slack", "sms"] as const) {
+      expect(sweep({ status: "sending", channel, attempts: 1 }, false, at)).toMatchObject({
         outcome: "unknown",
         patch: { status: "unknown", checkAt: undefined },
       });
+      // Even with its attempts spent: it may have arrived, so staff decide rather than a "failed".
+      expect(sweep({ status: "sending", channel, attempts: 5 }, false, at)).toMatchObject({ outcome: "unknown" });
     }
-  });
-
-  test("ledger emails: resent through their own sender, a lost attempt counted, failed when spent or unsendable", () => {
-    const row = (fields: Partial<Doc<"deliveries">>) =>
-      ({ _id: "d", _creationTime: 0, key: "k", agencyId: "a", channel: "email", status: "pending", attempts: 1, ...fields }) as Doc<"deliveries">;
-    const resend = { kind: "invite", meetingId: "m" as Id<"meetings"> } as const;
-    expect(sweepDecision(row({ resend }), NOW)).toEqual({
-      resend,
-      patch: { attempts: 2, leaseUntil: undefined, checkAt: NOW + DELIVERY_LEASE_MS },
-    });
-    expect(sweepDecision(row({ resend, attempts: MAX_DELIVERY_ATTEMPTS }), NOW)).toMatchObject({ resend: null, patch: { status: "failed" } });
-    expect(sweepDecision(row({}), NOW)).toMatchObject({ resend: null, patch: { status: "failed", lastError: expect.stringMatching(/cannot be resent/) } });
   });
 
   test("a digest message counts every item and lists the first 50", () => {

@@ -134,7 +134,9 @@ function readEmail(req: RecordedRequest): Email {
 }
 
 function resendError(status: number, message: string): Reply {
-  const name = status === 429 ? "rate_limit_exceeded" : status >= 500 ? "internal_server_error" : "validation_error";
+  // 409: another request with the same idempotency key is still being processed.
+  const name =
+    status === 429 ? "rate_limit_exceeded" : status === 409 ? "concurrent_idempotent_requests" : status >= 500 ? "internal_server_error" : "validation_error";
   return { status, json: { statusCode: status, name, message } };
 }
 

@@ -3,9 +3,10 @@
  * Groq does not serve that model, rejects its own JSON, or the input cannot be read.
  */
 import { describe, expect, test, vi } from "vitest";
+import { ANALYSIS_RETRY } from "../convex/model/retryPolicy";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { ANALYSIS_REPLY_SCHEMA, ANALYSIS_RETRY_DELAYS_MS, MAX_ANALYSIS_ATTEMPTS } from "../convex/model/analysis/reply";
+import { ANALYSIS_REPLY_SCHEMA, MAX_ANALYSIS_ATTEMPTS } from "../convex/model/analysis/reply";
 import { MINUTE } from "../convex/model/availability";
 import { DEFAULT_GROQ_MODEL } from "../convex/model/groq";
 import { ANALYSIS_STUCK_MS } from "../convex/reconcile";
@@ -159,7 +160,7 @@ describe("a reply that fails Groq's own JSON validation", () => {
     const { t, world, callId } = await analyse([groqJsonValidateFailed('{"meetingBooked": true, "slotIso": "Tuesday 2 PM for Dana'), BOOKED_REPLY]);
     expect(world.groqRequests).toHaveLength(2);
     const [first, second] = world.groqRequests;
-    expect(second.at - first.at).toBeGreaterThanOrEqual(ANALYSIS_RETRY_DELAYS_MS[0]);
+    expect(second.at - first.at).toBeGreaterThanOrEqual(ANALYSIS_RETRY.baseDelayMs);
     expect(await getCall(t, callId)).toMatchObject({ analysisStatus: "done", analysisAttempts: 2, outcome: "booked" });
     expect(await rows(t, "meetings")).toHaveLength(1);
     expect(await rows(t, "tasks")).toHaveLength(0);

@@ -4,8 +4,9 @@
  * a task, and the analysis can be run again by hand.
  */
 import { describe, expect, test, vi } from "vitest";
+import { ANALYSIS_RETRY } from "../convex/model/retryPolicy";
 import { internal } from "../convex/_generated/api";
-import { ANALYSIS_RETRY_DELAYS_MS, MAX_ANALYSIS_ATTEMPTS } from "../convex/model/analysis/reply";
+import { MAX_ANALYSIS_ATTEMPTS } from "../convex/model/analysis/reply";
 import type { GroqReply } from "./fakeWorld";
 import { AGREED, AGREED_ISO, BOOKED_REPLY, endOfCallReport, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "./pipeline";
 
@@ -46,7 +47,7 @@ describe("Groq retries", () => {
     await runScheduled(w.t);
     expect(w.world.groqRequests).toHaveLength(2);
     const [first, second] = w.world.groqRequests;
-    expect(second.at - first.at).toBeGreaterThanOrEqual(ANALYSIS_RETRY_DELAYS_MS[0]);
+    expect(second.at - first.at).toBeGreaterThanOrEqual(ANALYSIS_RETRY.baseDelayMs);
   });
 
   test("a 400 is not retried: one request, analysis failed, a review task", async () => {

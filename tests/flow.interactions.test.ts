@@ -151,7 +151,7 @@ describe("the post-call plan after a live booking", () => {
     await runScheduled(t);
 
     expect(await rows(t, "meetings")).toHaveLength(1);
-    const deliveries = await rows(t, "deliveries");
+    const deliveries = await rows(t, "outbox");
     expect(deliveries.filter((d) => d.key.startsWith("free_slots:"))).toEqual([]);
     const open = (await rows(t, "tasks")).filter((x) => x.status === "open");
     expect(open.map((x) => x.type)).toEqual(["review"]);
@@ -169,7 +169,7 @@ describe("the post-call plan after a live booking", () => {
 
     expect(await rows(t, "meetings")).toHaveLength(1);
     expect(world.groqRequests).toHaveLength(1);
-    expect((await rows(t, "deliveries")).filter((d) => d.key.startsWith("booking_link:"))).toEqual([]);
+    expect((await rows(t, "outbox")).filter((d) => d.key.startsWith("booking_link:"))).toEqual([]);
   });
 });
 

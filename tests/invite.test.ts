@@ -9,7 +9,6 @@ import {
   type InviteMeeting,
   type InviteParties,
 } from "../convex/model/invite";
-import { isRetryable, retryDelayMs } from "../convex/model/delivery";
 import { addresses, parseIcs } from "./ics";
 
 const MINUTE = 60_000;
@@ -179,22 +178,6 @@ describe("delivery keys and policy", () => {
     const key = inviteDeliveryKey("m123", 3, "agency");
     expect(key).toBe("invite:m123:3:agency");
     expect(sequenceOfKey(key)).toBe(3);
-  });
-
-  test("backoff 1, 5, 30, 120 minutes, then give up after 5 attempts", () => {
-    expect([1, 2, 3, 4].map((a) => retryDelayMs(a)! / MINUTE)).toEqual([1, 5, 30, 120]);
-    expect(retryDelayMs(5)).toBeNull();
-  });
-
-  test.each([
-    [{ statusCode: 500, name: "internal_server_error" }, true],
-    [{ statusCode: 429, name: "rate_limit_exceeded" }, true],
-    [{ statusCode: null, name: "application_error" }, true],
-    [{ statusCode: 409, name: "concurrent_idempotent_requests" }, true],
-    [{ statusCode: 422, name: "validation_error" }, false],
-    [{ statusCode: 403, name: "invalid_api_key" }, false],
-  ])("%o retryable: %s", (error, expected) => {
-    expect(isRetryable({ ...error, message: "x" })).toBe(expected);
   });
 
   test("the address inside a display-name sender", () => {

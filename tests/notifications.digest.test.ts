@@ -9,7 +9,7 @@ import type { Id } from "../convex/_generated/dataModel";
 import { DIGEST_AGENCY_PAGE, DIGEST_ITEM_BATCH } from "../convex/notifications";
 import { nextDigestAt } from "../convex/model/notifications";
 import { FakeWorld } from "./fakeWorld";
-import { newBackend } from "./setup";
+import { newBackend, notificationRows } from "./setup";
 
 type Backend = ReturnType<typeof newBackend>;
 
@@ -80,12 +80,7 @@ async function itemsOf(t: Backend, agencyId: Id<"agencies">) {
 }
 
 async function digestsOf(t: Backend, agencyId: Id<"agencies">) {
-  return await t.run((ctx) =>
-    ctx.db
-      .query("notificationDeliveries")
-      .withIndex("by_agency_and_created", (q) => q.eq("agencyId", agencyId))
-      .collect(),
-  );
+  return (await notificationRows(t)).filter((d) => d.agencyId === agencyId);
 }
 
 const settle = (t: Backend) => t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
@@ -148,7 +143,7 @@ describe("digest fan-out inside Convex's limits", () => {
       const settings = await t.run((ctx) => ctx.db.query("notificationSettings").collect());
       expect(settings).toHaveLength(agencies.length);
       expect(settings.every((s) => s.lastDigestLocalDate === "2025-07-14" && s.nextDigestAt === TOMORROW)).toBe(true);
-      const sent = await t.run((ctx) => ctx.db.query("notificationDeliveries").collect());
+      const sent = await notificationRows(t);
       expect(sent).toHaveLength(agencies.length);
       expect(sent.every((d) => d.status === "sent" && d.digestItems === 2)).toBe(true);
     },

@@ -4,16 +4,11 @@ import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import * as notificationsModule from "../convex/notifications";
 import { notify } from "../convex/notifications";
-import {
-  localDate,
-  maskSecret,
-  nextDigestAt,
-  normalizeDestination,
-  type NotificationEvent,
-} from "../convex/model/notifications";
-import { toE164 } from "../convex/model/phone";
+import { localDate, nextDigestAt, type NotificationEvent } from "../convex/model/notifications";
+import { normalizeDestination } from "../convex/model/channels";
+import { maskSecret } from "../convex/model/channels/shared";
 import { FakeWorld, TEST_ENV } from "./fakeWorld";
-import { newBackend } from "./setup";
+import { newBackend, notificationRows } from "./setup";
 
 const SLACK_TOKEN = "xoxb-1111-2222-SECRETslackTOKENabcd";
 const TWILIO_SID = "AC0123456789abcdef0123456789abcdef";
@@ -46,9 +41,7 @@ function event(agencyId: Id<"agencies">, opportunityId: Id<"opportunities">, e: 
   return { agencyId, opportunityId, event: e, text };
 }
 
-async function deliveries(t: Backend) {
-  return await t.run((ctx) => ctx.db.query("notificationDeliveries").collect());
-}
+const deliveries = notificationRows;
 
 async function settle(t: Backend) {
   await t.finishAllScheduledFunctions(vi.runAllTimers);
@@ -112,7 +105,7 @@ describe("routing", () => {
     await settle(t);
     expect(world.to(RESEND)).toHaveLength(1);
     expect(world.to(RESEND)[0].body).toMatchObject({
-      to: "owner@brightline.test",
+      to: ["owner@brightline.test"],
       subject: "Atlas: Meeting booked",
     });
     expect((await deliveries(t))[1]).toMatchObject({ status: "sent", providerMessageId: "email-1" });
@@ -120,6 +113,23 @@ describe("routing", () => {
 });
 
 describe("dedupe and retries", () => {
+  test("every email shares one sender: Resend's 409 concurrent_idempotent_requests is retried for a notification too", async () => {
+    vi.stubEnv("RESEND_API_KEY", "re_test");
+    vi.stubEnv("EMAIL_FROM", "Atlas <atlas@brightline.test>");
+    const world = new FakeWorld().install();
+    world.resendReplies = [409];
+    const { t, agencyId, opportunityId } = await seed();
+    const email = await t.action(internal.notifications.saveDestination, { agencyId, kind: "email", target: "owner@brightline.test" });
+    await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: email, mode: "realtime" });
+    await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
+    await settle(t);
+    const keys = world.to(RESEND).map((r) => r.headers["idempotency-key"]);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(world.deliveredEmails).toHaveLength(1);
+    expect(await deliveries(t)).toMatchObject([{ status: "sent", attempts: 2, lastError: "resend: HTTP 409 concurrent_idempotent_requests" }]);
+  });
+
   test("each (opportunity, event, destination) is delivered once per window", async () => {
     const world = new FakeWorld().install();
     const { t, agencyId, opportunityId } = await seed();
@@ -160,7 +170,7 @@ describe("dedupe and retries", () => {
     expect(delivery).toMatchObject({ status: "sent", attempts: 2, providerMessageId: "1.2" });
 
     // A late or duplicated send job, and the same event again, send nothing more.
-    await t.action(internal.notifications.sendDelivery, { deliveryId: delivery._id });
+    await t.action(internal.outbox.send, { outboxId: delivery._id });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
     await settle(t);
     expect(world.to(SLACK_POST)).toHaveLength(2);
@@ -436,7 +446,7 @@ describe("secrets", () => {
   /** Every document of the notification tables, as the dashboard's Data page shows them. */
   async function dataPage(t: Backend) {
     return await t.run(async (ctx) => {
-      const tables = ["notificationDestinations", "notificationSecrets", "notificationDeliveries", "notificationSettings"] as const;
+      const tables = ["notificationDestinations", "notificationSecrets", "outbox", "notificationSettings"] as const;
       return JSON.stringify(await Promise.all(tables.map((table) => ctx.db.query(table).collect())));
     });
   }
@@ -537,7 +547,7 @@ describe("secrets", () => {
   test("masks show a recognisable prefix and tail only", () => {
     expect(maskSecret(SLACK_TOKEN)).toBe("xoxb-…abcd");
     expect(maskSecret("short")).toBe("…");
-    expect(() => normalizeDestination({ kind: "sms", target: "+12015550150", twilioAccountSid: TWILIO_SID }, toE164)).toThrow(
+    expect(() => normalizeDestination({ kind: "sms", target: "+12015550150", twilioAccountSid: TWILIO_SID })).toThrow(
       /twilioAuthToken is empty/,
     );
   });

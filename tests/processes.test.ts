@@ -15,7 +15,7 @@ async function state(t: Backend, opportunityId: Id<"opportunities">) {
     opportunity: await ctx.db.get("opportunities", opportunityId),
     meetings: await ctx.db.query("meetings").collect(),
     tasks: await ctx.db.query("tasks").collect(),
-    deliveries: await ctx.db.query("deliveries").collect(),
+    deliveries: await ctx.db.query("outbox").collect(),
   }));
 }
 

@@ -161,6 +161,22 @@ describe("reconcile.run", () => {
     expect(s.tasks.filter((task) => task.type === "review")).toHaveLength(1);
   });
 
+  test("a Vapi answer that will not pass (404): a person is told at once and the call goes to the back of the queue", async () => {
+    const { t, world, opportunityId } = await setupWorld();
+    const { callId, vapiCallId } = await placeCall(t, opportunityId);
+    world.vapiCallState.set(vapiCallId, 404);
+    vi.setSystemTime(NOW + 16 * MINUTE);
+    expect(await reconcile(t)).toMatchObject({ due: 1, errors: 1 });
+    const s = await state(t, callId);
+    expect(s.call.reconcileFailures).toBe(1);
+    expect(s.tasks.filter((task) => task.type === "review")).toMatchObject([{ reason: expect.stringContaining("status 404, which asking again will not change") }]);
+    vi.setSystemTime(NOW + 21 * MINUTE);
+    expect(await reconcile(t)).toMatchObject({ due: 0 });
+    vi.setSystemTime(NOW + 32 * MINUTE);
+    expect(await reconcile(t)).toMatchObject({ due: 1, errors: 1 });
+    expect((await state(t, callId)).tasks.filter((task) => task.type === "review")).toHaveLength(1);
+  });
+
   test("a call still live at Vapi is left alone", async () => {
     const { t, world, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);

@@ -8,3 +8,17 @@ export const modules = import.meta.glob("../convex/**/*.*s");
 export function newBackend(opts: { transactionLimits?: boolean } = {}) {
   return convexTest({ schema, modules, ...opts });
 }
+
+type Backend = ReturnType<typeof newBackend>;
+
+/** Every outbox row (invites, prospect emails, notifications), oldest first. */
+export async function outboxRows(t: Backend) {
+  return await t.run((ctx) => ctx.db.query("outbox").collect());
+}
+
+/** The outbox's staff notifications, their message fields alongside the row's and `kind` the channel, as staff views list them. */
+export async function notificationRows(t: Backend) {
+  return (await outboxRows(t)).flatMap((row) =>
+    row.message.kind === "notification" ? [{ ...row, ...row.message, kind: row.channel }] : [],
+  );
+}

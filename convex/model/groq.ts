@@ -5,6 +5,7 @@
  */
 import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from "groq-sdk";
 import type { ChatCompletionCreateParamsNonStreaming } from "groq-sdk/resources/chat/completions";
+import { isRetryable } from "./retryPolicy";
 import type { JsonSchema } from "./structuredOutput";
 
 /** Groq's recommended replacement for llama-3.3-70b-versatile (decommissioned 2026-08-16). */
@@ -80,8 +81,7 @@ export function groqFailure(e: unknown): GroqFailure | null {
   const code = groqErrorCode(e);
   const summary = `Groq HTTP ${e.status}${code ? ` ${code}` : ""}`;
   if (code && MODEL_UNAVAILABLE_CODES.has(code) && (e.status === 404 || e.status === 400)) return { kind: "model_unavailable", summary };
-  // A reply that failed Groq's own JSON validation: the next sample may well pass.
-  if (e.status === 400 && code === "json_validate_failed") return { kind: "transient", summary };
-  if (e.status === 429 || e.status >= 500) return { kind: "transient", summary };
+  // json_validate_failed (a reply that failed Groq's own JSON validation) is retryable: the next sample may well pass.
+  if (isRetryable({ status: e.status, code })) return { kind: "transient", summary };
   return { kind: "final", summary };
 }

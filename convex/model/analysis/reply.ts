@@ -4,13 +4,13 @@
  * comes to (a Decision). A leaf: processes and the decision rules build on it.
  */
 import { z } from "zod";
+import { ANALYSIS_RETRY } from "../retryPolicy";
 import { nullsAsAbsent, strictJsonSchema, type JsonSchema } from "../structuredOutput";
 
 export const ANALYSIS_VERSION = "2026-11-29.1";
 export const DEFAULT_MIN_CONFIDENCE = 0.7;
-export const MAX_ANALYSIS_ATTEMPTS = 4;
-/** Backoff before attempt 2, 3, 4. */
-export const ANALYSIS_RETRY_DELAYS_MS = [30_000, 120_000, 480_000];
+/** Attempts per analysis (model/retryPolicy.ts ANALYSIS_RETRY decides the waits between them). */
+export const MAX_ANALYSIS_ATTEMPTS = ANALYSIS_RETRY.attempts;
 
 const nullableString = z.string().nullish().transform((s) => s ?? null);
 

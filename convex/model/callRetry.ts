@@ -1,3 +1,8 @@
+/**
+ * Agency calling retries: when an unanswered prospect is rung again (the
+ * agency's maxAttempts and retryDelayMinutes, within calling hours). Not to be
+ * confused with model/retryPolicy.ts, the backoff for failed provider requests.
+ */
 import { AGENCY_DEFAULTS } from "./agency";
 import { MINUTE } from "./availability";
 import { isUnreachedOutcome, type CallOutcome } from "./outcomes";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { MINUTE } from "../convex/model/availability";
-import { nextAttemptAt, type RetryInput } from "../convex/model/retry";
+import { nextAttemptAt, type RetryInput } from "../convex/model/callRetry";
 import { funnelCounts } from "../convex/model/funnel";
 
 const ENDED = Date.parse("2026-11-21T15:00:00Z");

@@ -1,0 +1,36 @@
+/**
+ * One attempt at one outbox row from an action: claim, send through the
+ * channel (the secret decrypted here and nowhere else), record. Used by
+ * outbox.send and by actions that send what they just queued without a
+ * scheduling hop (followUp.sendBookingConfirmation).
+ */
+import type { Infer } from "convex/values";
+import { internal } from "../../_generated/api";
+import type { Id } from "../../_generated/dataModel";
+import type { ActionCtx } from "../../_generated/server";
+import { channelOf, openSecret } from "../channels";
+import { DestinationError, type SendOutcome } from "../channels/shared";
+import { decryptSecret, SecretError } from "../secrets";
+import type { claimedJob } from "./messages";
+
+/** A secret that no longer decrypts (or fits its channel) fails the same way every time: not retried. */
+async function attempt(job: Infer<typeof claimedJob>): Promise<SendOutcome> {
+  let secret: unknown = null;
+  if (job.sealedSecret) {
+    try {
+      secret = openSecret(job.channel, await decryptSecret(job.sealedSecret));
+    } catch (e) {
+      if (e instanceof SecretError || e instanceof DestinationError) return { ok: false, retryable: false, error: e.message };
+      throw e;
+    }
+  }
+  return await channelOf(job.channel).send(job.message, secret);
+}
+
+/** Never throws for a provider's failure: it is recorded on the row, with a retry when the policy allows. */
+export async function deliver(ctx: ActionCtx, outboxId: Id<"outbox">): Promise<void> {
+  const job = await ctx.runMutation(internal.outbox.claim, { outboxId });
+  if (!job) return;
+  const outcome = await attempt(job);
+  await ctx.runMutation(internal.outbox.record, { outboxId, outcome });
+}
