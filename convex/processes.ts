@@ -52,14 +52,6 @@ async function queueProspectEmail(
   if (!queued) logEvent("email.already_claimed", { callId: call._id, kind: email.kind, outboxId });
 }
 
-/**
- * Process 5 (the prospect's own scheduler link) is handled by
- * internal.schedulerLinks.handleProspectLink, which is built on another branch.
- * Lead, after merging, add here:
- *   await ctx.scheduler.runAfter(0, internal.schedulerLinks.handleProspectLink,
- *     { opportunityId: call.opportunityId, callId: call._id, link: link.link, book: link.book });
- * Until then the link is stored on the opportunity (by the plan) and logged.
- */
 /** The prospect's own scheduler link goes to its own action (it reads and books on a third-party site). */
 async function handOverSchedulerLink(
   ctx: MutationCtx,
