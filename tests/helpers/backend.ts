@@ -9,7 +9,7 @@ export function newBackend(opts: { transactionLimits?: boolean } = {}) {
   return convexTest({ schema, modules, ...opts });
 }
 
-type Backend = ReturnType<typeof newBackend>;
+export type Backend = ReturnType<typeof newBackend>;
 
 /** Every outbox row (invites, prospect emails, notifications), oldest first. */
 export async function outboxRows(t: Backend) {

@@ -8,11 +8,18 @@ export interface ContentLine {
   value: string;
 }
 
+/** Content lines with folding undone (RFC 5545 §3.1). */
+export function unfold(ics: string): string[] {
+  return ics.replace(/\r\n[ \t]/g, "").split("\r\n").filter(Boolean);
+}
+
+/** The first content line of property `name`, whole ("DTSTART:20260310T143000Z"). */
+export function property(ics: string, name: string): string | undefined {
+  return unfold(ics).find((l) => l.startsWith(`${name}:`) || l.startsWith(`${name};`));
+}
+
 export function parseIcs(ics: string): ContentLine[] {
-  return ics
-    .replace(/\r\n[ \t]/g, "")
-    .split("\r\n")
-    .filter(Boolean)
+  return unfold(ics)
     .map((line) => {
       // The value starts at the first colon outside a quoted parameter value.
       let quoted = false;

@@ -1,10 +1,11 @@
 /**
- * Vapi server messages as real accounts send them, typed by `@vapi-ai/server-sdk`
- * (a wrong shape fails the typecheck) and carrying the nulls real payloads carry
- * for absent optional fields (fixtures/vapi/assistant-request.with-nulls.json).
+ * Every Vapi message the tests send. The `*WithNulls` builders are messages as real accounts send
+ * them, typed by `@vapi-ai/server-sdk` (a wrong shape fails the typecheck) and carrying the nulls
+ * real payloads carry for absent optional fields (fixtures/vapi/assistant-request.with-nulls.json).
+ * The short builders below them carry only the fields a flow needs, so a flow test reads as its story.
  */
 import type { Vapi } from "@vapi-ai/server-sdk";
-import type { Line } from "./world";
+import { NOW, type Line } from "./conversation";
 
 /** An SDK shape where every optional field may also be null, at any depth. */
 export type WithNulls<T> = T extends (infer E)[]
@@ -179,6 +180,85 @@ export function toolCallsWithNulls(vapiCallId: string, callId: string, calls: Va
       call: vapiCall(vapiCallId, callId),
       toolWithToolCallList: calls.map((c) => ({ type: "function" as const, toolCall: c, function: { name: c.function.name, description: null, parameters: null }, server: null, messages: null })),
       toolCallList: calls,
+    },
+  };
+}
+
+// Short messages: only the fields Atlas reads, for flow tests.
+
+/** The agency's inbound number as Vapi reports it (E.164). */
+export const AGENCY_NUMBER = "+12125550100";
+
+export function endOfCallReport(vapiCallId: string, callId: string, lines: Line[], extra: Record<string, unknown> = {}) {
+  return {
+    message: {
+      type: "end-of-call-report",
+      endedReason: "customer-ended-call",
+      startedAt: REPORT_START,
+      endedAt: REPORT_END,
+      cost: 0.21,
+      call: { id: vapiCallId, assistantOverrides: { metadata: { callId } } },
+      artifact: {
+        messages: [
+          { role: "system", message: "You are Atlas", time: 0, secondsFromStart: 0 },
+          ...lines.map(([who, text], i) => ({ role: who === "AI" ? "bot" : "user", message: text, time: i, secondsFromStart: i * 5 })),
+        ],
+        recordingUrl: "https://storage.example/rec.wav",
+      },
+      analysis: { summary: "" },
+      ...extra,
+    },
+  };
+}
+
+/** Vapi's call object as GET /call/{id} returns it once the call ended (same content as the report). */
+export function endedVapiCall(vapiCallId: string, callId: string, lines: Line[], extra: Record<string, unknown> = {}) {
+  const { type: _type, call: _call, analysis: _analysis, ...fields } = endOfCallReport(vapiCallId, callId, lines).message;
+  return { type: "outboundPhoneCall", status: "ended", assistantOverrides: { metadata: { callId } }, ...fields, ...extra };
+}
+
+export function statusUpdate(vapiCallId: string, callId: string, status: string, endedReason?: string) {
+  return {
+    message: {
+      type: "status-update",
+      timestamp: Date.now(),
+      status,
+      endedReason,
+      call: { id: vapiCallId, type: "outboundPhoneCall", assistantOverrides: { metadata: { callId } } },
+    },
+  };
+}
+
+/** A Vapi tool-calls message for one of our calls (build each call with `toolCall`). */
+export function toolCallsMessage(vapiCallId: string, callId: string, toolCallList: unknown[]) {
+  return {
+    message: {
+      type: "tool-calls",
+      timestamp: NOW,
+      call: { id: vapiCallId, type: "outboundPhoneCall", status: "in-progress", assistantOverrides: { metadata: { callId } } },
+      toolCallList,
+    },
+  };
+}
+
+export interface ToolReply {
+  results: { toolCallId: string; result?: string; error?: string }[];
+}
+
+/** ISO times a tool reply lists in brackets, in order. */
+export function isosIn(text: string | undefined): string[] {
+  return [...(text ?? "").matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
+}
+
+/** An inbound call ringing on `called`, shaped like fixtures/vapi/assistant-request.inbound.json. */
+export function assistantRequest(caller: { number?: string; name?: string }, called = AGENCY_NUMBER, vapiCallId = "f3a9c2d1-7b6e-4c5d-8e9f-0a1b2c3d4e5f") {
+  return {
+    message: {
+      type: "assistant-request",
+      timestamp: 1772550000000,
+      call: { id: vapiCallId, type: "inboundPhoneCall", status: "ringing", phoneNumberId: "pn-1", customer: caller },
+      phoneNumber: { id: "pn-1", number: called },
+      customer: caller,
     },
   };
 }

@@ -1,27 +1,38 @@
-/** Builders shared by the flow tests: an agency, a prospect, a placed call and Vapi messages. */
+/**
+ * The one seeded world of the flow tests: an agency, its prospect Dana, the fake outside world and the clock,
+ * then the steps and readers flows share (place a call, post a webhook, read rows).
+ */
 import { expect, vi } from "vitest";
 import { internal } from "../../convex/_generated/api";
 import type { Id, TableNames } from "../../convex/_generated/dataModel";
 import type { NotificationEvent } from "../../convex/model/notifications";
-import { newBackend } from "./backend";
+import { newBackend, type Backend } from "./backend";
+import { BOOKED_REPLY, NOW } from "./conversation";
 import { FakeWorld, stubTestEnv, TEST_ENV } from "./fakeWorld";
+import { endOfCallReport, statusUpdate } from "./vapiPayloads";
 
-export type Backend = ReturnType<typeof newBackend>;
+export type { Backend };
 
-/** Saturday 2026-11-21 10:00 New York. */
-export const NOW = Date.parse("2026-11-21T15:00:00Z");
+/** The seeded prospect's phone number. */
+export const DANA_PHONE = "+12015550123";
 
-export async function setupWorld(
-  opts: {
-    agency?: Partial<Parameters<Backend["mutation"]>[1]>;
-    prospect?: Record<string, unknown>;
-    now?: number;
-    transactionLimits?: boolean;
-  } = {},
-) {
+export interface WorldOptions {
+  agency?: Partial<Parameters<Backend["mutation"]>[1]>;
+  prospect?: Record<string, unknown>;
+  now?: number;
+  transactionLimits?: boolean;
+  /** Environment variables to set otherwise than TEST_ENV ("" unsets one). */
+  env?: Parameters<typeof stubTestEnv>[0];
+}
+
+/**
+ * The world every flow starts from: the clock stopped at `now`, TEST_ENV set, the fake outside world
+ * installed, the agency Brightline Growth (New York, Mon-Fri 09:00-17:00) and its prospect Dana.
+ */
+export async function setupWorld(opts: WorldOptions = {}) {
   vi.useFakeTimers();
   vi.setSystemTime(opts.now ?? NOW);
-  stubTestEnv();
+  stubTestEnv(opts.env);
   const world = new FakeWorld().install();
   const t = newBackend({ transactionLimits: opts.transactionLimits });
   const agencyId = await t.mutation(internal.agencies.create, {
@@ -34,11 +45,32 @@ export async function setupWorld(
   const opportunityId = await t.mutation(internal.opportunities.create, {
     agencyId,
     name: "Dana Whitfield",
-    phone: "+12015550123",
+    phone: DANA_PHONE,
     email: "dana@clinic.example",
     ...(opts.prospect as object),
   });
   return { t, world, agencyId, opportunityId };
+}
+
+/** The world of the email flows: Monday 9 March 2026 10:00 New York (summer time since 8 March), Dana in Los Angeles. */
+export const MARCH_EMAIL_WORLD = {
+  now: Date.parse("2026-03-09T14:00:00Z"),
+  agency: { email: "team@brightline.test" },
+  prospect: { email: "dana@example.com", timeZone: "America/Los_Angeles" },
+} satisfies WorldOptions;
+
+/** A placed call of the seeded world, Groq ready to book the time Dana agrees to. */
+export async function placedCall(opts: WorldOptions = {}) {
+  const w = await setupWorld(opts);
+  const placed = await placeCall(w.t, w.opportunityId);
+  w.world.groqReplies = [BOOKED_REPLY];
+  return { ...w, ...placed };
+}
+
+/** The call goes unanswered: Vapi sends both the status-update and the report. */
+export async function noAnswer(t: Backend, vapiCallId: string, callId: Id<"calls">, endedReason = "customer-did-not-answer") {
+  await postWebhook(t, statusUpdate(vapiCallId, callId, "ended", endedReason));
+  await postWebhook(t, endOfCallReport(vapiCallId, callId, [], { endedReason }));
 }
 
 export async function runScheduled(t: Backend) {
@@ -69,91 +101,9 @@ export function postWebhook(t: Backend, body: unknown, headers: Record<string, s
   });
 }
 
-export type Line = [who: "AI" | "User", text: string];
-
-export function endOfCallReport(vapiCallId: string, callId: string, lines: Line[], extra: Record<string, unknown> = {}) {
-  return {
-    message: {
-      type: "end-of-call-report",
-      endedReason: "customer-ended-call",
-      startedAt: "2026-11-21T15:01:00.000Z",
-      endedAt: "2026-11-21T15:04:00.000Z",
-      cost: 0.21,
-      call: { id: vapiCallId, assistantOverrides: { metadata: { callId } } },
-      artifact: {
-        messages: [
-          { role: "system", message: "You are Atlas", time: 0, secondsFromStart: 0 },
-          ...lines.map(([who, text], i) => ({ role: who === "AI" ? "bot" : "user", message: text, time: i, secondsFromStart: i * 5 })),
-        ],
-        recordingUrl: "https://storage.example/rec.wav",
-      },
-      analysis: { summary: "" },
-      ...extra,
-    },
-  };
-}
-
-export const AGREED: Line[] = [
-  ["AI", "Hi Dana, this is Atlas from Brightline Growth. Could we set up a 30 minute intro?"],
-  ["User", "Sure, what times do you have?"],
-  ["AI", "I have Monday at 10 AM, Tuesday at 2 PM or Wednesday at 11 AM Eastern."],
-  ["User", "Tuesday at 2 PM works for me."],
-  ["AI", "Great, Tuesday November 24th at 2 PM Eastern. You'll get an invite."],
-  ["User", "Perfect, thanks."],
-];
-/** Tuesday 2026-11-24 14:00 New York. */
-export const AGREED_ISO = "2026-11-24T14:00:00-05:00";
-
-/** Vapi's call object as GET /call/{id} returns it once the call ended (same content as the report). */
-export function endedVapiCall(vapiCallId: string, callId: string, lines: Line[], extra: Record<string, unknown> = {}) {
-  const { type: _type, call: _call, analysis: _analysis, ...fields } = endOfCallReport(vapiCallId, callId, lines).message;
-  return { type: "outboundPhoneCall", status: "ended", assistantOverrides: { metadata: { callId } }, ...fields, ...extra };
-}
-
-export function statusUpdate(vapiCallId: string, callId: string, status: string, endedReason?: string) {
-  return {
-    message: { type: "status-update", status, endedReason, call: { id: vapiCallId, assistantOverrides: { metadata: { callId } } } },
-  };
-}
-
-/** A Vapi tool-calls message for one of our calls. */
-export function toolCallsMessage(vapiCallId: string, callId: string, toolCallList: unknown[]) {
-  return {
-    message: {
-      type: "tool-calls",
-      timestamp: NOW,
-      call: { id: vapiCallId, type: "outboundPhoneCall", status: "in-progress", assistantOverrides: { metadata: { callId } } },
-      toolCallList,
-    },
-  };
-}
-
-/** The current OpenAI-style tool call, arguments as a JSON string (as Vapi usually sends them). */
-export function fnCall(id: string, name: string, args: Record<string, unknown>) {
-  return { id, type: "function", function: { name, arguments: JSON.stringify(args) } };
-}
-
-export interface ToolReply {
-  results: { toolCallId: string; result?: string; error?: string }[];
-}
-
-/** ISO times a tool reply lists in brackets, in order. */
-export function isosIn(text: string | undefined): string[] {
-  return [...(text ?? "").matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
-}
-
-/** The reply Groq gives for AGREED when the model gets it right. */
-export const BOOKED_REPLY = {
-  meetingBooked: true,
-  slotIso: AGREED_ISO,
-  confidence: 0.93,
-  reasoning: "Prospect accepted Tuesday at 2 PM.",
-  evidence: "Tuesday at 2 PM works for me",
-};
-
-/** Another prospect of the same agency (for races and conflicts). */
-export async function addProspect(t: Backend, agencyId: Id<"agencies">, name: string, phone: string) {
-  return await t.mutation(internal.opportunities.create, { agencyId, name, phone });
+/** Another prospect of the same agency (for races and conflicts); `fields` adds email, zone and the rest. */
+export async function addProspect(t: Backend, agencyId: Id<"agencies">, name: string, phone: string, fields: Record<string, unknown> = {}) {
+  return await t.mutation(internal.opportunities.create, { agencyId, name, phone, ...fields });
 }
 
 export async function rows<T extends TableNames>(t: Backend, table: T) {
@@ -175,6 +125,16 @@ export async function snapshot(t: Backend) {
     tasks: await rows(t, "tasks"),
     scheduled: await scheduledFunctions(t),
   };
+}
+
+/** The prospect's calls, first attempt first. */
+export async function callsOf(t: Backend, opportunityId: Id<"opportunities">) {
+  return await t.run((ctx) =>
+    ctx.db
+      .query("calls")
+      .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
+      .collect(),
+  );
 }
 
 export async function getCall(t: Backend, callId: Id<"calls">) {

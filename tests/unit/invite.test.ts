@@ -9,7 +9,7 @@ import {
   type InviteMeeting,
   type InviteParties,
 } from "../../convex/model/invite";
-import { addresses, parseIcs } from "../helpers/ics";
+import { addresses, parseIcs, property, unfold } from "../helpers/ics";
 
 const MINUTE = 60_000;
 
@@ -33,49 +33,40 @@ const parties: InviteParties = {
   prospectZone: "America/Los_Angeles",
 };
 
-/** Content lines with folding undone (RFC 5545 §3.1). */
-function unfold(ics: string): string[] {
-  return ics.replace(/\r\n[ \t]/g, "").split("\r\n").filter(Boolean);
-}
-
-function prop(ics: string, name: string): string | undefined {
-  return unfold(ics).find((l) => l.startsWith(`${name}:`) || l.startsWith(`${name};`));
-}
-
 describe("buildIcs", () => {
   test("an invite: METHOD:REQUEST, stable UID, SEQUENCE, UTC times, organizer and attendee", () => {
     const ics = buildIcs(meeting, parties);
-    expect(prop(ics, "METHOD")).toBe("METHOD:REQUEST");
-    expect(prop(ics, "UID")).toBe("UID:m123@atlas");
-    expect(prop(ics, "SEQUENCE")).toBe("SEQUENCE:0");
-    expect(prop(ics, "DTSTART")).toBe("DTSTART:20260310T143000Z");
-    expect(prop(ics, "DTEND")).toBe("DTEND:20260310T150000Z");
-    expect(prop(ics, "DTSTAMP")).toBe("DTSTAMP:20260309T140000Z");
-    expect(prop(ics, "STATUS")).toBe("STATUS:CONFIRMED");
-    expect(prop(ics, "ORGANIZER")).toMatch(/^ORGANIZER;CN="?Brightline Growth"?:mailto:atlas@brightline\.test$/i);
-    expect(prop(ics, "ATTENDEE")).toMatch(/^ATTENDEE;RSVP=TRUE;.*CN="?Dana Whitfield"?:mailto:dana@example\.com$/i);
+    expect(property(ics, "METHOD")).toBe("METHOD:REQUEST");
+    expect(property(ics, "UID")).toBe("UID:m123@atlas");
+    expect(property(ics, "SEQUENCE")).toBe("SEQUENCE:0");
+    expect(property(ics, "DTSTART")).toBe("DTSTART:20260310T143000Z");
+    expect(property(ics, "DTEND")).toBe("DTEND:20260310T150000Z");
+    expect(property(ics, "DTSTAMP")).toBe("DTSTAMP:20260309T140000Z");
+    expect(property(ics, "STATUS")).toBe("STATUS:CONFIRMED");
+    expect(property(ics, "ORGANIZER")).toMatch(/^ORGANIZER;CN="?Brightline Growth"?:mailto:atlas@brightline\.test$/i);
+    expect(property(ics, "ATTENDEE")).toMatch(/^ATTENDEE;RSVP=TRUE;.*CN="?Dana Whitfield"?:mailto:dana@example\.com$/i);
   });
 
   test("a reschedule keeps the UID and raises SEQUENCE", () => {
     const moved = { ...meeting, meetingTime: meeting.meetingTime + DAYS(1), sequence: 1 };
     const first = buildIcs(meeting, parties);
     const second = buildIcs(moved, parties);
-    expect(prop(second, "UID")).toBe(prop(first, "UID"));
-    expect(prop(second, "SEQUENCE")).toBe("SEQUENCE:1");
-    expect(prop(second, "METHOD")).toBe("METHOD:REQUEST");
-    expect(prop(second, "DTSTART")).toBe("DTSTART:20260311T143000Z");
+    expect(property(second, "UID")).toBe(property(first, "UID"));
+    expect(property(second, "SEQUENCE")).toBe("SEQUENCE:1");
+    expect(property(second, "METHOD")).toBe("METHOD:REQUEST");
+    expect(property(second, "DTSTART")).toBe("DTSTART:20260311T143000Z");
   });
 
   test("a cancellation: METHOD:CANCEL and STATUS:CANCELLED for the same UID", () => {
     const ics = buildIcs({ ...meeting, status: "cancelled", sequence: 2 }, parties);
-    expect(prop(ics, "METHOD")).toBe("METHOD:CANCEL");
-    expect(prop(ics, "STATUS")).toBe("STATUS:CANCELLED");
-    expect(prop(ics, "UID")).toBe("UID:m123@atlas");
-    expect(prop(ics, "SEQUENCE")).toBe("SEQUENCE:2");
+    expect(property(ics, "METHOD")).toBe("METHOD:CANCEL");
+    expect(property(ics, "STATUS")).toBe("STATUS:CANCELLED");
+    expect(property(ics, "UID")).toBe("UID:m123@atlas");
+    expect(property(ics, "SEQUENCE")).toBe("SEQUENCE:2");
   });
 
   test("a DTSTAMP from a fractional _creationTime is whole seconds", () => {
-    expect(prop(buildIcs({ ...meeting, revisedAt: meeting.revisedAt + 0.25 }, parties), "DTSTAMP")).toBe("DTSTAMP:20260309T140000Z");
+    expect(property(buildIcs({ ...meeting, revisedAt: meeting.revisedAt + 0.25 }, parties), "DTSTAMP")).toBe("DTSTAMP:20260309T140000Z");
   });
 
   test("no meeting outside booked/cancelled gets an invite", () => {
@@ -126,7 +117,7 @@ describe("buildIcs", () => {
     const physical = ics.split("\r\n").slice(0, -1);
     for (const line of physical) expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(75);
     expect(physical.some((l) => l.startsWith(" "))).toBe(true);
-    expect(prop(ics, "SUMMARY")).toBe(`SUMMARY:Meeting: ${long.agencyName} and ${long.prospectName}`);
+    expect(property(ics, "SUMMARY")).toBe(`SUMMARY:Meeting: ${long.agencyName} and ${long.prospectName}`);
   });
 
   test("folding never splits a character and unfolds to the original line", () => {

@@ -25,17 +25,8 @@ import {
 } from "../../convex/model/vapiMessages";
 import { outcomeForEndedReason } from "../../convex/model/outcomes";
 import { parseToolCall } from "../../convex/model/tools";
-import { AGREED } from "../helpers/world";
-import {
-  assistantRequestWithNulls,
-  endOfCallReportWithNulls,
-  REPORT_START,
-  statusUpdateWithNulls,
-  timedMessages,
-  toolCall,
-  vapiCall,
-  type WithNulls,
-} from "../helpers/vapiPayloads";
+import { AGREED } from "../helpers/conversation";
+import { assistantRequestWithNulls, endOfCallReportWithNulls, REPORT_START, statusUpdateWithNulls, timedMessages, toolCall, vapiCall, type WithNulls } from "../helpers/vapiPayloads";
 
 /** A webhook body read the way vapi.webhook reads it: the envelope, then the report. */
 function reportOf(body: unknown) {

@@ -7,21 +7,9 @@ import type { Id } from "../../../convex/_generated/dataModel";
 import { ANALYSIS_VERSION } from "../../../convex/model/analysis/reply";
 import { DEFAULT_GROQ_MODEL } from "../../../convex/model/groq";
 import type { GroqReply } from "../../helpers/fakeWorld";
-import {
-  addProspect,
-  AGREED,
-  AGREED_ISO,
-  BOOKED_REPLY,
-  endOfCallReport,
-  getCall,
-  placeCall,
-  postWebhook,
-  rows,
-  runScheduled,
-  setupWorld,
-  type Backend,
-  type Line,
-} from "../../helpers/world";
+import { AGREED, AGREED_ISO, BOOKED_REPLY, type Line } from "../../helpers/conversation";
+import { endOfCallReport } from "../../helpers/vapiPayloads";
+import { addProspect, type Backend, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 
 const REFUSED: Line[] = [

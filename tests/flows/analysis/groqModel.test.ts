@@ -11,22 +11,9 @@ import { MINUTE } from "../../../convex/model/availability";
 import { DEFAULT_GROQ_MODEL } from "../../../convex/model/groq";
 import { ANALYSIS_STUCK_MS } from "../../../convex/reconcile";
 import { groqJsonValidateFailed, groqModelUnavailable, type FakeWorld, type GroqErrorReply, type GroqReply } from "../../helpers/fakeWorld";
-import {
-  addProspect,
-  AGREED,
-  AGREED_ISO,
-  BOOKED_REPLY,
-  endOfCallReport,
-  getCall,
-  NOW,
-  placeCall,
-  postWebhook,
-  rows,
-  runScheduled,
-  setupWorld,
-  slackOn,
-  type Backend,
-} from "../../helpers/world";
+import { AGREED, AGREED_ISO, BOOKED_REPLY, NOW } from "../../helpers/conversation";
+import { endOfCallReport } from "../../helpers/vapiPayloads";
+import { addProspect, type Backend, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld, slackOn } from "../../helpers/world";
 
 // Every test here runs flows on the embedded backend; the first also loads the Convex modules.
 vi.setConfig({ testTimeout: 60_000 });

@@ -8,7 +8,9 @@ import { ANALYSIS_RETRY } from "../../../convex/model/retryPolicy";
 import { internal } from "../../../convex/_generated/api";
 import { MAX_ANALYSIS_ATTEMPTS } from "../../../convex/model/analysis/reply";
 import type { GroqReply } from "../../helpers/fakeWorld";
-import { AGREED, AGREED_ISO, BOOKED_REPLY, endOfCallReport, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
+import { AGREED, AGREED_ISO, BOOKED_REPLY } from "../../helpers/conversation";
+import { endOfCallReport } from "../../helpers/vapiPayloads";
+import { getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 
 async function reportWith(replies: (GroqReply | number | string)[]) {

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { AGREED, AGREED_ISO, endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, slackOn } from "../../helpers/world";
+import { AGREED, AGREED_ISO } from "../../helpers/conversation";
+import { endOfCallReport } from "../../helpers/vapiPayloads";
+import { placeCall, postWebhook, runScheduled, setupWorld, slackOn } from "../../helpers/world";
 
 
 describe("a call from startCall to the booked meeting", () => {

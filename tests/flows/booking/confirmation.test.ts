@@ -1,45 +1,24 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { type Email, FakeWorld } from "../../helpers/fakeWorld";
-import { addresses } from "../../helpers/ics";
-import { newBackend, outboxRows } from "../../helpers/backend";
-
-type Backend = ReturnType<typeof newBackend>;
+import type { Email } from "../../helpers/fakeWorld";
+import { outboxRows } from "../../helpers/backend";
+import { addProspect, type Backend, DANA_PHONE, MARCH_EMAIL_WORLD, runScheduled, setupWorld, type WorldOptions } from "../../helpers/world";
+import { addresses, property } from "../../helpers/ics";
 
 const RESEND_URL = "https://api.resend.com/emails";
-// Mon 9 Mar 2026 10:00 EDT (New York is on summer time since Mar 8).
-const NOW = new Date("2026-03-09T14:00:00Z");
 // Tue 10 Mar 10:30 EDT = 14:30 UTC = 07:30 PDT.
 const SLOT = "2026-03-10T10:30:00-04:00";
 
 /** The invite a delivered email carries. */
 const icsOf = (email: Email) => email.attachments[0].content;
 
-function prop(ics: string, name: string): string | undefined {
-  return ics
-    .replace(/\r\n[ \t]/g, "")
-    .split("\r\n")
-    .find((l) => l.startsWith(`${name}:`) || l.startsWith(`${name};`));
-}
-
-async function seed(t: Backend, opts: { prospectEmail?: string | null } = {}) {
-  const agencyId = await t.mutation(internal.agencies.create, {
-    name: "Brightline Growth",
-    timeZone: "America/New_York",
-    availability: ["Mon-Fri 09:00-17:00"],
-    email: "team@brightline.test",
-  });
-  return { agencyId, opportunityId: await addProspect(t, agencyId, opts) };
-}
-
-async function addProspect(t: Backend, agencyId: Id<"agencies">, opts: { prospectEmail?: string | null } = {}) {
-  return t.mutation(internal.opportunities.create, {
-    agencyId,
-    name: "Dana Whitfield",
-    phone: "+12015550123",
-    email: opts.prospectEmail === null ? undefined : (opts.prospectEmail ?? "dana@example.com"),
-    timeZone: "America/Los_Angeles",
+/** The seeded world in March, invites sent from the agency's own address; `prospectEmail: null` leaves Dana without one. */
+function seed(opts: { prospectEmail?: null; env?: WorldOptions["env"] } = {}) {
+  return setupWorld({
+    ...MARCH_EMAIL_WORLD,
+    env: { EMAIL_FROM: "Atlas <atlas@brightline.test>", ...opts.env },
+    prospect: { ...MARCH_EMAIL_WORLD.prospect, ...(opts.prospectEmail === null ? { email: undefined } : {}) },
   });
 }
 
@@ -61,41 +40,24 @@ async function book(t: Backend, agencyId: Id<"agencies">, opportunityId: Id<"opp
   return result.meetingId!;
 }
 
-const settle = (t: Backend) => t.finishAllScheduledFunctions(vi.runAllTimers);
-
 const deliveries = outboxRows;
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(NOW);
-  vi.stubEnv("RESEND_API_KEY", "re_test_key");
-  vi.stubEnv("EMAIL_FROM", "Atlas <atlas@brightline.test>");
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-  vi.unstubAllEnvs();
-  vi.useRealTimers();
-});
 
 describe("sendBookingConfirmation", () => {
   test("a booking emails the prospect and the agency an invite, each in their own zone", { timeout: 60_000 }, async () => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, world, agencyId, opportunityId } = await seed();
     const meetingId = await book(t, agencyId, opportunityId);
-    await settle(t);
+    await runScheduled(t);
 
     expect(world.deliveredEmails.map((d) => d.to)).toEqual([["dana@example.com"], ["team@brightline.test"]]);
     const [prospect, agency] = world.deliveredEmails;
     for (const d of world.deliveredEmails) {
       expect(d.attachments).toHaveLength(1);
       expect(d.attachments[0].contentType).toBe("text/calendar; method=REQUEST");
-      expect(prop(icsOf(d), "METHOD")).toBe("METHOD:REQUEST");
-      expect(prop(icsOf(d), "UID")).toBe(`UID:${meetingId}@atlas`);
-      expect(prop(icsOf(d), "SEQUENCE")).toBe("SEQUENCE:0");
-      expect(prop(icsOf(d), "DTSTART")).toBe("DTSTART:20260310T143000Z");
-      expect(prop(icsOf(d), "DTEND")).toBe("DTEND:20260310T150000Z");
+      expect(property(icsOf(d), "METHOD")).toBe("METHOD:REQUEST");
+      expect(property(icsOf(d), "UID")).toBe(`UID:${meetingId}@atlas`);
+      expect(property(icsOf(d), "SEQUENCE")).toBe("SEQUENCE:0");
+      expect(property(icsOf(d), "DTSTART")).toBe("DTSTART:20260310T143000Z");
+      expect(property(icsOf(d), "DTEND")).toBe("DTEND:20260310T150000Z");
       expect(addresses(icsOf(d), "ORGANIZER")).toEqual(["atlas@brightline.test"]);
       expect(addresses(icsOf(d), "ATTENDEE")).toEqual(["dana@example.com", "team@brightline.test"]);
       expect(addresses(icsOf(d), "ATTENDEE")).toContain(d.to[0]);
@@ -111,11 +73,9 @@ describe("sendBookingConfirmation", () => {
   });
 
   test("running the action again sends nothing more", async () => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, world, agencyId, opportunityId } = await seed();
     const meetingId = await book(t, agencyId, opportunityId);
-    await settle(t);
+    await runScheduled(t);
     await t.action(internal.followUp.sendBookingConfirmation, { meetingId });
     await t.action(internal.followUp.sendBookingConfirmation, { meetingId });
     expect(world.requests).toHaveLength(2);
@@ -123,12 +83,10 @@ describe("sendBookingConfirmation", () => {
   });
 
   test("Resend 500 then success: retried later with the same key and body, one email per recipient", async () => {
-    const world = new FakeWorld().install();
+    const { t, world, agencyId, opportunityId } = await seed();
     world.resendReplies = [500];
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
     await book(t, agencyId, opportunityId);
-    await settle(t);
+    await runScheduled(t);
 
     expect(world.deliveredEmails.map((d) => d.to).sort()).toEqual([["dana@example.com"], ["team@brightline.test"]]);
     const prospectRequests = world.to(RESEND_URL).filter((r) => r.headers["idempotency-key"]?.endsWith(":prospect"));
@@ -140,23 +98,19 @@ describe("sendBookingConfirmation", () => {
   });
 
   test("a lost response is retried under the same idempotency key: still one email", async () => {
-    const world = new FakeWorld().install();
+    const { t, world, agencyId, opportunityId } = await seed();
     world.resendReplies = ["lost"];
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
     await book(t, agencyId, opportunityId);
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(RESEND_URL)).toHaveLength(3);
     expect(world.deliveredEmails.filter((d) => d.to[0] === "dana@example.com")).toHaveLength(1);
   });
 
   test("429 is retried; a 422 fails at once without retry", async () => {
-    const world = new FakeWorld().install();
+    const { t, world, agencyId, opportunityId } = await seed();
     world.resendReplies = [429, 200, 422];
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
     await book(t, agencyId, opportunityId);
-    await settle(t);
+    await runScheduled(t);
     // prospect: 429, agency: 200; retry run: prospect 422 -> failed.
     expect(world.to(RESEND_URL)).toHaveLength(3);
     const rows = await deliveries(t);
@@ -165,23 +119,18 @@ describe("sendBookingConfirmation", () => {
   });
 
   test("gives up after 5 attempts and marks the delivery failed", async () => {
-    const world = new FakeWorld().install();
+    const { t, world, agencyId, opportunityId } = await seed({ prospectEmail: null });
     world.resendReplies = Array<number>(20).fill(503);
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t, { prospectEmail: null });
     await book(t, agencyId, opportunityId);
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(RESEND_URL)).toHaveLength(5);
     expect(await deliveries(t)).toMatchObject([{ status: "failed", attempts: 5, lastError: expect.stringContaining("503") }]);
   });
 
   test("without RESEND_API_KEY: recorded as disabled, no request made", async () => {
-    vi.stubEnv("RESEND_API_KEY", "");
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, world, agencyId, opportunityId } = await seed({ env: { RESEND_API_KEY: "" } });
     await book(t, agencyId, opportunityId);
-    await settle(t);
+    await runScheduled(t);
     expect(world.requests).toHaveLength(0);
     const rows = await deliveries(t);
     expect(rows).toHaveLength(2);
@@ -189,15 +138,13 @@ describe("sendBookingConfirmation", () => {
   });
 
   test("no prospect email: only the agency is emailed", async () => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t, { prospectEmail: null });
+    const { t, world, agencyId, opportunityId } = await seed({ prospectEmail: null });
     await book(t, agencyId, opportunityId);
-    await settle(t);
+    await runScheduled(t);
     expect(world.deliveredEmails.map((d) => d.to)).toEqual([["team@brightline.test"]]);
     // Still a REQUEST with an ATTENDEE (RFC 5546): the agency, so its mail client offers it as an invite.
     const ics = icsOf(world.deliveredEmails[0]);
-    expect(prop(ics, "METHOD")).toBe("METHOD:REQUEST");
+    expect(property(ics, "METHOD")).toBe("METHOD:REQUEST");
     expect(addresses(ics, "ATTENDEE")).toEqual(["team@brightline.test"]);
     expect(addresses(ics, "ORGANIZER")).toEqual(["atlas@brightline.test"]);
   });
@@ -205,11 +152,9 @@ describe("sendBookingConfirmation", () => {
 
 describe("reschedule and cancel", () => {
   test("updates keep the UID, raise SEQUENCE, and a cancellation sends METHOD:CANCEL", async () => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, world, agencyId, opportunityId } = await seed();
     const meetingId = await book(t, agencyId, opportunityId);
-    await settle(t);
+    await runScheduled(t);
 
     const moved = await t.mutation(internal.meetings.reschedule, { meetingId, newIsoTime: "2026-03-11T14:00:00-04:00" });
     expect(moved).toMatchObject({ sequence: 1, meetingTime: Date.UTC(2026, 2, 11, 18, 0) });
@@ -217,19 +162,19 @@ describe("reschedule and cancel", () => {
       status: "Booked",
       meetingTime: Date.UTC(2026, 2, 11, 18, 0),
     });
-    await settle(t);
+    await runScheduled(t);
 
     await t.mutation(internal.meetings.cancel, { meetingId, reason: "prospect asked by email" });
     await t.mutation(internal.meetings.cancel, { meetingId }); // a second click changes nothing
-    await settle(t);
+    await runScheduled(t);
 
     const prospect = world.deliveredEmails.filter((d) => d.to[0] === "dana@example.com");
-    expect(prospect.map((d) => prop(icsOf(d), "UID"))).toEqual(Array(3).fill(`UID:${meetingId}@atlas`));
-    expect(prospect.map((d) => prop(icsOf(d), "SEQUENCE"))).toEqual(["SEQUENCE:0", "SEQUENCE:1", "SEQUENCE:2"]);
-    expect(prospect.map((d) => prop(icsOf(d), "METHOD"))).toEqual(["METHOD:REQUEST", "METHOD:REQUEST", "METHOD:CANCEL"]);
-    expect(prop(icsOf(prospect[1]), "DTSTART")).toBe("DTSTART:20260311T180000Z");
+    expect(prospect.map((d) => property(icsOf(d), "UID"))).toEqual(Array(3).fill(`UID:${meetingId}@atlas`));
+    expect(prospect.map((d) => property(icsOf(d), "SEQUENCE"))).toEqual(["SEQUENCE:0", "SEQUENCE:1", "SEQUENCE:2"]);
+    expect(prospect.map((d) => property(icsOf(d), "METHOD"))).toEqual(["METHOD:REQUEST", "METHOD:REQUEST", "METHOD:CANCEL"]);
+    expect(property(icsOf(prospect[1]), "DTSTART")).toBe("DTSTART:20260311T180000Z");
     expect(prospect[1].text).toContain("has moved to Wednesday, March 11, 2026 at 11:00 AM PDT");
-    expect(prop(icsOf(prospect[2]), "STATUS")).toBe("STATUS:CANCELLED");
+    expect(property(icsOf(prospect[2]), "STATUS")).toBe("STATUS:CANCELLED");
     expect(prospect[2].attachments[0].contentType).toBe("text/calendar; method=CANCEL");
     expect(world.deliveredEmails.filter((d) => d.to[0] === "team@brightline.test")).toHaveLength(3);
 
@@ -245,9 +190,7 @@ describe("reschedule and cancel", () => {
   });
 
   test("a move overlapping only the meeting's own old time is allowed", async () => {
-    new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, agencyId, opportunityId } = await seed();
     const meetingId = await book(t, agencyId, opportunityId);
     const moved = await t.mutation(internal.meetings.reschedule, { meetingId, newIsoTime: "2026-03-10T10:45:00-04:00" });
     expect(moved.sequence).toBe(1);
@@ -259,24 +202,20 @@ describe("reschedule and cancel", () => {
     ["2026-03-09T11:00:00-04:00", /too soon/],
     ["next tuesday", /^newIsoTime is not an ISO time with an offset$/],
   ])("a refused time %s throws naming why and changes nothing", async (newIsoTime, why) => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, world, agencyId, opportunityId } = await seed();
     const meetingId = await book(t, agencyId, opportunityId);
-    await book(t, agencyId, await addProspect(t, agencyId), "2026-03-10T11:00:00-04:00");
-    await settle(t);
+    await book(t, agencyId, await addProspect(t, agencyId, "Dana Whitfield", DANA_PHONE, MARCH_EMAIL_WORLD.prospect), "2026-03-10T11:00:00-04:00");
+    await runScheduled(t);
     const before = await t.run((ctx) => ctx.db.get("meetings", meetingId));
 
     await expect(t.mutation(internal.meetings.reschedule, { meetingId, newIsoTime })).rejects.toThrow(why);
-    await settle(t);
+    await runScheduled(t);
     expect(await t.run((ctx) => ctx.db.get("meetings", meetingId))).toEqual(before);
     expect(world.deliveredEmails).toHaveLength(4);
   });
 
   test("a cancelled meeting's slot is offered again at once", async () => {
-    new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, agencyId, opportunityId } = await seed();
     const meetingId = await book(t, agencyId, opportunityId);
     const offered = async () =>
       (await t.query(internal.availability.getAvailableSlots, { agencyId })).slots.map((s) => Date.parse(s.iso));
@@ -287,19 +226,17 @@ describe("reschedule and cancel", () => {
   });
 
   test("a retry still pending for an older sequence is superseded, not sent", async () => {
-    const world = new FakeWorld().install();
+    const { t, world, agencyId, opportunityId } = await seed();
     world.resendReplies = [500];
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
     const meetingId = await book(t, agencyId, opportunityId);
     vi.runOnlyPendingTimers();
     await t.finishInProgressScheduledFunctions(); // prospect 500 -> retry scheduled in a minute
     await t.mutation(internal.meetings.reschedule, { meetingId, newIsoTime: "2026-03-11T14:00:00-04:00" });
-    await settle(t);
+    await runScheduled(t);
 
     const rows = await deliveries(t);
     expect(rows.find((d) => d.key === `invite:${meetingId}:0:prospect`)).toMatchObject({ status: "skipped" });
-    expect(world.deliveredEmails.map((d) => [d.to[0], prop(icsOf(d), "SEQUENCE")])).toEqual([
+    expect(world.deliveredEmails.map((d) => [d.to[0], property(icsOf(d), "SEQUENCE")])).toEqual([
       ["team@brightline.test", "SEQUENCE:0"],
       ["dana@example.com", "SEQUENCE:1"],
       ["team@brightline.test", "SEQUENCE:1"],

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Doc, Id } from "../../../convex/_generated/dataModel";
-import { addProspect, placeCall, rows, scheduledFunctions, setupWorld, type Backend } from "../../helpers/world";
+import { addProspect, type Backend, placeCall, rows, scheduledFunctions, setupWorld } from "../../helpers/world";
 
 
 const MINUTE = 60_000;

@@ -8,26 +8,9 @@ import { DateTime } from "luxon";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import type { GroqReply } from "../../helpers/fakeWorld";
-import {
-  AGREED,
-  AGREED_ISO,
-  BOOKED_REPLY,
-  addProspect,
-  endOfCallReport,
-  fnCall,
-  getCall,
-  isosIn,
-  placeCall,
-  promptOf,
-  postWebhook,
-  rows,
-  runScheduled,
-  setupWorld,
-  toolCallsMessage,
-  type Backend,
-  type Line,
-  type ToolReply,
-} from "../../helpers/world";
+import { AGREED, AGREED_ISO, BOOKED_REPLY, type Line } from "../../helpers/conversation";
+import { endOfCallReport, isosIn, toolCall, toolCallsMessage, type ToolReply } from "../../helpers/vapiPayloads";
+import { addProspect, type Backend, getCall, placeCall, postWebhook, promptOf, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 // Every test here runs flows on the embedded backend; the first also loads the Convex modules.
 vi.setConfig({ testTimeout: 60_000 });
@@ -44,7 +27,7 @@ async function report(t: Backend, vapiCallId: string, callId: Id<"calls">, lines
 let toolCallIds = 0;
 
 async function tool(t: Backend, vapiCallId: string, callId: string, name: string, args: Record<string, unknown>) {
-  const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, [fnCall(`${name}-${++toolCallIds}`, name, args)]));
+  const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, [toolCall(`${name}-${++toolCallIds}`, name, args)]));
   expect(res.status).toBe(200);
   return ((await res.json()) as ToolReply).results[0];
 }

@@ -5,69 +5,28 @@
  */
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
-import type { Id } from "../../../convex/_generated/dataModel";
-import {
-  AGREED,
-  AGREED_ISO,
-  BOOKED_REPLY,
-  endOfCallReport,
-  fnCall,
-  getCall,
-  placeCall,
-  postWebhook,
-  rows,
-  runScheduled,
-  setupWorld,
-  statusUpdate,
-  toolCallsMessage,
-  type Backend,
-  type Line,
-  type ToolReply,
-} from "../../helpers/world";
+import { AGREED, AGREED_ISO, BOOKED_REPLY, type Line } from "../../helpers/conversation";
+import { AGENCY_NUMBER, assistantRequest, endOfCallReport, statusUpdate, toolCall, toolCallsMessage, type ToolReply } from "../../helpers/vapiPayloads";
+import { type Backend, callsOf, DANA_PHONE, getCall, noAnswer, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 
-const AGENCY_NUMBER = "+12125550100";
-/** Dana's number (setupWorld's prospect). */
-const DANA = "+12015550123";
 
-function assistantRequest(vapiCallId: string, callerNumber = DANA) {
-  return {
-    message: {
-      type: "assistant-request",
-      call: { id: vapiCallId, type: "inboundPhoneCall", status: "ringing", customer: { number: callerNumber } },
-      phoneNumber: { number: AGENCY_NUMBER },
-      customer: { number: callerNumber },
-    },
-  };
-}
 
 /** The prospect calls the agency's number; returns our inbound call id. */
 async function callIn(t: Backend, vapiCallId: string): Promise<string> {
-  const res = await postWebhook(t, assistantRequest(vapiCallId));
+  const res = await postWebhook(t, assistantRequest({ number: DANA_PHONE }, AGENCY_NUMBER, vapiCallId));
   const reply = (await res.json()) as { assistantOverrides?: { metadata: { callId: string } } };
   expect(reply.assistantOverrides).toBeDefined();
   return reply.assistantOverrides!.metadata.callId;
 }
 
 async function bookLive(t: Backend, vapiCallId: string, callId: string, slotIso = AGREED_ISO) {
-  const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, [fnCall(`book-${vapiCallId}`, "book_meeting", { slotIso })]));
+  const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, [toolCall(`book-${vapiCallId}`, "book_meeting", { slotIso })]));
   const reply = (await res.json()) as ToolReply;
   expect(reply.results[0].result).toMatch(/^Booked/);
 }
 
-async function noAnswer(t: Backend, vapiCallId: string, callId: Id<"calls">) {
-  await postWebhook(t, statusUpdate(vapiCallId, callId, "ended", "customer-did-not-answer"));
-  await postWebhook(t, endOfCallReport(vapiCallId, callId, [], { endedReason: "customer-did-not-answer" }));
-}
 
-async function callsOf(t: Backend, opportunityId: Id<"opportunities">) {
-  return await t.run((ctx) =>
-    ctx.db
-      .query("calls")
-      .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
-      .collect(),
-  );
-}
 
 describe("retries meet inbound calls and bookings", () => {
   test("a retry due while the prospect is on an inbound call with us is withdrawn, not dialled", { timeout: 60_000 }, async () => {

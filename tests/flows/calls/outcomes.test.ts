@@ -1,6 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
-import { AGREED, BOOKED_REPLY, endOfCallReport, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld, statusUpdate } from "../../helpers/world";
+import { AGREED, BOOKED_REPLY } from "../../helpers/conversation";
+import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
+import { getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 
 describe("the end-of-call report has the last word on how a call ended", () => {

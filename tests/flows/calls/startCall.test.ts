@@ -8,21 +8,9 @@ import { DateTime } from "luxon";
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import {
-  addProspect,
-  endOfCallReport,
-  getCall,
-  NOW,
-  placeCall,
-  postWebhook,
-  promptOf,
-  rows,
-  runScheduled,
-  scheduledFunctions,
-  setupWorld,
-  snapshot,
-  type Backend,
-} from "../../helpers/world";
+import { NOW } from "../../helpers/conversation";
+import { endOfCallReport } from "../../helpers/vapiPayloads";
+import { addProspect, type Backend, getCall, placeCall, postWebhook, promptOf, rows, runScheduled, scheduledFunctions, setupWorld, snapshot } from "../../helpers/world";
 
 
 const startCall = (t: Backend, opportunityId: Id<"opportunities">) => t.mutation(internal.calls.startCall, { opportunityId });

@@ -1,23 +1,12 @@
 import { describe, expect, test } from "vitest";
 import { SPOKEN } from "../../../convex/model/inbound";
-import { AGREED, AGREED_ISO, endOfCallReport, fnCall, postWebhook, runScheduled, setupWorld, type Backend, type ToolReply } from "../../helpers/world";
+import { AGREED, AGREED_ISO } from "../../helpers/conversation";
+import { assistantRequest, endOfCallReport, toolCall, type ToolReply } from "../../helpers/vapiPayloads";
+import { type Backend, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
 
-const AGENCY_NUMBER = "+12125550100";
 const VAPI_CALL_ID = "f3a9c2d1-7b6e-4c5d-8e9f-0a1b2c3d4e5f";
 
-/** Shaped like fixtures/vapi/assistant-request.inbound.json. */
-function assistantRequest(caller: { number?: string; name?: string }, called = AGENCY_NUMBER, vapiCallId = VAPI_CALL_ID) {
-  return {
-    message: {
-      type: "assistant-request",
-      timestamp: 1772550000000,
-      call: { id: vapiCallId, type: "inboundPhoneCall", status: "ringing", phoneNumberId: "pn-1", customer: caller },
-      phoneNumber: { id: "pn-1", number: called },
-      customer: caller,
-    },
-  };
-}
 
 interface AssistantReply {
   assistantId?: string;
@@ -112,7 +101,7 @@ describe("assistant-request (inbound calls)", () => {
     const call = { id: VAPI_CALL_ID, type: "inboundPhoneCall", assistantOverrides: { metadata: { callId } } };
 
     const res = await postWebhook(t, {
-      message: { type: "tool-calls", call, toolCallList: [fnCall("call_in_1", "book_meeting", { slotIso: AGREED_ISO })] },
+      message: { type: "tool-calls", call, toolCallList: [toolCall("call_in_1", "book_meeting", { slotIso: AGREED_ISO })] },
     });
     const tools = (await res.json()) as ToolReply;
     expect(tools.results[0].result).toMatch(/^Booked: Tue, Nov 24, 2:00 PM EST/);
@@ -143,7 +132,7 @@ describe("assistant-request (inbound calls)", () => {
     expect(reply.assistantOverrides!.metadata.opportunityId).toBe(opportunityId);
     const call = { id: VAPI_CALL_ID, type: "inboundPhoneCall", assistantOverrides: { metadata: { callId } } };
     const res = await postWebhook(t, {
-      message: { type: "tool-calls", call, toolCallList: [fnCall("call_in_2", "book_meeting", { slotIso: AGREED_ISO })] },
+      message: { type: "tool-calls", call, toolCallList: [toolCall("call_in_2", "book_meeting", { slotIso: AGREED_ISO })] },
     });
     expect(((await res.json()) as ToolReply).results[0].result).toMatch(/^Booked/);
     const opp = await t.run((ctx) => ctx.db.get("opportunities", opportunityId));

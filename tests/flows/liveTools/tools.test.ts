@@ -2,21 +2,9 @@ import { describe, expect, test } from "vitest";
 import { DateTime } from "luxon";
 import { internal } from "../../../convex/_generated/api";
 import { TOOL_DEFINITIONS } from "../../../convex/model/tools";
-import {
-  AGREED,
-  AGREED_ISO,
-  endOfCallReport,
-  fnCall,
-  isosIn,
-  placeCall,
-  postWebhook,
-  runScheduled,
-  setupWorld,
-  toolCallsMessage,
-  type Backend,
-  type Line,
-  type ToolReply,
-} from "../../helpers/world";
+import { AGREED, AGREED_ISO, type Line } from "../../helpers/conversation";
+import { endOfCallReport, isosIn, toolCall, toolCallsMessage, type ToolReply } from "../../helpers/vapiPayloads";
+import { type Backend, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
 
 async function callTools(t: Backend, vapiCallId: string, callId: string, list: unknown[]) {
@@ -42,7 +30,7 @@ describe("check_availability", () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     const reply = await callTools(t, vapiCallId, callId, [
-      fnCall("call_check_1", "check_availability", { date: "2026-11-24", timeOfDay: "afternoon" }),
+      toolCall("call_check_1", "check_availability", { date: "2026-11-24", timeOfDay: "afternoon" }),
     ]);
     expect(reply.results).toHaveLength(1);
     const { toolCallId, result, error } = reply.results[0];
@@ -77,7 +65,7 @@ describe("check_availability", () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     const reply = await callTools(t, vapiCallId, callId, [
-      fnCall("call_sunday", "check_availability", { date: "2026-11-22", timeOfDay: "evening" }),
+      toolCall("call_sunday", "check_availability", { date: "2026-11-22", timeOfDay: "evening" }),
     ]);
     const result = reply.results[0].result!;
     expect(result).toMatch(/^No free time on Sunday, Nov 22 in the evening\. Nearest free times: /);
@@ -87,7 +75,7 @@ describe("check_availability", () => {
 
 describe("book_meeting", () => {
   const shapes: [string, (slotIso: string) => unknown][] = [
-    ["function, arguments as a JSON string", (slotIso) => fnCall("call_book", "book_meeting", { slotIso })],
+    ["function, arguments as a JSON string", (slotIso) => toolCall("call_book", "book_meeting", { slotIso })],
     ["function, arguments as an object", (slotIso) => ({ id: "call_book", type: "function", function: { name: "book_meeting", arguments: { slotIso } } })],
     ["legacy name + parameters", (slotIso) => ({ id: "call_book", name: "book_meeting", parameters: { slotIso } })],
     ["legacy name + arguments", (slotIso) => ({ id: "call_book", name: "book_meeting", arguments: JSON.stringify({ slotIso }) })],
@@ -113,7 +101,7 @@ describe("book_meeting", () => {
   test("a replayed tool call id returns the first answer and books nothing new", async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const body = [fnCall("call_Q2x9bK4mT7", "book_meeting", { slotIso: AGREED_ISO })];
+    const body = [toolCall("call_Q2x9bK4mT7", "book_meeting", { slotIso: AGREED_ISO })];
     const first = await callTools(t, vapiCallId, callId, body);
     const again = await callTools(t, vapiCallId, callId, body);
     expect(again).toEqual(first);
@@ -128,8 +116,8 @@ describe("book_meeting", () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     const reply = await callTools(t, vapiCallId, callId, [
-      fnCall("call_a", "book_meeting", { slotIso: AGREED_ISO }),
-      fnCall("call_b", "book_meeting", { slotIso: "2026-11-25T11:00:00-05:00" }),
+      toolCall("call_a", "book_meeting", { slotIso: AGREED_ISO }),
+      toolCall("call_b", "book_meeting", { slotIso: "2026-11-25T11:00:00-05:00" }),
     ]);
     expect(reply.results.map((r) => r.toolCallId)).toEqual(["call_a", "call_b"]);
     expect(reply.results[1].result).toMatch(/^Not booked again: this call already booked Tue, Nov 24, 2:00 PM EST/);
@@ -140,17 +128,17 @@ describe("book_meeting", () => {
     const { t, agencyId, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     const checked = await callTools(t, vapiCallId, callId, [
-      fnCall("call_check", "check_availability", { date: "2026-11-24", timeOfDay: "afternoon" }),
+      toolCall("call_check", "check_availability", { date: "2026-11-24", timeOfDay: "afternoon" }),
     ]);
     const slotIso = isosIn(checked.results[0].result)[0];
 
     // Meanwhile another prospect of the agency books that very slot.
     const other = await t.mutation(internal.opportunities.create, { agencyId, name: "Lee Park", phone: "+12015550124" });
     const second = await placeCall(t, other);
-    const theirs = await callTools(t, second.vapiCallId, second.callId, [fnCall("call_other", "book_meeting", { slotIso })]);
+    const theirs = await callTools(t, second.vapiCallId, second.callId, [toolCall("call_other", "book_meeting", { slotIso })]);
     expect(theirs.results[0].result).toMatch(/^Booked: /);
 
-    const reply = await callTools(t, vapiCallId, callId, [fnCall("call_late", "book_meeting", { slotIso })]);
+    const reply = await callTools(t, vapiCallId, callId, [toolCall("call_late", "book_meeting", { slotIso })]);
     const result = reply.results[0].result!;
     expect(result).toMatch(/^Not booked: Tue, Nov 24, \d+:\d\d [AP]M EST is already taken\. Nearest free times: /);
     expect(result).not.toMatch(/\n/);
@@ -168,7 +156,7 @@ describe("book_meeting", () => {
   test("a slot outside the availability is refused, nothing booked", async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const reply = await callTools(t, vapiCallId, callId, [fnCall("call_night", "book_meeting", { slotIso: "2026-11-24T22:00:00-05:00" })]);
+    const reply = await callTools(t, vapiCallId, callId, [toolCall("call_night", "book_meeting", { slotIso: "2026-11-24T22:00:00-05:00" })]);
     expect(reply.results[0].result).toMatch(/^Not booked: Tue, Nov 24, 10:00 PM EST is outside the agency's meeting hours\. Nearest free times: .*\[2026-11-24T16:30:00-05:00\]/);
     expect(await meetings(t)).toEqual([]);
   });
@@ -179,11 +167,11 @@ describe("bad tool calls", () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     const reply = await callTools(t, vapiCallId, callId, [
-      fnCall("call_1", "transfer_to_human", {}),
-      fnCall("call_2", "book_meeting", { slotIso: "Tuesday at 2" }),
+      toolCall("call_1", "transfer_to_human", {}),
+      toolCall("call_2", "book_meeting", { slotIso: "Tuesday at 2" }),
       { id: "call_3", type: "function", function: { name: "check_availability", arguments: "{not json" } },
-      fnCall("call_4", "check_availability", { timeOfDay: "midnight" }),
-      fnCall("call_5", "check_availability", {}),
+      toolCall("call_4", "check_availability", { timeOfDay: "midnight" }),
+      toolCall("call_5", "check_availability", {}),
     ]);
     expect(reply.results.map((r) => r.toolCallId)).toEqual(["call_1", "call_2", "call_3", "call_4", "call_5"]);
     expect(reply.results[0]).toEqual({ toolCallId: "call_1", error: "unknown tool; use check_availability or book_meeting" });
@@ -199,7 +187,7 @@ describe("bad tool calls", () => {
   test("a tool call for a call Atlas does not know gets an error result", async () => {
     const { t } = await setupWorld();
     const res = await postWebhook(t, {
-      message: { type: "tool-calls", call: { id: "someone-else" }, toolCallList: [fnCall("call_x", "book_meeting", { slotIso: AGREED_ISO })] },
+      message: { type: "tool-calls", call: { id: "someone-else" }, toolCallList: [toolCall("call_x", "book_meeting", { slotIso: AGREED_ISO })] },
     });
     expect(res.status).toBe(200);
     const reply = (await res.json()) as ToolReply;
@@ -210,7 +198,7 @@ describe("bad tool calls", () => {
   test("a wrong secret gets 401 and nothing is booked or recorded", async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, [fnCall("call_1", "book_meeting", { slotIso: AGREED_ISO })]), {
+    const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, [toolCall("call_1", "book_meeting", { slotIso: AGREED_ISO })]), {
       authorization: "Bearer not-the-secret",
     });
     expect(res.status).toBe(401);
@@ -224,7 +212,7 @@ describe("the end-of-call report after a live booking", () => {
     const world = await setupWorld();
     const { t, opportunityId } = world;
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const booked = await callTools(t, vapiCallId, callId, [fnCall("call_book", "book_meeting", { slotIso: AGREED_ISO })]);
+    const booked = await callTools(t, vapiCallId, callId, [toolCall("call_book", "book_meeting", { slotIso: AGREED_ISO })]);
     expect(booked.results[0].result).toMatch(/^Booked: /);
     world.world.groqReplies = [{ meetingBooked: false, slotIso: null, confidence: 0.9, evidence: null, ...groq }];
     const res = await postWebhook(t, endOfCallReport(vapiCallId, callId, lines));

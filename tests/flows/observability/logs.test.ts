@@ -5,7 +5,9 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import { TEST_ENV } from "../../helpers/fakeWorld";
-import { AGREED, BOOKED_REPLY, endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
+import { AGREED, BOOKED_REPLY } from "../../helpers/conversation";
+import { endOfCallReport } from "../../helpers/vapiPayloads";
+import { placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
 afterEach(() => {
   vi.restoreAllMocks();

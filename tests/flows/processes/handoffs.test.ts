@@ -1,6 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
-import { endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, slackOn, type Line } from "../../helpers/world";
+import type { Line } from "../../helpers/conversation";
+import { endOfCallReport } from "../../helpers/vapiPayloads";
+import { placeCall, postWebhook, runScheduled, setupWorld, slackOn } from "../../helpers/world";
 
 
 const CALENDAR: Line[] = [

@@ -3,7 +3,9 @@ import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { slotLabel } from "../../../convex/model/availability";
-import { type Backend, endOfCallReport, type Line, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
+import type { Line } from "../../helpers/conversation";
+import { endOfCallReport } from "../../helpers/vapiPayloads";
+import { type Backend, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
 
 const LINK = "https://cal.example/brightline/intro";

@@ -1,7 +1,9 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import { MINUTE } from "../../../convex/model/availability";
-import { AGREED, AGREED_ISO, BOOKED_REPLY, endOfCallReport, getCall, NOW, placeCall, postWebhook, rows, runScheduled, setupWorld, statusUpdate } from "../../helpers/world";
+import { AGREED, AGREED_ISO, BOOKED_REPLY, NOW } from "../../helpers/conversation";
+import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
+import { getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 
 describe("nothing stays stuck", () => {

@@ -1,34 +1,12 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
-import type { Id } from "../../../convex/_generated/dataModel";
 import { MINUTE } from "../../../convex/model/availability";
-import {
-  AGREED_ISO,
-  endOfCallReport,
-  NOW,
-  placeCall,
-  postWebhook,
-  runScheduled,
-  setupWorld,
-  statusUpdate,
-  type Backend,
-} from "../../helpers/world";
+import { AGREED_ISO, NOW } from "../../helpers/conversation";
+import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
+import { callsOf, noAnswer, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
 
-async function callsOf(t: Backend, opportunityId: Id<"opportunities">) {
-  return await t.run((ctx) =>
-    ctx.db
-      .query("calls")
-      .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
-      .collect(),
-  );
-}
 
-/** The call goes unanswered: Vapi sends both the status-update and the report. */
-async function noAnswer(t: Backend, vapiCallId: string, callId: Id<"calls">, endedReason = "customer-did-not-answer") {
-  await postWebhook(t, statusUpdate(vapiCallId, callId, "ended", endedReason));
-  await postWebhook(t, endOfCallReport(vapiCallId, callId, [], { endedReason }));
-}
 
 describe("retries after an unanswered call", () => {
   test("schedules one next attempt after the agency's delay, even when both status-update and report say ended", { timeout: 60_000 }, async () => {

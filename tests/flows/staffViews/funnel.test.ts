@@ -10,22 +10,9 @@ import { funnel as funnelQuery } from "../../../convex/calls";
 import { funnelCounts, rangeSlices, slotsOf, LEVELS } from "../../../convex/model/funnel";
 import { syncFunnel } from "../../../convex/model/funnelCounters";
 import { callHistory, funnelNodesFor } from "../../../scripts/funnelHistory";
-import {
-  addProspect,
-  AGREED,
-  BOOKED_REPLY,
-  endOfCallReport,
-  NOW,
-  placeCall,
-  postWebhook,
-  promptOf,
-  rows,
-  runScheduled,
-  setupWorld,
-  statusUpdate,
-  type Backend,
-  type Line,
-} from "../../helpers/world";
+import { AGREED, BOOKED_REPLY, type Line, NOW } from "../../helpers/conversation";
+import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
+import { addProspect, type Backend, placeCall, postWebhook, promptOf, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -2,7 +2,9 @@ import { describe, expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Doc } from "../../../convex/_generated/dataModel";
 import { MINUTE } from "../../../convex/model/availability";
-import { AGREED, AGREED_ISO, endOfCallReport, NOW, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
+import { AGREED, AGREED_ISO, NOW } from "../../helpers/conversation";
+import { endOfCallReport } from "../../helpers/vapiPayloads";
+import { placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
 
 const HOUR = 60 * MINUTE;

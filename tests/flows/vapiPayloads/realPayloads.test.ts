@@ -10,46 +10,15 @@ import { internal } from "../../../convex/_generated/api";
 import withNullsFixture from "../../fixtures/vapi/assistant-request.with-nulls.json";
 import { SPOKEN } from "../../../convex/model/inbound";
 import { MAX_ENDED_REASON_CHARS, MAX_ID_CHARS, MAX_TOOL_ARGUMENTS_CHARS, MAX_URL_CHARS } from "../../../convex/model/vapiMessages";
-import {
-  AGREED,
-  AGREED_ISO,
-  BOOKED_REPLY,
-  getCall,
-  NOW,
-  placeCall,
-  postWebhook,
-  rows,
-  runScheduled,
-  setupWorld,
-  snapshot,
-  type ToolReply,
-} from "../../helpers/world";
-import {
-  assistantRequestWithNulls,
-  endOfCallReportWithNulls,
-  REPORT_START,
-  statusUpdateWithNulls,
-  timedMessages,
-  toolCall,
-  toolCallsWithNulls,
-  vapiCall,
-  withUnknown,
-  type Body,
-} from "../../helpers/vapiPayloads";
+import { AGREED, AGREED_ISO, NOW } from "../../helpers/conversation";
+import { AGENCY_NUMBER, assistantRequestWithNulls, type Body, endOfCallReportWithNulls, REPORT_START, statusUpdateWithNulls, timedMessages, toolCall, toolCallsWithNulls, type ToolReply, vapiCall, withUnknown } from "../../helpers/vapiPayloads";
+import { getCall, placeCall, placedCall, postWebhook, rows, runScheduled, setupWorld, snapshot } from "../../helpers/world";
 
 // convex-test loads every module on a file's first test: seconds on a loaded machine.
 vi.setConfig({ testTimeout: 60_000 });
 
-const AGENCY_NUMBER = "+12125550100";
 const CALLER = "+12015550187";
 
-/** A placed call, Groq ready to book. */
-async function placedCall() {
-  const w = await setupWorld();
-  const placed = await placeCall(w.t, w.opportunityId);
-  w.world.groqReplies = [BOOKED_REPLY];
-  return { ...w, ...placed };
-}
 
 const SPOKEN_ROLES = AGREED.map(([who]) => (who === "AI" ? "assistant" : "user"));
 

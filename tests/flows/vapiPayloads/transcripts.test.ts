@@ -2,7 +2,9 @@ import { describe, expect, test } from "vitest";
 import type { FunctionReturnType } from "convex/server";
 import { internal } from "../../../convex/_generated/api";
 import { normaliseReport, MAX_TRANSCRIPT_CHARS } from "../../../convex/model/vapiMessages";
-import { endOfCallReport, placeCall, postWebhook, runScheduled, setupWorld, statusUpdate, type Line } from "../../helpers/world";
+import type { Line } from "../../helpers/conversation";
+import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
+import { placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
 
 describe("conversation history", () => {

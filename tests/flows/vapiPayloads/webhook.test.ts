@@ -6,43 +6,19 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import { TEST_ENV } from "../../helpers/fakeWorld";
-import {
-  AGREED,
-  AGREED_ISO,
-  BOOKED_REPLY,
-  endOfCallReport,
-  getCall,
-  placeCall,
-  postWebhook,
-  rows,
-  runScheduled,
-  scheduledFunctions,
-  setupWorld,
-  snapshot,
-} from "../../helpers/world";
+import { AGREED, AGREED_ISO, BOOKED_REPLY } from "../../helpers/conversation";
+import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
+import { getCall, placedCall, postWebhook, rows, runScheduled, scheduledFunctions, setupWorld, snapshot } from "../../helpers/world";
 
 
 const SECRET = TEST_ENV.VAPI_WEBHOOK_SECRET;
 
 /** A placed call, Groq ready to book, and the report Vapi would send for it. */
-async function placedCall() {
-  const w = await setupWorld();
-  const placed = await placeCall(w.t, w.opportunityId);
-  w.world.groqReplies = [BOOKED_REPLY];
-  return { ...w, ...placed, report: endOfCallReport(placed.vapiCallId, placed.callId, AGREED) };
+async function placedCallWithReport() {
+  const placed = await placedCall();
+  return { ...placed, report: endOfCallReport(placed.vapiCallId, placed.callId, AGREED) };
 }
 
-function statusUpdate(vapiCallId: string, callId: string, status: string, extra: Record<string, unknown> = {}) {
-  return {
-    message: {
-      type: "status-update",
-      timestamp: Date.now(),
-      status,
-      call: { id: vapiCallId, type: "outboundPhoneCall", assistantOverrides: { metadata: { callId } } },
-      ...extra,
-    },
-  };
-}
 
 describe("authentication", () => {
   test.each<[string, Record<string, string>]>([
@@ -53,7 +29,7 @@ describe("authentication", () => {
     ["an empty bearer", { authorization: "Bearer " }],
     ["a prefix of the secret", { "x-vapi-secret": SECRET.slice(0, -1) }],
   ])("%s -> 401 and nothing changed", { timeout: 60_000 }, async (_label, headers) => {
-    const { t, world, report } = await placedCall();
+    const { t, world, report } = await placedCallWithReport();
     const before = await snapshot(t);
     const res = await postWebhook(t, report, headers);
     expect(res.status).toBe(401);
@@ -63,7 +39,7 @@ describe("authentication", () => {
   });
 
   test("no secret configured -> every request is refused, even one carrying the old secret", async () => {
-    const { t, report } = await placedCall();
+    const { t, report } = await placedCallWithReport();
     vi.stubEnv("VAPI_WEBHOOK_SECRET", "");
     const before = await snapshot(t);
     for (const headers of <Record<string, string>[]>[{}, { authorization: "Bearer " }, { authorization: `Bearer ${SECRET}` }, { "x-vapi-secret": SECRET }]) {
@@ -77,7 +53,7 @@ describe("authentication", () => {
     ["Authorization: Bearer", { authorization: `Bearer ${SECRET}` }],
     ["X-Vapi-Secret", { "x-vapi-secret": SECRET }],
   ])("the right secret in %s is accepted", { timeout: 60_000 }, async (_label, headers) => {
-    const { t, report } = await placedCall();
+    const { t, report } = await placedCallWithReport();
     expect((await postWebhook(t, report, headers)).status).toBe(200);
     await runScheduled(t);
     expect(await rows(t, "meetings")).toHaveLength(1);
@@ -96,7 +72,7 @@ describe("bodies we cannot read", () => {
     ["a report whose messages are not a list", { message: { type: "end-of-call-report", call: { id: "vapi-call-1" }, artifact: { messages: "hello" } } }],
     ["a status-update without a status", { message: { type: "status-update", call: { id: "vapi-call-1" } } }],
   ])("%s -> 400 and nothing changed", async (_label, body) => {
-    const { t, world } = await placedCall();
+    const { t, world } = await placedCallWithReport();
     const before = await snapshot(t);
     expect((await postWebhook(t, body)).status).toBe(400);
     await runScheduled(t);
@@ -107,7 +83,7 @@ describe("bodies we cannot read", () => {
   test.each(["speech-update", "conversation-update", "transcript", "hang", "some-future-type"])(
     "an unhandled type (%s) -> 200 and nothing changed",
     async (type) => {
-      const { t, vapiCallId, callId } = await placedCall();
+      const { t, vapiCallId, callId } = await placedCallWithReport();
       const before = await snapshot(t);
       const res = await postWebhook(t, { message: { type, status: "started", role: "user", call: { id: vapiCallId, metadata: { callId } } } });
       expect(res.status).toBe(200);
@@ -119,7 +95,7 @@ describe("bodies we cannot read", () => {
 
 describe("exactly once", () => {
   test("the same report five times, one after another: one analysis, one meeting, one transcript", async () => {
-    const { t, world, report, callId } = await placedCall();
+    const { t, world, report, callId } = await placedCallWithReport();
     const results: unknown[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await postWebhook(t, report);
@@ -134,7 +110,7 @@ describe("exactly once", () => {
   });
 
   test("the same report five times at once: one analysis, one meeting", async () => {
-    const { t, world, report } = await placedCall();
+    const { t, world, report } = await placedCallWithReport();
     const responses = await Promise.all(Array.from({ length: 5 }, () => postWebhook(t, report)));
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     const scheduledAnalyses = (await scheduledFunctions(t)).filter((f) => f.name.includes("processCallTranscript"));
@@ -146,7 +122,7 @@ describe("exactly once", () => {
   });
 
   test("a review outcome delivered five times leaves one task", async () => {
-    const { t, world, report } = await placedCall();
+    const { t, world, report } = await placedCallWithReport();
     world.groqReplies = [{ meetingBooked: false, slotIso: null, confidence: 0.5, evidence: null }];
     for (let i = 0; i < 5; i++) await postWebhook(t, report);
     await runScheduled(t);
@@ -160,20 +136,20 @@ describe("finding the call", () => {
     ["an unknown Vapi id and a malformed call id", { id: "vapi-unknown", metadata: { callId: "not-a-convex-id" } }],
     ["no call object at all", {}],
   ])("%s -> 200 and nothing written", async (_label, call) => {
-    const { t, world } = await placedCall();
+    const { t, world } = await placedCallWithReport();
     const before = await snapshot(t);
     const report = endOfCallReport("x", "y", AGREED);
     const res = await postWebhook(t, { message: { ...report.message, call } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ result: "unknown_call" });
-    expect((await postWebhook(t, statusUpdate("vapi-unknown", "nope", "ended", { endedReason: "customer-busy" }))).status).toBe(200);
+    expect((await postWebhook(t, statusUpdate("vapi-unknown", "nope", "ended", "customer-busy"))).status).toBe(200);
     await runScheduled(t);
     expect(await snapshot(t)).toEqual(before);
     expect(world.groqRequests).toHaveLength(0);
   });
 
   test("our call id cannot hijack a call already tied to another Vapi call", async () => {
-    const { t, callId } = await placedCall();
+    const { t, callId } = await placedCallWithReport();
     const before = await snapshot(t);
     const res = await postWebhook(t, endOfCallReport("vapi-someone-else", callId, AGREED));
     expect(await res.json()).toEqual({ result: "unknown_call" });
@@ -205,16 +181,16 @@ describe("finding the call", () => {
 
 describe("status-update", () => {
   test("moves the call forward only: a late ringing or queued after in-progress is ignored", async () => {
-    const { t, vapiCallId, callId } = await placedCall();
-    const send = async (status: string, extra: Record<string, unknown> = {}) => {
-      expect((await postWebhook(t, statusUpdate(vapiCallId, callId, status, extra))).status).toBe(200);
+    const { t, vapiCallId, callId } = await placedCallWithReport();
+    const send = async (status: string, endedReason?: string) => {
+      expect((await postWebhook(t, statusUpdate(vapiCallId, callId, status, endedReason))).status).toBe(200);
       return (await getCall(t, callId)).status;
     };
     expect(await send("ringing")).toBe("ringing");
     expect(await send("in-progress")).toBe("in-progress");
     expect(await send("ringing")).toBe("in-progress");
     expect(await send("queued")).toBe("in-progress");
-    expect(await send("ended", { endedReason: "customer-ended-call" })).toBe("ended");
+    expect(await send("ended", "customer-ended-call")).toBe("ended");
     expect(await send("in-progress")).toBe("ended");
     expect(await getCall(t, callId)).toMatchObject({ outcome: "completed", endedReason: "customer-ended-call" });
   });
@@ -229,13 +205,13 @@ describe("status-update", () => {
     ["pipeline-error-openai-llm-failed", "failed"],
     ["a-reason-vapi-adds-next-year", "failed"],
   ])("ended with %s -> outcome %s", async (endedReason, outcome) => {
-    const { t, vapiCallId, callId } = await placedCall();
-    expect((await postWebhook(t, statusUpdate(vapiCallId, callId, "ended", { endedReason }))).status).toBe(200);
+    const { t, vapiCallId, callId } = await placedCallWithReport();
+    expect((await postWebhook(t, statusUpdate(vapiCallId, callId, "ended", endedReason))).status).toBe(200);
     expect(await getCall(t, callId)).toMatchObject({ status: "ended", endedReason, outcome });
   });
 
   test("the ended reason may travel on the call object only", async () => {
-    const { t, vapiCallId, callId } = await placedCall();
+    const { t, vapiCallId, callId } = await placedCallWithReport();
     const update = statusUpdate(vapiCallId, callId, "ended");
     const body = { message: { ...update.message, call: { ...update.message.call, endedReason: "customer-busy" } } };
     expect((await postWebhook(t, body)).status).toBe(200);
@@ -243,7 +219,7 @@ describe("status-update", () => {
   });
 
   test("a status we do not track -> 200, the call unchanged", async () => {
-    const { t, vapiCallId, callId } = await placedCall();
+    const { t, vapiCallId, callId } = await placedCallWithReport();
     const before = await getCall(t, callId);
     expect((await postWebhook(t, statusUpdate(vapiCallId, callId, "not-a-status"))).status).toBe(200);
     expect(await getCall(t, callId)).toEqual(before);
@@ -252,7 +228,7 @@ describe("status-update", () => {
 
 describe("end-of-call-report contents", () => {
   test("stores the recording URLs, cost, duration, times, ended reason and messages, tolerating unknown fields", async () => {
-    const { t, vapiCallId, callId } = await placedCall();
+    const { t, vapiCallId, callId } = await placedCallWithReport();
     const report = endOfCallReport(vapiCallId, callId, AGREED);
     const body = {
       message: {
@@ -283,13 +259,13 @@ describe("end-of-call-report contents", () => {
   });
 
   test("an explicit durationSeconds wins over the times", async () => {
-    const { t, vapiCallId, callId } = await placedCall();
+    const { t, vapiCallId, callId } = await placedCallWithReport();
     await postWebhook(t, endOfCallReport(vapiCallId, callId, AGREED, { durationSeconds: 171.5 }));
     expect((await getCall(t, callId)).durationSeconds).toBe(171.5);
   });
 
   test("legacy payload: a top-level transcript text, recording URL and no artifact still books", async () => {
-    const { t, vapiCallId, callId } = await placedCall();
+    const { t, vapiCallId, callId } = await placedCallWithReport();
     const transcript = AGREED.map(([who, text]) => `${who}: ${text}`).join("\n");
     const res = await postWebhook(t, {
       message: {
@@ -308,7 +284,7 @@ describe("end-of-call-report contents", () => {
   });
 
   test("legacy payload: top-level messages with `assistant` roles and `content` still books", async () => {
-    const { t, vapiCallId, callId } = await placedCall();
+    const { t, vapiCallId, callId } = await placedCallWithReport();
     const res = await postWebhook(t, {
       message: {
         type: "end-of-call-report",
@@ -329,7 +305,7 @@ describe("end-of-call-report contents", () => {
   });
 
   test("a report for a call nobody answered ends it without asking Groq", async () => {
-    const { t, world, vapiCallId, callId, opportunityId } = await placedCall();
+    const { t, world, vapiCallId, callId, opportunityId } = await placedCallWithReport();
     await postWebhook(t, endOfCallReport(vapiCallId, callId, [], { endedReason: "customer-did-not-answer", artifact: { messages: [] } }));
     await runScheduled(t);
     expect(world.groqRequests).toHaveLength(0);

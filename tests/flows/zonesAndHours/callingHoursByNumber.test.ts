@@ -2,7 +2,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { postWebhook, runScheduled, setupWorld, type Backend } from "../../helpers/world";
+import { type Backend, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
 // Every test here runs flows on the embedded backend; the first also loads the Convex modules.
 vi.setConfig({ testTimeout: 60_000 });
