@@ -73,8 +73,9 @@ export async function noAnswer(t: Backend, vapiCallId: string, callId: Id<"calls
   await postWebhook(t, endOfCallReport(vapiCallId, callId, [], { endedReason }));
 }
 
-export async function runScheduled(t: Backend) {
-  await t.finishAllScheduledFunctions(vi.runAllTimers);
+/** Runs every scheduled function (and what they schedule) to the end; `maxIterations` for long fan-outs. */
+export async function runScheduled(t: Backend, maxIterations?: number) {
+  await t.finishAllScheduledFunctions(vi.runAllTimers, maxIterations);
 }
 
 /** startCall, then run the dial; returns our call id and Vapi's, the call and its prompt section. */

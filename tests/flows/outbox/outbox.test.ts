@@ -2,15 +2,15 @@
  * The outbox (convex/outbox.ts, convex/model/outbox/): its status machine, the
  * channel registry it sends through, and the migration of the two old ledgers.
  */
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import { channelOf, destinationKind, normalizeDestination, openSecret } from "../../../convex/model/channels";
 import { afterAttempt, claim, LEASE_MS, resolveUnknown, settle } from "../../../convex/model/outbox/status";
 import { OUTBOX_RETRY } from "../../../convex/model/retryPolicy";
-import { FakeWorld, TEST_ENV } from "../../helpers/fakeWorld";
-import { newBackend, notificationRows, outboxRows } from "../../helpers/backend";
+import { notificationRows, outboxRows } from "../../helpers/backend";
+import { MARCH_EMAIL_WORLD, runScheduled, setupWorld } from "../../helpers/world";
 
-const NOW = Date.parse("2026-03-09T14:00:00Z");
+const NOW = MARCH_EMAIL_WORLD.now;
 const never = () => 0;
 
 describe("status machine", () => {
@@ -90,31 +90,8 @@ describe("channel registry", () => {
 });
 
 describe("migrating the old ledgers", () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.setSystemTime(NOW);
-    for (const name of ["RESEND_API_KEY", "EMAIL_FROM", "ATLAS_ENCRYPTION_KEY"] as const) vi.stubEnv(name, TEST_ENV[name]);
-  });
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.useRealTimers();
-  });
-
   test("moves every row in bounded runs, keeps keys and states, and the sweep finishes what was open", { timeout: 60_000 }, async () => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const agencyId = await t.mutation(internal.agencies.create, {
-      name: "Brightline Growth",
-      timeZone: "America/New_York",
-      availability: ["Mon-Fri 09:00-17:00"],
-      email: "team@brightline.test",
-    });
-    const opportunityId = await t.mutation(internal.opportunities.create, {
-      agencyId,
-      name: "Dana Whitfield",
-      phone: "+12015550123",
-      email: "dana@example.com",
-    });
+    const { t, world, agencyId, opportunityId } = await setupWorld({ ...MARCH_EMAIL_WORLD, prospect: { email: "dana@example.com" } });
     const slack = await t.action(internal.notifications.saveDestination, {
       agencyId,
       kind: "slack",
@@ -169,7 +146,7 @@ describe("migrating the old ledgers", () => {
 
     expect(await t.mutation(internal.migrations.migrateOutbox, { batchSize: 2 })).toEqual({ moved: 4, done: false });
     await t.finishInProgressScheduledFunctions();
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    await runScheduled(t);
     expect(await t.run((ctx) => ctx.db.query("deliveries").collect())).toHaveLength(0);
     expect(await t.run((ctx) => ctx.db.query("notificationDeliveries").collect())).toHaveLength(0);
     expect(await t.mutation(internal.migrations.migrateOutbox, {})).toEqual({ moved: 0, done: true });
@@ -186,7 +163,7 @@ describe("migrating the old ledgers", () => {
     expect((await t.query(internal.notifications.listDeliveries, { agencyId })).map((d) => d.text).sort()).toEqual(["delivered", "in flight"]);
 
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 1, unknown: 1, failed: 0 });
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    await runScheduled(t);
     expect(world.emailRequests.map((e) => e.idempotencyKey)).toEqual([`booking_link:${callId}`]);
     expect(world.to(/slack\.com\/api\/chat\.postMessage/)).toHaveLength(0);
     expect((await notificationRows(t)).map((r) => r.status).sort()).toEqual(["sent", "unknown"]);

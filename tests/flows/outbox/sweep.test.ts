@@ -3,7 +3,7 @@
  * sending action died. Emails go again under the same Resend idempotency key;
  * Slack and SMS messages that may have arrived become `unknown` for staff.
  */
-import { beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { digestMessage } from "../../../convex/model/notifications";
@@ -12,20 +12,16 @@ import { enqueue } from "../../../convex/model/outbox/ledger";
 import { LEASE_MS, sweep } from "../../../convex/model/outbox/status";
 import { OUTBOX_RETRY } from "../../../convex/model/retryPolicy";
 import { SWEEP_BATCH } from "../../../convex/outbox";
-import { FakeWorld, TEST_ENV } from "../../helpers/fakeWorld";
-import { newBackend, notificationRows, outboxRows } from "../../helpers/backend";
+import { notificationRows, outboxRows } from "../../helpers/backend";
+import { type Backend, MARCH_EMAIL_WORLD, runScheduled, setupWorld } from "../../helpers/world";
 
 // Every test here runs flows on the embedded backend; the first also loads the Convex modules.
 vi.setConfig({ testTimeout: 60_000 });
 
-type Backend = ReturnType<typeof newBackend>;
-
-const NOW = Date.parse("2026-03-09T14:00:00Z");
+const NOW = MARCH_EMAIL_WORLD.now;
 const RESEND = /^https:\/\/api\.resend\.com\/emails$/;
 const SLACK_POST = /^https:\/\/slack\.com\/api\/chat\.postMessage$/;
 const TWILIO_MESSAGES = /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/[^/]+\/Messages\.json$/;
-
-const settle = (t: Backend) => t.finishAllScheduledFunctions(vi.runAllTimers);
 
 /** What a sending action's death looks like from outside: its scheduled run is gone. */
 async function loseScheduledRuns(t: Backend) {
@@ -34,23 +30,6 @@ async function loseScheduledRuns(t: Backend) {
       if (job.state.kind === "pending") await ctx.scheduler.cancel(job._id);
     }
   });
-}
-
-async function seed(t: Backend) {
-  const agencyId = await t.mutation(internal.agencies.create, {
-    name: "Brightline Growth",
-    timeZone: "America/New_York",
-    availability: ["Mon-Fri 09:00-17:00"],
-    email: "team@brightline.test",
-  });
-  const opportunityId = await t.mutation(internal.opportunities.create, {
-    agencyId,
-    name: "Dana Whitfield",
-    phone: "+12015550123",
-    email: "dana@example.com",
-    timeZone: "America/Los_Angeles",
-  });
-  return { agencyId, opportunityId };
 }
 
 async function destinations(t: Backend, agencyId: Id<"agencies">) {
@@ -72,17 +51,9 @@ async function destinations(t: Backend, agencyId: Id<"agencies">) {
   return { slack, sms, email };
 }
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(NOW);
-  for (const name of ["RESEND_API_KEY", "EMAIL_FROM", "ATLAS_ENCRYPTION_KEY"] as const) vi.stubEnv(name, TEST_ENV[name]);
-});
-
 describe("notifications whose attempt died mid-send", () => {
   test("Slack and SMS become unknown, are listed for staff and never sent twice; email goes again under its key", async () => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, world, agencyId, opportunityId } = await setupWorld(MARCH_EMAIL_WORLD);
     const { slack, sms, email } = await destinations(t, agencyId);
     for (const destinationId of [slack, sms, email]) {
       await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId, mode: "realtime" });
@@ -107,7 +78,7 @@ describe("notifications whose attempt died mid-send", () => {
 
     vi.setSystemTime(NOW + LEASE_MS + 60_000);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 1, unknown: 2, failed: 0 });
-    await settle(t);
+    await runScheduled(t);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: 0, failed: 0 });
 
     expect(world.to(SLACK_POST)).toHaveLength(0);
@@ -134,29 +105,25 @@ describe("notifications whose attempt died mid-send", () => {
       /is sent, not unknown/,
     );
     expect(await t.query(internal.notifications.listDeliveries, { agencyId, status: "unknown" })).toHaveLength(1);
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(SLACK_POST)).toHaveLength(0);
   });
 
   test("a pending message whose action never ran is sent once", async () => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, world, agencyId, opportunityId } = await setupWorld(MARCH_EMAIL_WORLD);
     const { slack } = await destinations(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
     await t.mutation(internal.notifications.notifyEvent, { agencyId, opportunityId, event: "booked", text: "Dana booked" });
     await loseScheduledRuns(t);
     vi.setSystemTime(NOW + LEASE_MS + 60_000);
     expect(await t.mutation(internal.outbox.sweep, {})).toMatchObject({ resent: 1 });
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(SLACK_POST)).toHaveLength(1);
     expect(await notificationRows(t)).toMatchObject([{ status: "sent", attempts: 1 }]);
   });
 
   test("sweeps in bounded batches: a full batch sweeps again at once", async () => {
-    new FakeWorld().install();
-    const t = newBackend({ transactionLimits: true });
-    const { agencyId } = await seed(t);
+    const { t, agencyId } = await setupWorld({ ...MARCH_EMAIL_WORLD, transactionLimits: true });
     const { slack } = await destinations(t, agencyId);
     const stuck = SWEEP_BATCH + 20;
     await t.run(async (ctx) => {
@@ -175,16 +142,14 @@ describe("notifications whose attempt died mid-send", () => {
     });
     vi.setSystemTime(NOW + LEASE_MS + 60_000);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: SWEEP_BATCH, failed: 0 });
-    await settle(t);
+    await runScheduled(t);
     expect((await notificationRows(t)).every((d) => d.status === "unknown")).toBe(true);
   });
 });
 
 describe("emails in the outbox", () => {
   test("a prospect email left pending (its action lost) is sent, once, under its key", async () => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, world, agencyId, opportunityId } = await setupWorld(MARCH_EMAIL_WORLD);
     const callId = await t.run(async (ctx) => {
       await ctx.db.patch("agencies", agencyId, { bookingLink: "https://cal.com/brightline/intro" });
       return await ctx.db.insert("calls", {
@@ -213,7 +178,7 @@ describe("emails in the outbox", () => {
     await loseScheduledRuns(t);
     vi.setSystemTime(NOW + LEASE_MS + 60_000);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 1, unknown: 0, failed: 0 });
-    await settle(t);
+    await runScheduled(t);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: 0, failed: 0 });
     expect(world.emailRequests.map((e) => [e.to, e.idempotencyKey])).toEqual([[["dana@example.com"], `booking_link:${callId}`]]);
     expect(world.emailRequests[0].text).toContain("https://cal.com/brightline/intro");
@@ -223,9 +188,7 @@ describe("emails in the outbox", () => {
   });
 
   test("an invite whose action died after claiming is resent under the same key: one email per recipient", async () => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, world, agencyId, opportunityId } = await setupWorld(MARCH_EMAIL_WORLD);
     const callId = await t.run((ctx) =>
       ctx.db.insert("calls", {
         agencyId,
@@ -257,7 +220,7 @@ describe("emails in the outbox", () => {
     vi.setSystemTime(NOW + LEASE_MS + 60_000);
     // Both rows: the prospect's lost mid-send, the agency's never attempted.
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 2, unknown: 0, failed: 0 });
-    await settle(t);
+    await runScheduled(t);
     const keys = world.emailRequests.map((e) => e.idempotencyKey);
     expect(keys.filter((k) => k === claim.key)).toHaveLength(2);
     expect(world.deliveredEmails.map((e) => e.to[0]).sort()).toEqual(["dana@example.com", "team@brightline.test"]);
@@ -266,9 +229,7 @@ describe("emails in the outbox", () => {
   });
 
   test("a row whose sends keep dying ends as failed once its attempts are spent", async () => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const { agencyId, opportunityId } = await seed(t);
+    const { t, world, agencyId, opportunityId } = await setupWorld(MARCH_EMAIL_WORLD);
     const deliveryId = await t.run(async (ctx) => {
       const callId = await ctx.db.insert("calls", {
         agencyId,
@@ -297,7 +258,7 @@ describe("emails in the outbox", () => {
     vi.setSystemTime(NOW + 60_000);
     expect(await t.mutation(internal.outbox.sweep, {})).toEqual({ resent: 0, unknown: 0, failed: 1 });
     expect(await t.run((ctx) => ctx.db.get("outbox", deliveryId))).toMatchObject({ status: "failed" });
-    await settle(t);
+    await runScheduled(t);
     expect(world.emailRequests).toHaveLength(0);
   });
 });

@@ -3,6 +3,7 @@ import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { FakeWorld } from "../../helpers/fakeWorld";
 import { newBackend } from "../../helpers/backend";
+import { runScheduled } from "../../helpers/world";
 
 // Mon 2026-03-09 08:00 in New York (EDT, -04:00); the agency takes Tue 10:00-12:00.
 const NOW = Date.UTC(2026, 2, 9, 12, 0);
@@ -80,7 +81,7 @@ describe("a prospect's Cal.com link", () => {
     world.calcomSlots = DANA_SLOTS;
 
     const result = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    await runScheduled(t);
 
     expect(result).toMatchObject({ provider: "calcom", outcome: "booked", providerBookingId: "bk_1" });
     const [slotsRequest] = world.requests;
@@ -120,7 +121,7 @@ describe("a prospect's Cal.com link", () => {
       link: "https://acme.cal.com/dana/intro",
       book: true,
     });
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    await runScheduled(t);
 
     expect(result).toMatchObject({ provider: "calcom", outcome: "booked", providerBookingId: "bk_1" });
     const [slotsRequest] = world.to(SLOTS);
@@ -146,7 +147,7 @@ describe("a prospect's Cal.com link", () => {
 
     await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
     const again = await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: "cal.com/dana/intro", book: true });
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    await runScheduled(t);
 
     expect(again.outcome).toBe("already_booked");
     expect(world.to(BOOKINGS)).toHaveLength(1);
@@ -175,7 +176,7 @@ describe("a prospect's Cal.com link", () => {
     world.answer("POST", BOOKINGS, { status: 201, json: { status: "success", data: { id: 99, status: "PENDING" } } });
 
     await t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link: LINK, book: true });
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    await runScheduled(t);
 
     const [meeting] = await danaMeetings(t, opportunityId);
     expect(meeting).toMatchObject({ providerBookingId: "99", providerStatus: "PENDING", source: "prospect_link" });
