@@ -7,7 +7,7 @@ import { internal } from "../../convex/_generated/api";
 import type { Id, TableNames } from "../../convex/_generated/dataModel";
 import type { NotificationEvent } from "../../convex/model/notifications";
 import { newBackend, type Backend } from "./backend";
-import { BOOKED_REPLY, NOW } from "./conversation";
+import { BOOKED_REPLY, type Line, NOW } from "./conversation";
 import { FakeWorld, stubTestEnv, TEST_ENV } from "./fakeWorld";
 import { endOfCallReport, statusUpdate } from "./vapiPayloads";
 
@@ -65,6 +65,38 @@ export async function placedCall(opts: WorldOptions = {}) {
   const placed = await placeCall(w.t, w.opportunityId);
   w.world.groqReplies = [BOOKED_REPLY];
   return { ...w, ...placed };
+}
+
+/** Vapi reports the placed call ended with `lines`; everything it schedules (the analysis, emails) runs. */
+export async function reportEnded(t: Backend, vapiCallId: string, callId: Id<"calls">, lines: Line[]) {
+  const res = await postWebhook(t, endOfCallReport(vapiCallId, callId, lines));
+  expect(res.status).toBe(200);
+  await runScheduled(t);
+}
+
+/** A call of `opportunityId` placed, then reported with `lines` while Groq answers `replies`. */
+export async function reportedCall(w: { t: Backend; world: FakeWorld }, opportunityId: Id<"opportunities">, lines: Line[], replies: FakeWorld["groqReplies"]) {
+  const { callId, vapiCallId } = await placeCall(w.t, opportunityId);
+  w.world.groqReplies = replies;
+  await reportEnded(w.t, vapiCallId, callId, lines);
+  return { callId, vapiCallId };
+}
+
+/** The seeded world's call to Dana reported with `lines` while Groq answers `replies`; returns the world, the call and what came of it. */
+export async function analysedCall(lines: Line[], replies: FakeWorld["groqReplies"], opts: WorldOptions = {}) {
+  const w = await setupWorld(opts);
+  const { callId, vapiCallId } = await reportedCall(w, w.opportunityId, lines, replies);
+  return { ...w, callId, vapiCallId, ...(await outcomeOf(w.t, callId, w.opportunityId)) };
+}
+
+/** What a call left behind: the call, its prospect, every meeting and task. */
+export async function outcomeOf(t: Backend, callId: Id<"calls">, opportunityId: Id<"opportunities">) {
+  return {
+    call: await getCall(t, callId),
+    opportunity: (await t.run((ctx) => ctx.db.get("opportunities", opportunityId)))!,
+    meetings: await rows(t, "meetings"),
+    tasks: await rows(t, "tasks"),
+  };
 }
 
 /** The call goes unanswered: Vapi sends both the status-update and the report. */

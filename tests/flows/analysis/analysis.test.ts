@@ -3,13 +3,11 @@
  * proposes; the grid, the prospect's own words and the confidence threshold decide.
  */
 import { describe, expect, test, vi } from "vitest";
-import type { Id } from "../../../convex/_generated/dataModel";
 import { ANALYSIS_VERSION } from "../../../convex/model/analysis/reply";
 import { DEFAULT_GROQ_MODEL } from "../../../convex/model/groq";
-import type { GroqReply } from "../../helpers/fakeWorld";
 import { AGREED, AGREED_ISO, BOOKED_REPLY, type Line } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
-import { addProspect, type Backend, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
+import { addProspect, analysedCall, getCall, outcomeOf, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
 
 const REFUSED: Line[] = [
@@ -26,29 +24,8 @@ const UNDECIDED: Line[] = [
   ["AI", "No problem, we'll follow up."],
 ];
 
-/** A placed call whose end-of-call report arrives with `lines` while Groq answers `replies`. */
-async function analyse(lines: Line[], replies: (GroqReply | number | string)[], opts: Parameters<typeof setupWorld>[0] = {}) {
-  const world = await setupWorld(opts);
-  const { t, opportunityId } = world;
-  const { callId, vapiCallId } = await placeCall(t, opportunityId);
-  world.world.groqReplies = replies;
-  const res = await postWebhook(t, endOfCallReport(vapiCallId, callId, lines));
-  expect(res.status).toBe(200);
-  await runScheduled(t);
-  return { ...world, callId, ...(await outcome(t, callId, opportunityId)) };
-}
-
-async function outcome(t: Backend, callId: Id<"calls">, opportunityId: Id<"opportunities">) {
-  return {
-    call: await getCall(t, callId),
-    opportunity: (await t.run((ctx) => ctx.db.get("opportunities", opportunityId)))!,
-    meetings: await rows(t, "meetings"),
-    tasks: await rows(t, "tasks"),
-  };
-}
-
 /** Nothing booked, one open review task for the call naming why, the call still "completed". */
-function expectReview(r: Awaited<ReturnType<typeof analyse>>, reason: RegExp) {
+function expectReview(r: Awaited<ReturnType<typeof analysedCall>>, reason: RegExp) {
   expect(r.meetings).toHaveLength(0);
   expect(r.tasks).toEqual([expect.objectContaining({ type: "review", status: "open", callId: r.callId, reason: expect.stringMatching(reason) })]);
   expect(r.opportunity.status).toBe("Contacted");
@@ -58,7 +35,7 @@ function expectReview(r: Awaited<ReturnType<typeof analyse>>, reason: RegExp) {
 
 describe("analysis decisions", () => {
   test("a clear refusal marks the opportunity Rejected and the call rejected, booking nothing", { timeout: 60_000 }, async () => {
-    const r = await analyse(REFUSED, [
+    const r = await analysedCall(REFUSED, [
       { meetingBooked: false, slotIso: null, confidence: 0.92, rejectionDetected: true, evidence: "No thanks, we're not interested" },
     ]);
     expect(r.meetings).toHaveLength(0);
@@ -69,29 +46,29 @@ describe("analysis decisions", () => {
   });
 
   test("an undecided prospect books nothing and leaves a review task", { timeout: 60_000 }, async () => {
-    const r = await analyse(UNDECIDED, [
+    const r = await analysedCall(UNDECIDED, [
       { meetingBooked: false, slotIso: null, confidence: 0.8, evidence: "I need to check with my partner first" },
     ]);
     expectReview(r, /no agreed time/);
   });
 
   test("confidence below the default 0.7 books nothing", { timeout: 60_000 }, async () => {
-    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, confidence: 0.69 }]);
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, confidence: 0.69 }]);
     expectReview(r, /confidence 0\.69 is below 0\.7/);
   });
 
   test("a time that is not on the grid books nothing", async () => {
-    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-24T14:05:00-05:00" }]);
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-24T14:05:00-05:00" }]);
     expectReview(r, /not a free slot/);
   });
 
   test("a time outside the availability windows (Saturday) books nothing", async () => {
-    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-28T10:00:00-05:00" }]);
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-28T10:00:00-05:00" }]);
     expectReview(r, /not a free slot/);
   });
 
   test("a time without an offset books nothing", async () => {
-    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-24T14:00:00" }]);
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-24T14:00:00" }]);
     expectReview(r, /not an ISO time with an offset/);
   });
 
@@ -99,38 +76,38 @@ describe("analysis decisions", () => {
     ["2 PM Eastern written as UTC", "2026-11-24T14:00:00Z"],
     ["2 PM written with the summer offset", "2026-11-24T14:00:00-04:00"],
   ])("an offset that is not the zone's on that date (%s) books the wall-clock time said", { timeout: 60_000 }, async (_label, slotIso) => {
-    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, slotIso }]);
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, slotIso }]);
     expect(r.meetings).toEqual([expect.objectContaining({ meetingTime: Date.parse(AGREED_ISO), callId: r.callId })]);
     expect(r.opportunity.status).toBe("Booked");
   });
 
   test("the same instant in the prospect's own offset stands (a Pacific prospect's 11 AM is 2 PM Eastern)", async () => {
-    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-24T11:00:00-08:00" }], { prospect: { timeZone: "America/Los_Angeles" } });
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-24T11:00:00-08:00" }], { prospect: { timeZone: "America/Los_Angeles" } });
     expect(r.meetings).toEqual([expect.objectContaining({ meetingTime: Date.parse(AGREED_ISO), callId: r.callId })]);
   });
 
   test("a foreign offset is never taken as another instant: 19:00Z is read as 7 PM Eastern, not 2 PM", async () => {
-    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-24T19:00:00Z" }]);
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-24T19:00:00Z" }]);
     expectReview(r, /not a free slot \(outside availability\)/);
   });
 
   test("evidence the prospect never said books nothing", async () => {
-    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, evidence: "Yes, please book me for Tuesday at 2 PM" }]);
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, evidence: "Yes, please book me for Tuesday at 2 PM" }]);
     expectReview(r, /evidence is not in the prospect's words/);
   });
 
   test("evidence found only in Atlas's own lines books nothing", async () => {
-    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, evidence: "Great, Tuesday November 24th at 2 PM Eastern" }]);
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, evidence: "Great, Tuesday November 24th at 2 PM Eastern" }]);
     expectReview(r, /evidence is not in the prospect's words/);
   });
 
   test("evidence matches despite case, punctuation and spacing", async () => {
-    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, evidence: "TUESDAY, at 2 PM   works for me!" }]);
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, evidence: "TUESDAY, at 2 PM   works for me!" }]);
     expect(r.meetings).toHaveLength(1);
   });
 
   test("a refusal without the prospect's words is not trusted: review, opportunity stays open", async () => {
-    const r = await analyse(REFUSED, [
+    const r = await analysedCall(REFUSED, [
       { meetingBooked: false, slotIso: null, confidence: 0.9, rejectionDetected: true, evidence: "I hate marketing calls" },
     ]);
     expectReview(r, /possible rejection/);
@@ -141,7 +118,7 @@ describe("analysis decisions", () => {
     ["0.5", 0.6, 1],
   ])("BOOKING_MIN_CONFIDENCE=%s with confidence %s books %s meeting(s)", async (threshold, confidence, booked) => {
     vi.stubEnv("BOOKING_MIN_CONFIDENCE", threshold);
-    const r = await analyse(AGREED, [{ ...BOOKED_REPLY, confidence }]);
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, confidence }]);
     expect(r.meetings).toHaveLength(booked);
     if (!booked) expect(r.call.bookingAnalysis.reason).toContain(`below ${threshold}`);
   });
@@ -173,7 +150,7 @@ describe("analysis decisions", () => {
   });
 
   test("without GROQ_MODEL the default model is asked", { timeout: 60_000 }, async () => {
-    const r = await analyse(AGREED, [BOOKED_REPLY]);
+    const r = await analysedCall(AGREED, [BOOKED_REPLY]);
     expect(r.world.groqRequests[0].body).toMatchObject({ model: DEFAULT_GROQ_MODEL });
     expect(r.call.bookingAnalysis.model).toBe(DEFAULT_GROQ_MODEL);
   });
@@ -185,7 +162,7 @@ describe("no model call when there is nothing to analyse", () => {
     ["only Atlas speaking", [["AI", "Hi, this is Atlas from Brightline Growth, calling for Dana."]]],
     ["a trivially short answer", [["AI", "Hi, this is Atlas from Brightline Growth."], ["User", "Hello?"]]],
   ])("%s is skipped without asking Groq", async (_label, lines) => {
-    const r = await analyse(lines, [BOOKED_REPLY]);
+    const r = await analysedCall(lines, [BOOKED_REPLY]);
     expect(r.world.groqRequests).toHaveLength(0);
     expect(r.meetings).toHaveLength(0);
     expect(r.call).toMatchObject({ analysisStatus: "skipped", bookingAnalysis: { decision: "skipped" } });
@@ -212,7 +189,7 @@ describe("a slot taken since the call", () => {
     await postWebhook(t, endOfCallReport(vapiCallId, callId, AGREED));
     await runScheduled(t);
 
-    const r = await outcome(t, callId, opportunityId);
+    const r = await outcomeOf(t, callId, opportunityId);
     expect(r.meetings.filter((m) => m.opportunityId === opportunityId)).toHaveLength(0);
     expect(r.opportunity.status).not.toBe("Booked");
     expect(r.call.outcome).not.toBe("booked");
@@ -251,7 +228,7 @@ describe("a slot taken since the call", () => {
     await postWebhook(t, endOfCallReport(vapiCallId, callId, AGREED));
     await runScheduled(t);
 
-    const r = await outcome(t, callId, opportunityId);
+    const r = await outcomeOf(t, callId, opportunityId);
     expect(world.groqRequests).toHaveLength(groq + 1);
     expect(r.meetings).toHaveLength(1);
     expect(r.meetings[0].opportunityId).toBe(other);

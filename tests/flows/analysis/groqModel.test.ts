@@ -5,35 +5,17 @@
 import { describe, expect, test, vi } from "vitest";
 import { ANALYSIS_RETRY } from "../../../convex/model/retryPolicy";
 import { internal } from "../../../convex/_generated/api";
-import type { Id } from "../../../convex/_generated/dataModel";
 import { ANALYSIS_REPLY_SCHEMA, MAX_ANALYSIS_ATTEMPTS } from "../../../convex/model/analysis/reply";
 import { MINUTE } from "../../../convex/model/availability";
 import { DEFAULT_GROQ_MODEL } from "../../../convex/model/groq";
 import { ANALYSIS_STUCK_MS } from "../../../convex/reconcile";
-import { groqJsonValidateFailed, groqModelUnavailable, type FakeWorld, type GroqErrorReply, type GroqReply } from "../../helpers/fakeWorld";
+import { groqJsonValidateFailed, groqModelUnavailable, type FakeWorld } from "../../helpers/fakeWorld";
 import { AGREED, AGREED_ISO, BOOKED_REPLY, NOW } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
-import { addProspect, type Backend, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld, slackOn } from "../../helpers/world";
+import { addProspect, analysedCall, getCall, placeCall, postWebhook, reportedCall, rows, runScheduled, setupWorld, slackOn } from "../../helpers/world";
 
 // Every test here runs flows on the embedded backend; the first also loads the Convex modules.
 vi.setConfig({ testTimeout: 60_000 });
-
-type Scripted = (GroqReply | number | string | GroqErrorReply)[];
-
-/** One call of `opportunityId` placed and reported with AGREED while Groq answers `replies`. */
-async function reportCall(t: Backend, world: FakeWorld, opportunityId: Id<"opportunities">, replies: Scripted) {
-  const { callId, vapiCallId } = await placeCall(t, opportunityId);
-  world.groqReplies = replies;
-  expect((await postWebhook(t, endOfCallReport(vapiCallId, callId, AGREED))).status).toBe(200);
-  await runScheduled(t);
-  return callId;
-}
-
-async function analyse(replies: Scripted) {
-  const w = await setupWorld();
-  const callId = await reportCall(w.t, w.world, w.opportunityId, replies);
-  return { ...w, callId };
-}
 
 /** Staff messages about a model Groq does not serve (Slack, as the fake world received them). */
 function modelAlerts(world: FakeWorld): string[] {
@@ -45,7 +27,7 @@ function modelAlerts(world: FakeWorld): string[] {
 
 describe("the model asked", () => {
   test("by default openai/gpt-oss-120b, low reasoning effort, the reply held to the strict schema; its nulls read as absent and it books", async () => {
-    const { t, world, callId } = await analyse([BOOKED_REPLY]);
+    const { t, world, callId } = await analysedCall(AGREED, [BOOKED_REPLY]);
     expect(world.groqRequests).toHaveLength(1);
     expect(world.groqRequests[0].body).toMatchObject({
       model: "openai/gpt-oss-120b",
@@ -63,7 +45,7 @@ describe("the model asked", () => {
   test("GROQ_MODEL overrides it: another gpt-oss model is asked the same way", async () => {
     const { t, world, opportunityId } = await setupWorld();
     vi.stubEnv("GROQ_MODEL", "openai/gpt-oss-20b");
-    const callId = await reportCall(t, world, opportunityId, [BOOKED_REPLY]);
+    const { callId } = await reportedCall({ t, world }, opportunityId, AGREED, [BOOKED_REPLY]);
     expect(world.groqRequests[0].body).toMatchObject({ model: "openai/gpt-oss-20b", reasoning_effort: "low", response_format: { type: "json_schema" } });
     expect((await getCall(t, callId)).outcome).toBe("booked");
   });
@@ -71,7 +53,7 @@ describe("the model asked", () => {
   test("a model without strict mode gets JSON mode (the prompt says JSON) and no reasoning effort", async () => {
     const { t, world, opportunityId } = await setupWorld();
     vi.stubEnv("GROQ_MODEL", "meta-llama/llama-4-scout-17b-16e-instruct");
-    const callId = await reportCall(t, world, opportunityId, [BOOKED_REPLY]);
+    const { callId } = await reportedCall({ t, world }, opportunityId, AGREED, [BOOKED_REPLY]);
     expect(world.groqRequests[0].body).toMatchObject({ response_format: { type: "json_object" } });
     expect(world.groqRequests[0].body).not.toHaveProperty("reasoning_effort");
     expect((await getCall(t, callId)).outcome).toBe("booked");
@@ -85,7 +67,7 @@ describe("a model Groq does not serve", () => {
   ])("%s: failed at once with that reason, not retried, a review task; a re-run with a served model books", async (model, error) => {
     const { t, world, opportunityId } = await setupWorld();
     vi.stubEnv("GROQ_MODEL", model);
-    const callId = await reportCall(t, world, opportunityId, [BOOKED_REPLY]);
+    const { callId } = await reportedCall({ t, world }, opportunityId, AGREED, [BOOKED_REPLY]);
     expect(world.groqRequests).toHaveLength(1);
     expect(await getCall(t, callId)).toMatchObject({ analysisStatus: "failed", analysisAttempts: 1, bookingAnalysis: { error } });
     expect(await rows(t, "meetings")).toHaveLength(0);
@@ -109,7 +91,7 @@ describe("a model Groq does not serve", () => {
       await addProspect(t, agencyId, "Sam Ortiz", "+12015550124"),
       await addProspect(t, agencyId, "Lee Park", "+12015550125"),
     ];
-    for (const prospect of prospects) await reportCall(t, world, prospect, [BOOKED_REPLY]);
+    for (const prospect of prospects) await reportedCall({ t, world }, prospect, AGREED, [BOOKED_REPLY]);
     expect((await rows(t, "calls")).map((c) => c.analysisStatus)).toEqual(["failed", "failed", "failed"]);
     expect((await rows(t, "tasks")).filter((task) => task.status === "open")).toHaveLength(3);
     const alerts = modelAlerts(world);
@@ -119,24 +101,24 @@ describe("a model Groq does not serve", () => {
 
     // The next UTC day, the next failure alerts again.
     vi.setSystemTime(NOW + 24 * 60 * MINUTE);
-    await reportCall(t, world, await addProspect(t, agencyId, "Kim Roy", "+12015550126"), [BOOKED_REPLY]);
+    await reportedCall({ t, world }, await addProspect(t, agencyId, "Kim Roy", "+12015550126"), AGREED, [BOOKED_REPLY]);
     expect(modelAlerts(world)).toHaveLength(2);
   });
 
   test("an agency without a route for analysis_failed does not use up the day's alert", async () => {
     const { t, world, opportunityId } = await setupWorld();
     world.groqUnservedModels.set(DEFAULT_GROQ_MODEL, "model_decommissioned");
-    await reportCall(t, world, opportunityId, [BOOKED_REPLY]);
+    await reportedCall({ t, world }, opportunityId, AGREED, [BOOKED_REPLY]);
     expect(await rows(t, "modelAlerts")).toHaveLength(0);
 
     const other = await t.mutation(internal.agencies.create, { name: "Northside", timeZone: "America/Chicago", availability: ["Mon-Fri 09:00-17:00"] });
     await slackOn(t, other, "analysis_failed");
-    await reportCall(t, world, await addProspect(t, other, "Ana Cruz", "+13125550100"), [BOOKED_REPLY]);
+    await reportedCall({ t, world }, await addProspect(t, other, "Ana Cruz", "+13125550100"), AGREED, [BOOKED_REPLY]);
     expect(modelAlerts(world)).toHaveLength(1);
   });
 
   test("a scripted model_not_found answer is final too (the fake's body as Groq sends it)", async () => {
-    const { t, world, callId } = await analyse([groqModelUnavailable(DEFAULT_GROQ_MODEL, "model_not_found"), BOOKED_REPLY]);
+    const { t, world, callId } = await analysedCall(AGREED, [groqModelUnavailable(DEFAULT_GROQ_MODEL, "model_not_found"), BOOKED_REPLY]);
     expect(world.groqRequests).toHaveLength(1);
     expect(await getCall(t, callId)).toMatchObject({ analysisStatus: "failed", bookingAnalysis: { error: "Groq HTTP 404 model_not_found" } });
   });
@@ -144,7 +126,7 @@ describe("a model Groq does not serve", () => {
 
 describe("a reply that fails Groq's own JSON validation", () => {
   test("json_validate_failed is retried after the backoff and books once; the failed generation is kept nowhere", async () => {
-    const { t, world, callId } = await analyse([groqJsonValidateFailed('{"meetingBooked": true, "slotIso": "Tuesday 2 PM for Dana'), BOOKED_REPLY]);
+    const { t, world, callId } = await analysedCall(AGREED, [groqJsonValidateFailed('{"meetingBooked": true, "slotIso": "Tuesday 2 PM for Dana'), BOOKED_REPLY]);
     expect(world.groqRequests).toHaveLength(2);
     const [first, second] = world.groqRequests;
     expect(second.at - first.at).toBeGreaterThanOrEqual(ANALYSIS_RETRY.baseDelayMs);
@@ -154,7 +136,7 @@ describe("a reply that fails Groq's own JSON validation", () => {
   });
 
   test("failing validation on every attempt: failed after the last attempt, with the code as the reason", async () => {
-    const { t, world, callId } = await analyse([groqJsonValidateFailed('{"meetingBooked": tru')]);
+    const { t, world, callId } = await analysedCall(AGREED, [groqJsonValidateFailed('{"meetingBooked": tru')]);
     expect(world.groqRequests).toHaveLength(MAX_ANALYSIS_ATTEMPTS);
     const call = await getCall(t, callId);
     expect(call).toMatchObject({ analysisStatus: "failed", analysisAttempts: MAX_ANALYSIS_ATTEMPTS, bookingAnalysis: { error: "Groq HTTP 400 json_validate_failed" } });

@@ -10,17 +10,8 @@ import { MAX_ANALYSIS_ATTEMPTS } from "../../../convex/model/analysis/reply";
 import type { GroqReply } from "../../helpers/fakeWorld";
 import { AGREED, AGREED_ISO, BOOKED_REPLY } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
-import { getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
+import { analysedCall, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
-
-async function reportWith(replies: (GroqReply | number | string)[]) {
-  const w = await setupWorld();
-  const { callId, vapiCallId } = await placeCall(w.t, w.opportunityId);
-  w.world.groqReplies = replies;
-  expect((await postWebhook(w.t, endOfCallReport(vapiCallId, callId, AGREED))).status).toBe(200);
-  await runScheduled(w.t);
-  return { ...w, callId };
-}
 
 describe("Groq retries", () => {
   test.each<[string, (GroqReply | number | string)[]]>([
@@ -29,7 +20,7 @@ describe("Groq retries", () => {
     ["invalid JSON", ["Sure! The prospect agreed to Tuesday.", BOOKED_REPLY]],
     ["JSON of the wrong shape", [JSON.stringify({ booked: "yes" }), BOOKED_REPLY]],
   ])("%s then success: asked twice, one meeting", { timeout: 60_000 }, async (_label, replies) => {
-    const { t, world, callId } = await reportWith(replies);
+    const { t, world, callId } = await analysedCall(AGREED, replies);
     expect(world.groqRequests).toHaveLength(2);
     const meetings = await rows(t, "meetings");
     expect(meetings).toEqual([expect.objectContaining({ callId, meetingTime: Date.parse(AGREED_ISO) })]);
@@ -53,7 +44,7 @@ describe("Groq retries", () => {
   });
 
   test("a 400 is not retried: one request, analysis failed, a review task", async () => {
-    const { t, world, callId } = await reportWith([400, BOOKED_REPLY]);
+    const { t, world, callId } = await analysedCall(AGREED, [400, BOOKED_REPLY]);
     expect(world.groqRequests).toHaveLength(1);
     expect(await rows(t, "meetings")).toHaveLength(0);
     expect(await getCall(t, callId)).toMatchObject({ analysisStatus: "failed", bookingAnalysis: { error: "Groq HTTP 400" } });
@@ -61,7 +52,7 @@ describe("Groq retries", () => {
   });
 
   test("Groq down for every attempt: analysis failed, a task, the transcript kept; a re-run by hand books", { timeout: 60_000 }, async () => {
-    const { t, world, callId, opportunityId } = await reportWith([503]);
+    const { t, world, callId, opportunityId } = await analysedCall(AGREED, [503]);
     expect(world.groqRequests).toHaveLength(MAX_ANALYSIS_ATTEMPTS);
     expect(await rows(t, "meetings")).toHaveLength(0);
     expect(await getCall(t, callId)).toMatchObject({
@@ -86,7 +77,7 @@ describe("Groq retries", () => {
   });
 
   test("a re-run that needs a person opens a review with its own reason, not the stale failure", { timeout: 60_000 }, async () => {
-    const { t, world, callId } = await reportWith([503]);
+    const { t, world, callId } = await analysedCall(AGREED, [503]);
     world.groqReplies = [{ ...BOOKED_REPLY, confidence: 0.4 }];
     await t.action(internal.ai.processCallTranscript, { callId });
     await runScheduled(t);

@@ -6,11 +6,10 @@
 import { describe, expect, test, vi } from "vitest";
 import { DateTime } from "luxon";
 import { internal } from "../../../convex/_generated/api";
-import type { Id } from "../../../convex/_generated/dataModel";
 import type { GroqReply } from "../../helpers/fakeWorld";
 import { AGREED, AGREED_ISO, BOOKED_REPLY, type Line } from "../../helpers/conversation";
 import { endOfCallReport, isosIn, toolCall, toolCallsMessage, type ToolReply } from "../../helpers/vapiPayloads";
-import { addProspect, type Backend, getCall, placeCall, postWebhook, promptOf, rows, runScheduled, setupWorld } from "../../helpers/world";
+import { addProspect, analysedCall, type Backend, getCall, placeCall, postWebhook, promptOf, reportEnded, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 // Every test here runs flows on the embedded backend; the first also loads the Convex modules.
 vi.setConfig({ testTimeout: 60_000 });
@@ -18,28 +17,12 @@ vi.setConfig({ testTimeout: 60_000 });
 const NY = "America/New_York";
 const MINUTE = 60_000;
 
-async function report(t: Backend, vapiCallId: string, callId: Id<"calls">, lines: Line[]) {
-  const res = await postWebhook(t, endOfCallReport(vapiCallId, callId, lines));
-  expect(res.status).toBe(200);
-  await runScheduled(t);
-}
-
 let toolCallIds = 0;
 
 async function tool(t: Backend, vapiCallId: string, callId: string, name: string, args: Record<string, unknown>) {
   const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, [toolCall(`${name}-${++toolCallIds}`, name, args)]));
   expect(res.status).toBe(200);
   return ((await res.json()) as ToolReply).results[0];
-}
-
-/** A placed call whose report says `lines` while Groq answers `reply`; returns what it left behind. */
-async function analysed(lines: Line[], reply: GroqReply, opts: Parameters<typeof setupWorld>[0] = {}) {
-  const w = await setupWorld(opts);
-  const { callId, vapiCallId } = await placeCall(w.t, w.opportunityId);
-  w.world.groqReplies = [reply];
-  await report(w.t, vapiCallId, callId, lines);
-  const opportunity = await w.t.run((ctx) => ctx.db.get("opportunities", w.opportunityId));
-  return { ...w, callId, opportunity: opportunity!, meetings: await rows(w.t, "meetings"), tasks: await rows(w.t, "tasks"), call: await getCall(w.t, callId) };
 }
 
 const TUESDAY_2PM: Line[] = [
@@ -59,24 +42,24 @@ describe("times are wall-clock times in a named zone", () => {
   const FALL = Date.parse("2026-10-30T14:00:00Z");
 
   test("New York fall-back week: 2 PM Tuesday written with October's offset books 14:00 EST, never 13:00 EST", async () => {
-    const r = await analysed(TUESDAY_2PM, agreed({ slotIso: "2026-11-03T14:00:00-04:00" }), { now: FALL });
+    const r = await analysedCall(TUESDAY_2PM, [agreed({ slotIso: "2026-11-03T14:00:00-04:00" })], { now: FALL });
     expect(r.meetings).toEqual([expect.objectContaining({ meetingTime: Date.parse("2026-11-03T19:00:00Z"), callId: r.callId })]);
   });
 
   test("New York fall-back week, answered as said: {date, time, zone} books 14:00 EST", async () => {
-    const r = await analysed(TUESDAY_2PM, agreed({ agreedTime: { date: "2026-11-03", time: "14:00", zone: "prospect" } }), { now: FALL });
+    const r = await analysedCall(TUESDAY_2PM, [agreed({ agreedTime: { date: "2026-11-03", time: "14:00", zone: "prospect" } })], { now: FALL });
     expect(r.meetings).toEqual([expect.objectContaining({ meetingTime: Date.parse("2026-11-03T19:00:00Z") })]);
   });
 
   test("New York spring-forward week: 2 PM Tuesday written with the winter offset books 14:00 EDT", async () => {
     // Friday Mar 6 2026, 10:00 EST; clocks go forward on Sunday Mar 8.
-    const r = await analysed(TUESDAY_2PM, agreed({ slotIso: "2026-03-10T14:00:00-05:00" }), { now: Date.parse("2026-03-06T15:00:00Z") });
+    const r = await analysedCall(TUESDAY_2PM, [agreed({ slotIso: "2026-03-10T14:00:00-05:00" })], { now: Date.parse("2026-03-06T15:00:00Z") });
     expect(r.meetings).toEqual([expect.objectContaining({ meetingTime: Date.parse("2026-03-10T18:00:00Z") })]);
   });
 
   test("London fall-back week: 2 PM Tuesday written with the summer offset books 14:00 GMT", async () => {
     // Friday Oct 23 2026, 10:00 BST; London falls back on Sunday Oct 25.
-    const r = await analysed(TUESDAY_2PM, agreed({ slotIso: "2026-10-27T14:00:00+01:00" }), {
+    const r = await analysedCall(TUESDAY_2PM, [agreed({ slotIso: "2026-10-27T14:00:00+01:00" })], {
       now: Date.parse("2026-10-23T09:00:00Z"),
       agency: { timeZone: "Europe/London" },
       prospect: { phone: "+442079460958", timeZone: "Europe/London" },
@@ -85,7 +68,7 @@ describe("times are wall-clock times in a named zone", () => {
   });
 
   test('"2 PM Eastern" written as 14:00Z books 2 PM Eastern', async () => {
-    const r = await analysed(AGREED, { ...BOOKED_REPLY, slotIso: "2026-11-24T14:00:00Z" });
+    const r = await analysedCall(AGREED, [{ ...BOOKED_REPLY, slotIso: "2026-11-24T14:00:00Z" }]);
     expect(r.meetings).toEqual([expect.objectContaining({ meetingTime: Date.parse(AGREED_ISO) })]);
   });
 
@@ -126,7 +109,7 @@ describe("offers survive the call", () => {
     const time = DateTime.fromMillis(first.start, { zone: NY }).toFormat("h:mm a");
     vi.setSystemTime(MONDAY + 9 * MINUTE);
     world.groqReplies = [{ meetingBooked: true, slotId: "S1", slotIso: null, confidence: 0.9, evidence: `Today at ${time} works for me` }];
-    await report(t, vapiCallId, callId, [
+    await reportEnded(t, vapiCallId, callId, [
       ["AI", `The first time I have is today at ${time} Eastern.`],
       ["User", `Today at ${time} works for me.`],
     ]);
@@ -138,7 +121,7 @@ describe("offers survive the call", () => {
     vi.setSystemTime(first.start - 60 * MINUTE);
     const time = DateTime.fromMillis(first.start, { zone: NY }).toFormat("h:mm a");
     world.groqReplies = [{ meetingBooked: true, slotId: "S1", slotIso: null, confidence: 0.9, evidence: `Today at ${time} works for me` }];
-    await report(t, vapiCallId, callId, [["User", `Today at ${time} works for me.`]]);
+    await reportEnded(t, vapiCallId, callId, [["User", `Today at ${time} works for me.`]]);
     expect(await rows(t, "meetings")).toEqual([expect.objectContaining({ meetingTime: first.start })]);
 
     const other = await addProspect(t, (await getCall(t, callId)).agencyId, "Lee Park", "+12015550188");
@@ -167,40 +150,40 @@ describe("offers survive the call", () => {
 
 describe("evidence means agreement", () => {
   test("a quote from inside a refusal books nothing", async () => {
-    const r = await analysed(
+    const r = await analysedCall(
       [
         ["AI", "Could you do Tuesday at 2 PM?"],
         ["User", "I can’t do Tuesday at 2 PM, sorry."],
       ],
-      { ...BOOKED_REPLY, evidence: "Tuesday at 2 PM" },
+      [{ ...BOOKED_REPLY, evidence: "Tuesday at 2 PM" }],
     );
     expect(r.meetings).toHaveLength(0);
     expect(r.tasks).toEqual([expect.objectContaining({ type: "review", reason: expect.stringMatching(/evidence is not in the prospect's words/) })]);
   });
 
   test("fragments stitched from two lines book nothing", async () => {
-    const r = await analysed(
+    const r = await analysedCall(
       [
         ["AI", "Which day suits you?"],
         ["User", "Tuesday works."],
         ["AI", "Morning or afternoon?"],
         ["User", "At 2 PM I guess, let me check."],
       ],
-      { ...BOOKED_REPLY, evidence: "Tuesday works... at 2 PM" },
+      [{ ...BOOKED_REPLY, evidence: "Tuesday works... at 2 PM" }],
     );
     expect(r.meetings).toHaveLength(0);
     expect(r.tasks).toEqual([expect.objectContaining({ type: "review" })]);
   });
 
   test('a plain "Sure" right after Atlas named the slot books it', async () => {
-    const r = await analysed(
+    const r = await analysedCall(
       [
         ["AI", "Hi Dana, could we set up a 30 minute intro?"],
         ["User", "Yes, I have been meaning to look into this."],
         ["AI", "Shall I book you for Tuesday, November 24 at 2 PM Eastern?"],
         ["User", "Sure."],
       ],
-      { ...BOOKED_REPLY, evidence: "Sure" },
+      [{ ...BOOKED_REPLY, evidence: "Sure" }],
     );
     expect(r.meetings).toEqual([expect.objectContaining({ meetingTime: Date.parse(AGREED_ISO) })]);
   });
@@ -228,12 +211,12 @@ describe("offers in the prospect's waking hours", () => {
 
 describe("nothing books after the call is settled", () => {
   test("a late book_meeting after a rejection books nothing, keeps the prospect Rejected and asks a person", async () => {
-    const r = await analysed(
+    const r = await analysedCall(
       [
         ["AI", "Could we set up a 30 minute intro?"],
         ["User", "No thanks, we're not interested."],
       ],
-      { meetingBooked: false, slotIso: null, confidence: 0.92, rejectionDetected: true, evidence: "No thanks, we're not interested" },
+      [{ meetingBooked: false, slotIso: null, confidence: 0.92, rejectionDetected: true, evidence: "No thanks, we're not interested" }],
     );
     expect(r.opportunity.status).toBe("Rejected");
     const answer = await tool(r.t, r.call.vapiCallId!, r.callId, "book_meeting", { slotIso: AGREED_ISO });
@@ -262,7 +245,7 @@ describe("alternates in offer_times", () => {
   const WEDNESDAY = Date.parse("2026-11-25T19:30:00Z");
 
   test("a free alternate is booked", async () => {
-    const r = await analysed(ALTERNATE, proposal);
+    const r = await analysedCall(ALTERNATE, [proposal]);
     expect(r.meetings).toEqual([expect.objectContaining({ meetingTime: WEDNESDAY, callId: r.callId })]);
     expect(r.tasks).toHaveLength(0);
   });
@@ -275,7 +258,7 @@ describe("alternates in offer_times", () => {
     );
     const { callId, vapiCallId } = await placeCall(w.t, w.opportunityId);
     w.world.groqReplies = [proposal];
-    await report(w.t, vapiCallId, callId, ALTERNATE);
+    await reportEnded(w.t, vapiCallId, callId, ALTERNATE);
     expect((await rows(w.t, "meetings")).filter((m) => m.opportunityId === w.opportunityId)).toHaveLength(0);
     const clarify = (await rows(w.t, "tasks")).filter((x) => x.type === "clarify_time");
     expect(clarify).toEqual([expect.objectContaining({ callId, reason: expect.stringContaining("none of the proposed times is free") })]);
