@@ -9,7 +9,7 @@ import type { NotificationEvent } from "../../convex/model/notifications";
 import { newBackend, type Backend } from "./backend";
 import { BOOKED_REPLY, type Line, NOW } from "./conversation";
 import { FakeWorld, stubTestEnv, TEST_ENV } from "./fakeWorld";
-import { endOfCallReport, statusUpdate } from "./vapiPayloads";
+import { endOfCallReport, statusUpdate, toolCallsMessage, type ToolReply } from "./vapiPayloads";
 
 export type { Backend };
 
@@ -65,6 +65,13 @@ export async function placedCall(opts: WorldOptions = {}) {
   const placed = await placeCall(w.t, w.opportunityId);
   w.world.groqReplies = [BOOKED_REPLY];
   return { ...w, ...placed };
+}
+
+/** Vapi asks our tools during the call (build each call with `toolCall`); returns our reply. */
+export async function askTools(t: Backend, vapiCallId: string, callId: string, toolCalls: unknown[]): Promise<ToolReply> {
+  const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, toolCalls));
+  expect(res.status).toBe(200);
+  return (await res.json()) as ToolReply;
 }
 
 /** Vapi reports the placed call ended with `lines`; everything it schedules (the analysis, emails) runs. */

@@ -9,7 +9,6 @@ import { AGREED, AGREED_ISO, BOOKED_REPLY, type Line } from "../../helpers/conve
 import { endOfCallReport } from "../../helpers/vapiPayloads";
 import { addProspect, analysedCall, getCall, outcomeOf, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
-
 const REFUSED: Line[] = [
   ["AI", "Hi Dana, this is Atlas from Brightline Growth. Could we set up a 30 minute intro?"],
   ["User", "No thanks, we're not interested in marketing help right now."],

@@ -12,7 +12,6 @@ import { AGREED, AGREED_ISO, BOOKED_REPLY } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
 import { analysedCall, getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
-
 describe("Groq retries", () => {
   test.each<[string, (GroqReply | number | string)[]]>([
     ["a 500", [500, BOOKED_REPLY]],

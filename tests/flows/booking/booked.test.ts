@@ -3,7 +3,6 @@ import { AGREED, AGREED_ISO } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
 import { placeCall, postWebhook, runScheduled, setupWorld, slackOn } from "../../helpers/world";
 
-
 describe("a call from startCall to the booked meeting", () => {
   test("books the agreed slot exactly once and schedules the confirmation", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();

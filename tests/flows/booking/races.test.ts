@@ -8,7 +8,6 @@ import { internal } from "../../../convex/_generated/api";
 import type { Doc, Id } from "../../../convex/_generated/dataModel";
 import { addProspect, type Backend, placeCall, rows, scheduledFunctions, setupWorld } from "../../helpers/world";
 
-
 const MINUTE = 60_000;
 /** Tuesday 2026-11-24, New York (EST, -05:00). */
 const at = (hhmm: string) => `2026-11-24T${hhmm}:00-05:00`;

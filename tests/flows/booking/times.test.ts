@@ -8,8 +8,8 @@ import { DateTime } from "luxon";
 import { internal } from "../../../convex/_generated/api";
 import type { GroqReply } from "../../helpers/fakeWorld";
 import { AGREED, AGREED_ISO, BOOKED_REPLY, type Line } from "../../helpers/conversation";
-import { endOfCallReport, isosIn, toolCall, toolCallsMessage, type ToolReply } from "../../helpers/vapiPayloads";
-import { addProspect, analysedCall, type Backend, getCall, placeCall, postWebhook, promptOf, reportEnded, rows, runScheduled, setupWorld } from "../../helpers/world";
+import { endOfCallReport, isosIn, toolCall } from "../../helpers/vapiPayloads";
+import { addProspect, analysedCall, askTools, type Backend, getCall, placeCall, postWebhook, promptOf, reportEnded, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 // Every test here runs flows on the embedded backend; the first also loads the Convex modules.
 vi.setConfig({ testTimeout: 60_000 });
@@ -20,9 +20,7 @@ const MINUTE = 60_000;
 let toolCallIds = 0;
 
 async function tool(t: Backend, vapiCallId: string, callId: string, name: string, args: Record<string, unknown>) {
-  const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, [toolCall(`${name}-${++toolCallIds}`, name, args)]));
-  expect(res.status).toBe(200);
-  return ((await res.json()) as ToolReply).results[0];
+  return (await askTools(t, vapiCallId, callId, [toolCall(`${name}-${++toolCallIds}`, name, args)])).results[0];
 }
 
 const TUESDAY_2PM: Line[] = [

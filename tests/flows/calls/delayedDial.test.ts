@@ -2,7 +2,6 @@ import { expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import { promptOf, runScheduled, setupWorld } from "../../helpers/world";
 
-
 test("a call started at night dials at 08:00 the prospect's time with a fresh offer", { timeout: 60_000 }, async () => {
   const { t, world, opportunityId } = await setupWorld({ prospect: { timeZone: "America/Los_Angeles" } });
   // 03:00 in Los Angeles (06:00 in New York).

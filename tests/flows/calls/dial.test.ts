@@ -8,7 +8,6 @@ import { internal } from "../../../convex/_generated/api";
 import { TEST_ENV } from "../../helpers/fakeWorld";
 import { getCall, placeCall, runScheduled, setupWorld } from "../../helpers/world";
 
-
 describe("placing the call", () => {
   test("uses the saved assistant and phone number; content in assistantOverrides", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();

@@ -6,11 +6,8 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import { AGREED, AGREED_ISO, BOOKED_REPLY, type Line } from "../../helpers/conversation";
-import { AGENCY_NUMBER, assistantRequest, endOfCallReport, statusUpdate, toolCall, toolCallsMessage, type ToolReply } from "../../helpers/vapiPayloads";
-import { type Backend, callsOf, DANA_PHONE, getCall, noAnswer, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
-
-
-
+import { AGENCY_NUMBER, assistantRequest, endOfCallReport, statusUpdate, toolCall } from "../../helpers/vapiPayloads";
+import { askTools, type Backend, callsOf, DANA_PHONE, getCall, noAnswer, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 /** The prospect calls the agency's number; returns our inbound call id. */
 async function callIn(t: Backend, vapiCallId: string): Promise<string> {
@@ -21,12 +18,9 @@ async function callIn(t: Backend, vapiCallId: string): Promise<string> {
 }
 
 async function bookLive(t: Backend, vapiCallId: string, callId: string, slotIso = AGREED_ISO) {
-  const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, [toolCall(`book-${vapiCallId}`, "book_meeting", { slotIso })]));
-  const reply = (await res.json()) as ToolReply;
+  const reply = await askTools(t, vapiCallId, callId, [toolCall(`book-${vapiCallId}`, "book_meeting", { slotIso })]);
   expect(reply.results[0].result).toMatch(/^Booked/);
 }
-
-
 
 describe("retries meet inbound calls and bookings", () => {
   test("a retry due while the prospect is on an inbound call with us is withdrawn, not dialled", { timeout: 60_000 }, async () => {

@@ -4,7 +4,6 @@ import { AGREED, BOOKED_REPLY } from "../../helpers/conversation";
 import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
 import { getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
-
 describe("the end-of-call report has the last word on how a call ended", () => {
   test("an 'ended' status-update without a reason leaves the outcome to the report, which schedules the retry", { timeout: 60_000 }, async () => {
     const { t, opportunityId } = await setupWorld();

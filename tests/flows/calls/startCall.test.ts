@@ -12,7 +12,6 @@ import { NOW } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
 import { addProspect, type Backend, getCall, placeCall, postWebhook, promptOf, rows, runScheduled, scheduledFunctions, setupWorld, snapshot } from "../../helpers/world";
 
-
 const startCall = (t: Backend, opportunityId: Id<"opportunities">) => t.mutation(internal.calls.startCall, { opportunityId });
 
 /** startCall must throw a ConvexError matching `message` and change nothing. */

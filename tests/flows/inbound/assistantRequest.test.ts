@@ -4,9 +4,7 @@ import { AGREED, AGREED_ISO } from "../../helpers/conversation";
 import { assistantRequest, endOfCallReport, toolCall, type ToolReply } from "../../helpers/vapiPayloads";
 import { type Backend, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
-
 const VAPI_CALL_ID = "f3a9c2d1-7b6e-4c5d-8e9f-0a1b2c3d4e5f";
-
 
 interface AssistantReply {
   assistantId?: string;

@@ -4,14 +4,7 @@ import { internal } from "../../../convex/_generated/api";
 import { TOOL_DEFINITIONS } from "../../../convex/model/tools";
 import { AGREED, AGREED_ISO, type Line } from "../../helpers/conversation";
 import { endOfCallReport, isosIn, toolCall, toolCallsMessage, type ToolReply } from "../../helpers/vapiPayloads";
-import { type Backend, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
-
-
-async function callTools(t: Backend, vapiCallId: string, callId: string, list: unknown[]) {
-  const res = await postWebhook(t, toolCallsMessage(vapiCallId, callId, list));
-  expect(res.status).toBe(200);
-  return (await res.json()) as ToolReply;
-}
+import { askTools, type Backend, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
 const meetings = (t: Backend) => t.run((ctx) => ctx.db.query("meetings").collect());
 const openTasks = (t: Backend) => t.run(async (ctx) => (await ctx.db.query("tasks").collect()).filter((x) => x.status === "open"));
@@ -29,7 +22,7 @@ describe("check_availability", () => {
   test("lists up to 4 free slots on the asked date and part of day, each with its exact ISO, on one line", { timeout: 60_000 }, async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const reply = await callTools(t, vapiCallId, callId, [
+    const reply = await askTools(t, vapiCallId, callId, [
       toolCall("call_check_1", "check_availability", { date: "2026-11-24", timeOfDay: "afternoon" }),
     ]);
     expect(reply.results).toHaveLength(1);
@@ -53,7 +46,7 @@ describe("check_availability", () => {
     const { t, opportunityId } = await setupWorld({ prospect: { timeZone: "America/Chicago" } });
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     // Legacy shape, arguments as an object.
-    const reply = await callTools(t, vapiCallId, callId, [
+    const reply = await askTools(t, vapiCallId, callId, [
       { id: "call_legacy", name: "check_availability", parameters: { date: "2026-11-23", timeOfDay: "morning" } },
     ]);
     const result = reply.results[0].result!;
@@ -64,7 +57,7 @@ describe("check_availability", () => {
   test("names the nearest free times when nothing matches the request", async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const reply = await callTools(t, vapiCallId, callId, [
+    const reply = await askTools(t, vapiCallId, callId, [
       toolCall("call_sunday", "check_availability", { date: "2026-11-22", timeOfDay: "evening" }),
     ]);
     const result = reply.results[0].result!;
@@ -84,7 +77,7 @@ describe("book_meeting", () => {
   test.each(shapes)("books live from the %s shape", async (_shape, build) => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const reply = await callTools(t, vapiCallId, callId, [build(AGREED_ISO)]);
+    const reply = await askTools(t, vapiCallId, callId, [build(AGREED_ISO)]);
     expect(reply.results).toEqual([
       {
         toolCallId: "call_book",
@@ -102,8 +95,8 @@ describe("book_meeting", () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     const body = [toolCall("call_Q2x9bK4mT7", "book_meeting", { slotIso: AGREED_ISO })];
-    const first = await callTools(t, vapiCallId, callId, body);
-    const again = await callTools(t, vapiCallId, callId, body);
+    const first = await askTools(t, vapiCallId, callId, body);
+    const again = await askTools(t, vapiCallId, callId, body);
     expect(again).toEqual(first);
     expect(first.results[0].result).toMatch(/^Booked: /);
     expect(await meetings(t)).toHaveLength(1);
@@ -115,7 +108,7 @@ describe("book_meeting", () => {
   test("a second booking on the same call (new tool call id) changes nothing", async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const reply = await callTools(t, vapiCallId, callId, [
+    const reply = await askTools(t, vapiCallId, callId, [
       toolCall("call_a", "book_meeting", { slotIso: AGREED_ISO }),
       toolCall("call_b", "book_meeting", { slotIso: "2026-11-25T11:00:00-05:00" }),
     ]);
@@ -127,7 +120,7 @@ describe("book_meeting", () => {
   test("a slot taken between check and book is refused with the nearest free alternatives", { timeout: 60_000 }, async () => {
     const { t, agencyId, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const checked = await callTools(t, vapiCallId, callId, [
+    const checked = await askTools(t, vapiCallId, callId, [
       toolCall("call_check", "check_availability", { date: "2026-11-24", timeOfDay: "afternoon" }),
     ]);
     const slotIso = isosIn(checked.results[0].result)[0];
@@ -135,10 +128,10 @@ describe("book_meeting", () => {
     // Meanwhile another prospect of the agency books that very slot.
     const other = await t.mutation(internal.opportunities.create, { agencyId, name: "Lee Park", phone: "+12015550124" });
     const second = await placeCall(t, other);
-    const theirs = await callTools(t, second.vapiCallId, second.callId, [toolCall("call_other", "book_meeting", { slotIso })]);
+    const theirs = await askTools(t, second.vapiCallId, second.callId, [toolCall("call_other", "book_meeting", { slotIso })]);
     expect(theirs.results[0].result).toMatch(/^Booked: /);
 
-    const reply = await callTools(t, vapiCallId, callId, [toolCall("call_late", "book_meeting", { slotIso })]);
+    const reply = await askTools(t, vapiCallId, callId, [toolCall("call_late", "book_meeting", { slotIso })]);
     const result = reply.results[0].result!;
     expect(result).toMatch(/^Not booked: Tue, Nov 24, \d+:\d\d [AP]M EST is already taken\. Nearest free times: /);
     expect(result).not.toMatch(/\n/);
@@ -156,7 +149,7 @@ describe("book_meeting", () => {
   test("a slot outside the availability is refused, nothing booked", async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const reply = await callTools(t, vapiCallId, callId, [toolCall("call_night", "book_meeting", { slotIso: "2026-11-24T22:00:00-05:00" })]);
+    const reply = await askTools(t, vapiCallId, callId, [toolCall("call_night", "book_meeting", { slotIso: "2026-11-24T22:00:00-05:00" })]);
     expect(reply.results[0].result).toMatch(/^Not booked: Tue, Nov 24, 10:00 PM EST is outside the agency's meeting hours\. Nearest free times: .*\[2026-11-24T16:30:00-05:00\]/);
     expect(await meetings(t)).toEqual([]);
   });
@@ -166,7 +159,7 @@ describe("bad tool calls", () => {
   test("unknown tool, malformed slot and broken JSON get error results in call order, never a 5xx", async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const reply = await callTools(t, vapiCallId, callId, [
+    const reply = await askTools(t, vapiCallId, callId, [
       toolCall("call_1", "transfer_to_human", {}),
       toolCall("call_2", "book_meeting", { slotIso: "Tuesday at 2" }),
       { id: "call_3", type: "function", function: { name: "check_availability", arguments: "{not json" } },
@@ -212,7 +205,7 @@ describe("the end-of-call report after a live booking", () => {
     const world = await setupWorld();
     const { t, opportunityId } = world;
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
-    const booked = await callTools(t, vapiCallId, callId, [toolCall("call_book", "book_meeting", { slotIso: AGREED_ISO })]);
+    const booked = await askTools(t, vapiCallId, callId, [toolCall("call_book", "book_meeting", { slotIso: AGREED_ISO })]);
     expect(booked.results[0].result).toMatch(/^Booked: /);
     world.world.groqReplies = [{ meetingBooked: false, slotIso: null, confidence: 0.9, evidence: null, ...groq }];
     const res = await postWebhook(t, endOfCallReport(vapiCallId, callId, lines));

@@ -4,7 +4,6 @@ import type { Line } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
 import { placeCall, postWebhook, runScheduled, setupWorld, slackOn } from "../../helpers/world";
 
-
 const CALENDAR: Line[] = [
   ["AI", "Could we set up a 30 minute intro this week?"],
   ["User", "Easiest is if you just book it on my calendar, it's cal.com slash dana slash intro."],

@@ -7,10 +7,8 @@ import type { Line } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
 import { type Backend, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
-
 const LINK = "https://cal.example/brightline/intro";
 const QUESTIONS = ["How many clinic locations do you run?", "Who decides on marketing spend?"];
-
 
 async function state(t: Backend, opportunityId: Id<"opportunities">) {
   return await t.run(async (ctx) => ({

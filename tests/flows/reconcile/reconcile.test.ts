@@ -2,12 +2,9 @@ import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { MINUTE } from "../../../convex/model/availability";
-import { AGREED, AGREED_ISO, NOW } from "../../helpers/conversation";
+import { AGREED, BOOKED_REPLY, NOW } from "../../helpers/conversation";
 import { endedVapiCall, endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
 import { type Backend, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
-
-
-const BOOKED_REPLY = { meetingBooked: true, slotIso: AGREED_ISO, confidence: 0.93, evidence: "Tuesday at 2 PM works for me" };
 
 function reconcile(t: Backend) {
   return t.action(internal.reconcile.run, {});

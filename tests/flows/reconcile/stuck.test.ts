@@ -5,7 +5,6 @@ import { AGREED, AGREED_ISO, BOOKED_REPLY, NOW } from "../../helpers/conversatio
 import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
 import { getCall, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
-
 describe("nothing stays stuck", () => {
   test("a call Vapi still reports live is not asked about again until its next window", { timeout: 60_000 }, async () => {
     const { t, world, opportunityId } = await setupWorld();

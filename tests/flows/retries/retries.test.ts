@@ -5,9 +5,6 @@ import { AGREED_ISO, NOW } from "../../helpers/conversation";
 import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
 import { callsOf, noAnswer, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
-
-
-
 describe("retries after an unanswered call", () => {
   test("schedules one next attempt after the agency's delay, even when both status-update and report say ended", { timeout: 60_000 }, async () => {
     const { t, opportunityId } = await setupWorld({ agency: { retryDelayMinutes: 90 } });

@@ -6,7 +6,6 @@ import { AGREED, AGREED_ISO, NOW } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
 import { placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
-
 const HOUR = 60 * MINUTE;
 
 describe("staff views", () => {

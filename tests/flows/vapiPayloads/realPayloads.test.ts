@@ -19,7 +19,6 @@ vi.setConfig({ testTimeout: 60_000 });
 
 const CALLER = "+12015550187";
 
-
 const SPOKEN_ROLES = AGREED.map(([who]) => (who === "AI" ? "assistant" : "user"));
 
 describe("assistant-request with nulls", () => {

@@ -6,7 +6,6 @@ import type { Line } from "../../helpers/conversation";
 import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
 import { placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
-
 describe("conversation history", () => {
   // The heaviest test in the suite (~10 s alone on a busy machine): generous so it holds under a loaded CI.
   test("a 2,000-message call goes through the webhook within Convex's transaction limits and reads back in order", { timeout: 120_000 }, async () => {

@@ -10,7 +10,6 @@ import { AGREED, AGREED_ISO, BOOKED_REPLY } from "../../helpers/conversation";
 import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
 import { getCall, placedCall, postWebhook, rows, runScheduled, scheduledFunctions, setupWorld, snapshot } from "../../helpers/world";
 
-
 const SECRET = TEST_ENV.VAPI_WEBHOOK_SECRET;
 
 /** A placed call, Groq ready to book, and the report Vapi would send for it. */
@@ -18,7 +17,6 @@ async function placedCallWithReport() {
   const placed = await placedCall();
   return { ...placed, report: endOfCallReport(placed.vapiCallId, placed.callId, AGREED) };
 }
-
 
 describe("authentication", () => {
   test.each<[string, Record<string, string>]>([
