@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import type { FunctionReference } from "convex/server";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
@@ -7,8 +7,8 @@ import { notify } from "../../../convex/notifications";
 import { localDate, nextDigestAt, type NotificationEvent } from "../../../convex/model/notifications";
 import { normalizeDestination } from "../../../convex/model/channels";
 import { maskSecret } from "../../../convex/model/channels/shared";
-import { FakeWorld, TEST_ENV } from "../../helpers/fakeWorld";
-import { newBackend, notificationRows } from "../../helpers/backend";
+import { notificationRows } from "../../helpers/backend";
+import { type Backend, runScheduled, setupWorld } from "../../helpers/world";
 
 const SLACK_TOKEN = "xoxb-1111-2222-SECRETslackTOKENabcd";
 const TWILIO_SID = "AC0123456789abcdef0123456789abcdef";
@@ -20,18 +20,15 @@ const TWILIO_ACCOUNT = new RegExp(`^https://api\\.twilio\\.com/2010-04-01/Accoun
 const TWILIO_MESSAGES = new RegExp(`^https://api\\.twilio\\.com/2010-04-01/Accounts/${TWILIO_SID}/Messages\\.json$`);
 const RESEND = /^https:\/\/api\.resend\.com\/emails$/;
 
-async function seed() {
-  const t = newBackend();
-  const agencyId = await t.mutation(internal.agencies.create, {
-    name: "Brightline Growth",
-    timeZone: "America/New_York",
-    availability: ["Tue 10:00-12:00"],
+/** The seeded world in July 2025: Brightline meets Tue 10:00-12:00 and has no address, Dana has none either; emails off until a test turns them on. */
+function seed(now = Date.parse("2025-07-14T15:00:00Z")) {
+  return setupWorld({
+    now,
+    env: { RESEND_API_KEY: "", EMAIL_FROM: "" },
+    agency: { availability: ["Tue 10:00-12:00"], email: undefined },
+    prospect: { name: "Dana", phone: "(201) 555-0123", email: undefined },
   });
-  const opportunityId = await t.mutation(internal.opportunities.create, { agencyId, name: "Dana", phone: "(201) 555-0123" });
-  return { t, agencyId, opportunityId };
 }
-
-type Backend = Awaited<ReturnType<typeof seed>>["t"];
 
 function saveSlack(t: Backend, agencyId: Id<"agencies">, channel = "C0SALES") {
   return t.action(internal.notifications.saveDestination, { agencyId, kind: "slack", target: channel, slackBotToken: SLACK_TOKEN });
@@ -43,28 +40,9 @@ function event(agencyId: Id<"agencies">, opportunityId: Id<"opportunities">, e: 
 
 const deliveries = notificationRows;
 
-async function settle(t: Backend) {
-  await t.finishAllScheduledFunctions(vi.runAllTimers);
-}
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date("2025-07-14T15:00:00Z"));
-  vi.stubEnv("RESEND_API_KEY", "");
-  vi.stubEnv("EMAIL_FROM", "");
-  vi.stubEnv("ATLAS_ENCRYPTION_KEY", TEST_ENV.ATLAS_ENCRYPTION_KEY);
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-  vi.unstubAllEnvs();
-});
-
 describe("routing", () => {
   test("each event goes to the destinations its rules name, realtime or digest", { timeout: 60_000 }, async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     const email = await t.action(internal.notifications.saveDestination, { agencyId, kind: "email", target: "owner@brightline.test" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
@@ -75,7 +53,7 @@ describe("routing", () => {
       .toEqual({ queued: 1, digested: 1, duplicates: 0 });
     expect(await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "positive_lead")))
       .toEqual({ queued: 0, digested: 0, duplicates: 0 });
-    await settle(t);
+    await runScheduled(t);
 
     const posts = world.to(SLACK_POST);
     expect(posts).toHaveLength(1);
@@ -90,19 +68,18 @@ describe("routing", () => {
   });
 
   test("email goes through Resend when configured, and is recorded disabled when not", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const email = await t.action(internal.notifications.saveDestination, { agencyId, kind: "email", target: "owner@brightline.test" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: email, mode: "realtime" });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
-    await settle(t);
+    await runScheduled(t);
     expect((await deliveries(t))[0]).toMatchObject({ status: "disabled" });
 
     vi.stubEnv("RESEND_API_KEY", "re_test");
     vi.stubEnv("EMAIL_FROM", "Atlas <atlas@brightline.test>");
     const lee = await t.mutation(internal.opportunities.create, { agencyId, name: "Lee", phone: "(201) 555-0199" });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, lee, "booked"));
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(RESEND)).toHaveLength(1);
     expect(world.to(RESEND)[0].body).toMatchObject({
       to: ["owner@brightline.test"],
@@ -114,15 +91,14 @@ describe("routing", () => {
 
 describe("dedupe and retries", () => {
   test("every email shares one sender: Resend's 409 concurrent_idempotent_requests is retried for a notification too", async () => {
+    const { t, world, agencyId, opportunityId } = await seed();
     vi.stubEnv("RESEND_API_KEY", "re_test");
     vi.stubEnv("EMAIL_FROM", "Atlas <atlas@brightline.test>");
-    const world = new FakeWorld().install();
     world.resendReplies = [409];
-    const { t, agencyId, opportunityId } = await seed();
     const email = await t.action(internal.notifications.saveDestination, { agencyId, kind: "email", target: "owner@brightline.test" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: email, mode: "realtime" });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
-    await settle(t);
+    await runScheduled(t);
     const keys = world.to(RESEND).map((r) => r.headers["idempotency-key"]);
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]);
@@ -131,8 +107,7 @@ describe("dedupe and retries", () => {
   });
 
   test("each (opportunity, event, destination) is delivered once per window", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "call_requested", destinationId: slack, mode: "realtime" });
@@ -143,7 +118,7 @@ describe("dedupe and retries", () => {
       .toMatchObject({ queued: 0, duplicates: 1 });
     // Another event of the same opportunity is its own triple.
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "call_requested"));
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(SLACK_POST)).toHaveLength(2);
 
     vi.setSystemTime(Date.now() + 59 * 60_000);
@@ -152,19 +127,18 @@ describe("dedupe and retries", () => {
     vi.setSystemTime(Date.now() + 2 * 60_000);
     expect(await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked")))
       .toMatchObject({ queued: 1, duplicates: 0 });
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(SLACK_POST)).toHaveLength(3);
   });
 
   test("a Slack 500 is retried with backoff and the message is sent exactly once", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
     world.answer("POST", SLACK_POST, { status: 500, json: { ok: false } }, { json: { ok: true, ts: "1.2" } });
 
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(SLACK_POST)).toHaveLength(2);
     const [delivery] = await deliveries(t);
     expect(delivery).toMatchObject({ status: "sent", attempts: 2, providerMessageId: "1.2" });
@@ -172,31 +146,29 @@ describe("dedupe and retries", () => {
     // A late or duplicated send job, and the same event again, send nothing more.
     await t.action(internal.outbox.send, { outboxId: delivery._id });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(SLACK_POST)).toHaveLength(2);
   });
 
   test("Slack answering 200 with ok:false is a failure", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
     world.answer("POST", SLACK_POST, { json: { ok: false, error: "channel_not_found" } });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
-    await settle(t);
+    await runScheduled(t);
     // channel_not_found will not fix itself: one attempt, recorded as failed.
     expect(world.to(SLACK_POST)).toHaveLength(1);
     expect((await deliveries(t))[0]).toMatchObject({ status: "failed", attempts: 1, lastError: "slack: channel_not_found" });
   });
 
   test("retries are bounded", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
     world.answer("POST", SLACK_POST, { json: { ok: false, error: "ratelimited" } });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(SLACK_POST)).toHaveLength(5);
     expect((await deliveries(t))[0]).toMatchObject({ status: "failed", attempts: 5, lastError: "slack: ratelimited" });
   });
@@ -204,19 +176,17 @@ describe("dedupe and retries", () => {
 
 describe("SMS", () => {
   test("without Twilio credentials the delivery is recorded as skipped", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const sms = await t.action(internal.notifications.saveDestination, { agencyId, kind: "sms", target: "(201) 555-0150" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "call_requested", destinationId: sms, mode: "realtime" });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "call_requested"));
-    await settle(t);
+    await runScheduled(t);
     expect(world.requests).toHaveLength(0);
     expect((await deliveries(t))[0]).toMatchObject({ status: "skipped", lastError: "twilio not configured" });
   });
 
   test("with Twilio credentials it posts To/From/Body with basic auth", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const sms = await t.action(internal.notifications.saveDestination, {
       agencyId,
       kind: "sms",
@@ -227,7 +197,7 @@ describe("SMS", () => {
     });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "call_requested", destinationId: sms, mode: "realtime" });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "call_requested", "Dana asks for a call"));
-    await settle(t);
+    await runScheduled(t);
     const [post] = world.to(TWILIO_MESSAGES);
     expect(Object.fromEntries(new URLSearchParams(post.raw))).toEqual({
       To: "+12015550150",
@@ -241,8 +211,7 @@ describe("SMS", () => {
 
 describe("the caller's mutation", () => {
   test("commits even when every destination is failing", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     const removed = await saveSlack(t, agencyId, "C0GONE");
     const sms = await t.action(internal.notifications.saveDestination, { agencyId, kind: "sms", target: "(201) 555-0150" });
@@ -258,7 +227,7 @@ describe("the caller's mutation", () => {
       await notify(ctx, event(agencyId, opportunityId, "booked"));
       await ctx.db.delete("notificationDestinations", removed);
     });
-    await settle(t);
+    await runScheduled(t);
 
     expect(await t.run((ctx) => ctx.db.get("opportunities", opportunityId))).toMatchObject({ status: "Booked" });
     expect((await deliveries(t)).map((d) => d.status).sort()).toEqual(["failed", "skipped", "skipped"]);
@@ -267,9 +236,7 @@ describe("the caller's mutation", () => {
 
 describe("daily digest", () => {
   async function digestSetup(startIso: string) {
-    vi.setSystemTime(new Date(startIso));
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed(Date.parse(startIso));
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "positive_lead", destinationId: slack, mode: "digest" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "rejected", destinationId: slack, mode: "digest" });
@@ -278,7 +245,7 @@ describe("daily digest", () => {
       vi.setSystemTime(new Date(iso));
       const before = await digests();
       await t.mutation(internal.notifications.sendDigests, {});
-      await settle(t);
+      await runScheduled(t);
       return (await digests()) - before;
     };
     return { world, t, agencyId, opportunityId, at };
@@ -352,8 +319,7 @@ describe("daily digest", () => {
 describe("secrets", () => {
   test("are masked in every query of the notification center, and never logged", async () => {
     const log = vi.spyOn(console, "log");
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     const sms = await t.action(internal.notifications.saveDestination, {
       agencyId,
@@ -368,7 +334,7 @@ describe("secrets", () => {
     }
     world.answer("POST", SLACK_POST, { status: 500, json: {} }, { json: { ok: false, error: "invalid_auth" } });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
-    await settle(t);
+    await runScheduled(t);
 
     const queries = Object.entries(notificationsModule).filter(
       ([, fn]) => (fn as { isQuery?: boolean }).isQuery === true,
@@ -388,9 +354,8 @@ describe("secrets", () => {
   });
 
   test("a bad Slack token is refused at save and nothing is stored", async () => {
-    const world = new FakeWorld().install();
+    const { t, world, agencyId } = await seed();
     world.answer("POST", SLACK_AUTH, { json: { ok: false, error: "invalid_auth" } });
-    const { t, agencyId } = await seed();
     const saving = saveSlack(t, agencyId);
     await expect(saving).rejects.toThrow(/Slack refused the bot token \(slack: invalid_auth\); nothing was stored/);
     await expect(saving).rejects.not.toThrow(SLACK_TOKEN);
@@ -400,9 +365,8 @@ describe("secrets", () => {
   });
 
   test("bad Twilio credentials are refused at save and nothing is stored", async () => {
-    const world = new FakeWorld().install();
+    const { t, world, agencyId } = await seed();
     world.answer("GET", TWILIO_ACCOUNT, { status: 401, json: { code: 20003, message: "Authenticate" } });
-    const { t, agencyId } = await seed();
     await expect(
       t.action(internal.notifications.saveDestination, {
         agencyId,
@@ -418,8 +382,7 @@ describe("secrets", () => {
   });
 
   test("malformed destinations are refused before any secret leaves", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId } = await seed();
+    const { t, world, agencyId } = await seed();
     await expect(
       t.action(internal.notifications.saveDestination, { agencyId, kind: "slack", target: "C0SALES", slackBotToken: "not-a-token" }),
     ).rejects.toThrow(/slackBotToken must be a Slack bot token/);
@@ -452,8 +415,7 @@ describe("secrets", () => {
   }
 
   test("are stored encrypted (the Data page shows ciphertext) and decrypted only to send", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     const sms = await saveSms(t, agencyId);
     const stored = await dataPage(t);
@@ -470,7 +432,7 @@ describe("secrets", () => {
       await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId, mode: "realtime" });
     }
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(SLACK_POST).map((r) => r.headers.authorization)).toEqual([`Bearer ${SLACK_TOKEN}`]);
     expect(world.to(TWILIO_MESSAGES).map((r) => r.headers.authorization)).toEqual([`Basic ${btoa(`${TWILIO_SID}:${TWILIO_TOKEN}`)}`]);
     expect((await deliveries(t)).map((d) => d.status)).toEqual(["sent", "sent"]);
@@ -478,9 +440,8 @@ describe("secrets", () => {
   });
 
   test("without ATLAS_ENCRYPTION_KEY a secret is refused before it goes anywhere; email needs none", async () => {
-    const world = new FakeWorld().install();
+    const { t, world, agencyId } = await seed();
     vi.stubEnv("ATLAS_ENCRYPTION_KEY", "");
-    const { t, agencyId } = await seed();
     const saving = saveSlack(t, agencyId);
     await expect(saving).rejects.toThrow(/ATLAS_ENCRYPTION_KEY is not set/);
     await expect(saving).rejects.not.toThrow(SLACK_TOKEN);
@@ -503,20 +464,18 @@ describe("secrets", () => {
   });
 
   test("a key changed after saving: the message fails without sending, and says why", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
     vi.stubEnv("ATLAS_ENCRYPTION_KEY", btoa("a different key of 32 bytes....."));
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(SLACK_POST)).toHaveLength(0);
     expect(await deliveries(t)).toMatchObject([{ status: "failed", attempts: 1, lastError: expect.stringMatching(/does not decrypt/) }]);
   });
 
   test("plaintext rows saved before encryption are skipped until encryptLegacySecrets seals them", async () => {
-    const world = new FakeWorld().install();
-    const { t, agencyId, opportunityId } = await seed();
+    const { t, world, agencyId, opportunityId } = await seed();
     const slack = await t.run(async (ctx) => {
       const destinationId = await ctx.db.insert("notificationDestinations", {
         agencyId,
@@ -532,7 +491,7 @@ describe("secrets", () => {
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
     await t.mutation(internal.notifications.setRule, { agencyId, event: "rejected", destinationId: slack, mode: "realtime" });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "booked"));
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(SLACK_POST)).toHaveLength(0);
     expect(await deliveries(t)).toMatchObject([{ status: "skipped", lastError: expect.stringMatching(/encryptLegacySecrets/) }]);
 
@@ -540,7 +499,7 @@ describe("secrets", () => {
     expect(await t.action(internal.notifications.encryptLegacySecrets, {})).toEqual({ encrypted: 0 });
     expect(await dataPage(t)).not.toContain("SECRET");
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "rejected"));
-    await settle(t);
+    await runScheduled(t);
     expect(world.to(SLACK_POST).map((r) => r.headers.authorization)).toEqual([`Bearer ${SLACK_TOKEN}`]);
   });
 
@@ -555,7 +514,6 @@ describe("secrets", () => {
 
 describe("settings", () => {
   test("default to 08:00 America/New_York and a 24 h window; bad values are refused", async () => {
-    new FakeWorld().install();
     const { t, agencyId } = await seed();
     expect(await t.query(internal.notifications.getSettings, { agencyId })).toMatchObject({
       digestHour: 8,
@@ -572,7 +530,6 @@ describe("settings", () => {
   });
 
   test("removing a destination removes its rules and secret", async () => {
-    new FakeWorld().install();
     const { t, agencyId } = await seed();
     const slack = await saveSlack(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
