@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import type { FunctionArgs } from "convex/server";
 import { MAX_PAGE_SLOTS } from "../../../convex/availability";
-import { newBackend } from "../../helpers/backend";
+import { setupWorld } from "../../helpers/world";
 
 // Mon 2026-03-09 08:00 EDT. With 120 minutes of notice and a 7-day horizon, the only
 // available Tuesday is 2026-03-10 (Tue 17th is past the horizon end, Mon 16th 08:00).
@@ -21,24 +21,13 @@ const TUESDAY = [
   { iso: "2026-03-10T11:30:00-04:00", label: "Tue, Mar 10, 11:30 AM EDT" },
 ];
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date(NOW));
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-async function seed(overrides: Partial<FunctionArgs<typeof internal.agencies.create>> = {}, prospectZone?: string) {
-  const t = newBackend();
-  const agencyId = await t.mutation(internal.agencies.create, { ...agencyArgs, ...overrides });
-  const opportunityId = await t.mutation(internal.opportunities.create, {
-    agencyId,
-    name: "Dana",
-    phone: "(201) 555-0123",
-    timeZone: prospectZone,
+/** The seeded world on Monday 9 March 2026: Brightline meets Tue 10:00-12:00 every 30 minutes; Dana in `prospectZone` if given. */
+function seed(overrides: Partial<FunctionArgs<typeof internal.agencies.create>> = {}, prospectZone?: string) {
+  return setupWorld({
+    now: Date.parse(NOW),
+    agency: { ...agencyArgs, email: undefined, ...overrides },
+    prospect: { name: "Dana", phone: "(201) 555-0123", email: undefined, timeZone: prospectZone },
   });
-  return { t, agencyId, opportunityId };
 }
 
 type Seeded = Awaited<ReturnType<typeof seed>>;
@@ -76,8 +65,8 @@ describe("availability.getAvailableSlots", () => {
   });
 
   test('"now" comes from the clock: later in the week the next Tuesday is in the horizon', async () => {
-    vi.setSystemTime(new Date("2026-03-10T14:45:00Z")); // Tue 10:45 EDT: today's slots are within notice
     const { t, agencyId } = await seed();
+    vi.setSystemTime(new Date("2026-03-10T14:45:00Z")); // Tue 10:45 EDT: today's slots are within notice
     const { slots } = await t.query(internal.availability.getAvailableSlots, { agencyId });
     expect(slots.map((s) => s.iso)).toEqual(["2026-03-17T10:00:00-04:00", "2026-03-17T10:30:00-04:00"]);
   });
