@@ -1,9 +1,7 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { FakeWorld } from "../../helpers/fakeWorld";
-import { newBackend } from "../../helpers/backend";
-import { runScheduled } from "../../helpers/world";
+import { addProspect, type Backend, runScheduled, setupWorld } from "../../helpers/world";
 
 // Mon 2026-03-09 08:00 in New York (EDT, -04:00); the agency takes Tue 10:00-12:00.
 const NOW = Date.UTC(2026, 2, 9, 12, 0);
@@ -23,24 +21,16 @@ const DANA_SLOTS = {
   "2026-03-12": ["2026-03-12T10:30:00.000-04:00"], // a Thursday: the agency does not meet
 };
 
+/** The seeded world on Monday 9 March 2026: Brightline meets Tue 10:00-12:00, Dana is in Chicago; no email provider. */
 async function setup(agencyEmail: string | null = "hello@brightline.example") {
-  const world = new FakeWorld().install();
-  const t = newBackend();
-  const agencyId = await t.mutation(internal.agencies.create, {
-    name: "Brightline Growth",
-    timeZone: "America/New_York",
-    availability: ["Tue 10:00-12:00"],
-    email: agencyEmail ?? undefined,
-  });
-  const opportunityId = await t.mutation(internal.opportunities.create, {
-    agencyId,
-    name: "Dana",
-    phone: "(201) 555-0123",
-    email: "dana@acme.example",
-    timeZone: "America/Chicago",
+  const { t, world, agencyId, opportunityId } = await setupWorld({
+    now: NOW,
+    env: { RESEND_API_KEY: "", EMAIL_FROM: "" },
+    agency: { availability: ["Tue 10:00-12:00"], email: agencyEmail ?? undefined },
+    prospect: { name: "Dana", phone: "(201) 555-0123", email: "dana@acme.example", timeZone: "America/Chicago" },
   });
   // Someone else already holds Tue 10:00.
-  const otherId = await t.mutation(internal.opportunities.create, { agencyId, name: "Lee", phone: "(201) 555-0199" });
+  const otherId = await addProspect(t, agencyId, "Lee", "(201) 555-0199");
   await t.run((ctx) =>
     ctx.db.insert("meetings", {
       agencyId,
@@ -55,8 +45,6 @@ async function setup(agencyEmail: string | null = "hello@brightline.example") {
   return { t, world, agencyId, opportunityId };
 }
 
-type Backend = Awaited<ReturnType<typeof setup>>["t"];
-
 const danaMeetings = (t: Backend, opportunityId: Id<"opportunities">) =>
   t.run((ctx) => ctx.db.query("meetings").withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId)).collect());
 
@@ -64,16 +52,6 @@ const tasksOf = (t: Backend, opportunityId: Id<"opportunities">, type: "schedule
   t.run((ctx) =>
     ctx.db.query("tasks").withIndex("by_opportunity_and_type", (q) => q.eq("opportunityId", opportunityId).eq("type", type)).collect(),
   );
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(NOW);
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-});
 
 describe("a prospect's Cal.com link", () => {
   test("books the first time free on both calendars, as the agency, and records the meeting", { timeout: 60_000 }, async () => {
