@@ -6,11 +6,9 @@
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
-import type { Id } from "../../../convex/_generated/dataModel";
-import { FakeWorld, stubTestEnv } from "../../helpers/fakeWorld";
+import { stubTestEnv } from "../../helpers/fakeWorld";
 import { newBackend } from "../../helpers/backend";
-
-type Backend = ReturnType<typeof newBackend>;
+import { setupWorld } from "../../helpers/world";
 
 const AGENCY = { name: "Brightline Growth", timeZone: "America/New_York", availability: ["Mon-Fri 09:00-17:00"] };
 /** A Twilio auth token (32 hex digits), pasted into the account SID field by mistake. */
@@ -62,10 +60,6 @@ function expectNamedNotEchoed(text: string, field: RegExp, ...values: string[]) 
   }
 }
 
-async function seedAgency(t: Backend): Promise<Id<"agencies">> {
-  return await t.mutation(internal.agencies.create, AGENCY);
-}
-
 describe("agencies.create", () => {
   test.each([
     ["timeZone", { timeZone: "Atlantis/Zq7Kx_Harbour" }, /timeZone is not a known IANA time zone/, "Atlantis/Zq7Kx_Harbour"],
@@ -95,7 +89,7 @@ describe("opportunities.create", () => {
     ["timeZone", { timeZone: "America/Nowhere_Zq7" }, /timeZone is not a known IANA time zone/, "America/Nowhere_Zq7"],
   ])("a bad %s is named, not echoed", async (_, override, field, value) => {
     const t = newBackend();
-    const agencyId = await seedAgency(t);
+    const agencyId = await t.mutation(internal.agencies.create, AGENCY);
     const text = await errorText(
       t.mutation(internal.opportunities.create, { agencyId, name: "Dana Whitfield", phone: "(201) 555-0123", ...override }),
     );
@@ -106,9 +100,7 @@ describe("opportunities.create", () => {
 
 describe("notification settings", () => {
   test("a token pasted into twilioAccountSid is named, never echoed, and nothing is sent or stored", async () => {
-    const world = new FakeWorld().install();
-    const t = newBackend();
-    const agencyId = await seedAgency(t);
+    const { t, world, agencyId } = await setupWorld();
     const text = await errorText(
       t.action(internal.notifications.saveDestination, {
         agencyId,
@@ -125,10 +117,8 @@ describe("notification settings", () => {
   });
 
   test("credentials Twilio refuses are named, the account SID and token never echoed", async () => {
-    const world = new FakeWorld().install();
+    const { t, world, agencyId } = await setupWorld();
     world.answer("GET", /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/[^/]+\.json$/, { status: 401, json: { code: 20003 } });
-    const t = newBackend();
-    const agencyId = await seedAgency(t);
     const sid = `AC${PASTED_TOKEN}`;
     const text = await errorText(
       t.action(internal.notifications.saveDestination, {
@@ -153,16 +143,13 @@ describe("notification settings", () => {
       /twilioFromNumber is not a valid international phone number/,
     ],
   ])("%s is named, not echoed", async (_, input, field) => {
-    new FakeWorld().install();
-    const t = newBackend();
-    const agencyId = await seedAgency(t);
+    const { t, agencyId } = await setupWorld();
     const text = await errorText(t.action(internal.notifications.saveDestination, { agencyId, ...input }));
     expectNamedNotEchoed(text, field, ...Object.values(input).filter((v) => v !== input.kind));
   });
 
   test("a bad digest time zone is named, not echoed", async () => {
-    const t = newBackend();
-    const agencyId = await seedAgency(t);
+    const { t, agencyId } = await setupWorld();
     const text = await errorText(t.mutation(internal.notifications.setSettings, { agencyId, digestTimeZone: "Europe/Zq7kx_Land" }));
     expectNamedNotEchoed(text, /digestTimeZone is not a known IANA time zone/, "Europe/Zq7kx_Land");
   });
@@ -170,9 +157,7 @@ describe("notification settings", () => {
 
 describe("a prospect's scheduler link", () => {
   test("a link with credentials is named, not echoed", async () => {
-    const t = newBackend();
-    const agencyId = await seedAgency(t);
-    const opportunityId = await t.mutation(internal.opportunities.create, { agencyId, name: "Dana", phone: "(201) 555-0123" });
+    const { t, opportunityId } = await setupWorld();
     const link = "https://dana:Zq7kxPassw0rd@cal.com/dana/intro";
     const text = await errorText(t.action(internal.schedulerLinks.handleProspectLink, { opportunityId, link, book: true }));
     expectNamedNotEchoed(text, /^link carries credentials/, link, "Zq7kxPassw0rd");
