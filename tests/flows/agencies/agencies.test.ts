@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import { newBackend } from "../../helpers/backend";
+import { rows } from "../../helpers/world";
 
 const base = { name: "Brightline Growth", timeZone: "America/New_York", availability: ["Tue 10:00-12:00"] };
 
@@ -29,7 +30,7 @@ describe("agencies.create", () => {
   ])("refuses %o naming the field and why, writing nothing", async (override, message) => {
     const t = newBackend();
     await expect(t.mutation(internal.agencies.create, { ...base, ...override })).rejects.toThrow(message);
-    expect(await t.run((ctx) => ctx.db.query("agencies").collect())).toHaveLength(0);
+    expect(await rows(t, "agencies")).toHaveLength(0);
   });
 });
 

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import { stubTestEnv } from "../../helpers/fakeWorld";
 import { newBackend } from "../../helpers/backend";
-import { setupWorld } from "../../helpers/world";
+import { rows, setupWorld } from "../../helpers/world";
 
 const AGENCY = { name: "Brightline Growth", timeZone: "America/New_York", availability: ["Mon-Fri 09:00-17:00"] };
 /** A Twilio auth token (32 hex digits), pasted into the account SID field by mistake. */
@@ -94,7 +94,7 @@ describe("opportunities.create", () => {
       t.mutation(internal.opportunities.create, { agencyId, name: "Dana Whitfield", phone: "(201) 555-0123", ...override }),
     );
     expectNamedNotEchoed(text, field, value);
-    expect(await t.run((ctx) => ctx.db.query("opportunities").collect())).toHaveLength(0);
+    expect(await rows(t, "opportunities")).toHaveLength(0);
   });
 });
 
@@ -113,7 +113,7 @@ describe("notification settings", () => {
     );
     expectNamedNotEchoed(text, /^twilioAccountSid must start with AC and have 34 characters/, PASTED_TOKEN, TWILIO_TOKEN, "(201) 555-0150");
     expect(world.requests).toHaveLength(0);
-    expect(await t.run((ctx) => ctx.db.query("notificationDestinations").collect())).toHaveLength(0);
+    expect(await rows(t, "notificationDestinations")).toHaveLength(0);
   });
 
   test("credentials Twilio refuses are named, the account SID and token never echoed", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { AGREED, AGREED_ISO } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
-import { placeCall, postWebhook, runScheduled, setupWorld, slackOn } from "../../helpers/world";
+import { placeCall, postWebhook, rows, runScheduled, setupWorld, slackOn } from "../../helpers/world";
 
 describe("a call from startCall to the booked meeting", () => {
   test("books the agreed slot exactly once and schedules the confirmation", { timeout: 60_000 }, async () => {
@@ -23,7 +23,7 @@ describe("a call from startCall to the booked meeting", () => {
     expect(res.status).toBe(200);
     await runScheduled(t);
 
-    const meetings = await t.run((ctx) => ctx.db.query("meetings").collect());
+    const meetings = await rows(t, "meetings");
     expect(meetings).toHaveLength(1);
     expect(meetings[0]).toMatchObject({ meetingTime: Date.parse(AGREED_ISO), source: "ai_call", status: "booked", callId });
     const after = await t.run(async (ctx) => ({
@@ -45,7 +45,7 @@ describe("a call from startCall to the booked meeting", () => {
     await postWebhook(t, endOfCallReport(vapiCallId, callId, AGREED));
     await runScheduled(t);
 
-    expect(await t.run((ctx) => ctx.db.query("meetings").collect())).toHaveLength(1);
+    expect(await rows(t, "meetings")).toHaveLength(1);
     const posts = world.to("chat.postMessage");
     expect(posts.length).toBeGreaterThan(1); // retried
     expect(JSON.stringify(posts[0].body)).toContain("Dana Whitfield booked Tue, Nov 24, 2:00 PM EST");

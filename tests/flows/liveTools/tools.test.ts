@@ -4,9 +4,8 @@ import { internal } from "../../../convex/_generated/api";
 import { TOOL_DEFINITIONS } from "../../../convex/model/tools";
 import { AGREED, AGREED_ISO, type Line } from "../../helpers/conversation";
 import { endOfCallReport, isosIn, toolCall, toolCallsMessage, type ToolReply } from "../../helpers/vapiPayloads";
-import { askTools, type Backend, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
+import { askTools, type Backend, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
-const meetings = (t: Backend) => t.run((ctx) => ctx.db.query("meetings").collect());
 const openTasks = (t: Backend) => t.run(async (ctx) => (await ctx.db.query("tasks").collect()).filter((x) => x.status === "open"));
 
 describe("tool definitions", () => {
@@ -84,7 +83,7 @@ describe("book_meeting", () => {
         result: "Booked: Tue, Nov 24, 2:00 PM EST [2026-11-24T14:00:00-05:00]. Confirm this time to the prospect; a calendar invite follows.",
       },
     ]);
-    const all = await meetings(t);
+    const all = await rows(t, "meetings");
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ callId, source: "ai_call_live", meetingTime: Date.parse(AGREED_ISO), status: "booked" });
     const call = await t.run((ctx) => ctx.db.get("calls", callId));
@@ -99,8 +98,8 @@ describe("book_meeting", () => {
     const again = await askTools(t, vapiCallId, callId, body);
     expect(again).toEqual(first);
     expect(first.results[0].result).toMatch(/^Booked: /);
-    expect(await meetings(t)).toHaveLength(1);
-    const ledger = await t.run((ctx) => ctx.db.query("toolCalls").collect());
+    expect(await rows(t, "meetings")).toHaveLength(1);
+    const ledger = await rows(t, "toolCalls");
     expect(ledger).toHaveLength(1);
     expect(ledger[0]).toMatchObject({ toolCallId: "call_Q2x9bK4mT7", callId, name: "book_meeting", meetingId: expect.any(String) });
   });
@@ -114,7 +113,7 @@ describe("book_meeting", () => {
     ]);
     expect(reply.results.map((r) => r.toolCallId)).toEqual(["call_a", "call_b"]);
     expect(reply.results[1].result).toMatch(/^Not booked again: this call already booked Tue, Nov 24, 2:00 PM EST/);
-    expect(await meetings(t)).toHaveLength(1);
+    expect(await rows(t, "meetings")).toHaveLength(1);
   });
 
   test("a slot taken between check and book is refused with the nearest free alternatives", { timeout: 60_000 }, async () => {
@@ -138,7 +137,7 @@ describe("book_meeting", () => {
     const alternatives = isosIn(result);
     expect(alternatives).toHaveLength(3);
     expect(alternatives).not.toContain(slotIso);
-    const all = await meetings(t);
+    const all = await rows(t, "meetings");
     expect(all).toHaveLength(1);
     expect(all[0].callId).toBe(second.callId);
     const call = await t.run((ctx) => ctx.db.get("calls", callId));
@@ -151,7 +150,7 @@ describe("book_meeting", () => {
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
     const reply = await askTools(t, vapiCallId, callId, [toolCall("call_night", "book_meeting", { slotIso: "2026-11-24T22:00:00-05:00" })]);
     expect(reply.results[0].result).toMatch(/^Not booked: Tue, Nov 24, 10:00 PM EST is outside the agency's meeting hours\. Nearest free times: .*\[2026-11-24T16:30:00-05:00\]/);
-    expect(await meetings(t)).toEqual([]);
+    expect(await rows(t, "meetings")).toEqual([]);
   });
 });
 
@@ -174,7 +173,7 @@ describe("bad tool calls", () => {
     // What the model sent goes back to Vapi (and its logs) named, never echoed.
     for (const r of reply.results.slice(0, 4)) expect(r.error).not.toMatch(/transfer_to_human|Tuesday at 2|not json|midnight/);
     expect(reply.results[4].result).toMatch(/^Free times: /);
-    expect(await meetings(t)).toEqual([]);
+    expect(await rows(t, "meetings")).toEqual([]);
   });
 
   test("a tool call for a call Atlas does not know gets an error result", async () => {
@@ -185,7 +184,7 @@ describe("bad tool calls", () => {
     expect(res.status).toBe(200);
     const reply = (await res.json()) as ToolReply;
     expect(reply.results[0]).toEqual({ toolCallId: "call_x", error: expect.stringMatching(/unknown to Atlas/) });
-    expect(await meetings(t)).toEqual([]);
+    expect(await rows(t, "meetings")).toEqual([]);
   });
 
   test("a wrong secret gets 401 and nothing is booked or recorded", async () => {
@@ -195,8 +194,8 @@ describe("bad tool calls", () => {
       authorization: "Bearer not-the-secret",
     });
     expect(res.status).toBe(401);
-    expect(await meetings(t)).toEqual([]);
-    expect(await t.run((ctx) => ctx.db.query("toolCalls").collect())).toEqual([]);
+    expect(await rows(t, "meetings")).toEqual([]);
+    expect(await rows(t, "toolCalls")).toEqual([]);
   });
 });
 
@@ -225,7 +224,7 @@ describe("the end-of-call report after a live booking", () => {
       confidence: 0.93,
       evidence: "Tuesday at 2 PM works for me",
     });
-    const all = await meetings(t);
+    const all = await rows(t, "meetings");
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ source: "ai_call_live", meetingTime: Date.parse(AGREED_ISO) });
     expect(call).toMatchObject({ outcome: "booked", analysisStatus: "done", bookingAnalysis: { decision: "book" } });
@@ -245,7 +244,7 @@ describe("the end-of-call report after a live booking", () => {
       confidence: 0.9,
       evidence: "Actually, make it Thursday at 10 instead.",
     });
-    const all = await meetings(t);
+    const all = await rows(t, "meetings");
     expect(all).toHaveLength(1);
     expect(all[0].meetingTime).toBe(Date.parse(AGREED_ISO));
     const tasks = await openTasks(t);
@@ -262,7 +261,7 @@ describe("the end-of-call report after a live booking", () => {
       confidence: 0.95,
       evidence: "no, forget it, I don't want a meeting",
     });
-    expect(await meetings(t)).toHaveLength(1);
+    expect(await rows(t, "meetings")).toHaveLength(1);
     expect(opportunity?.status).toBe("Booked");
     const tasks = await openTasks(t);
     expect(tasks.map((x) => [x.type, x.reason])).toEqual([["review", expect.stringMatching(/declined/)]]);

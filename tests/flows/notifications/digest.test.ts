@@ -10,7 +10,7 @@ import { DIGEST_AGENCY_PAGE, DIGEST_ITEM_BATCH } from "../../../convex/notificat
 import { nextDigestAt } from "../../../convex/model/notifications";
 import { FakeWorld } from "../../helpers/fakeWorld";
 import { newBackend, notificationRows } from "../../helpers/backend";
-import { runScheduled } from "../../helpers/world";
+import { rows, runScheduled } from "../../helpers/world";
 
 type Backend = ReturnType<typeof newBackend>;
 
@@ -108,7 +108,7 @@ describe("digest fan-out inside Convex's limits", () => {
 
       expect(world.deliveredEmails).toHaveLength(agencies.length);
       // One read of every item: convex-test scans the whole database for each query.
-      const allItems = await t.run((ctx) => ctx.db.query("notificationItems").collect());
+      const allItems = await rows(t, "notificationItems");
       expect(allItems).toHaveLength(16_000);
       for (const { agencyId, settingsId, items } of agencies) {
         const digests = await digestsOf(t, agencyId);
@@ -142,7 +142,7 @@ describe("digest fan-out inside Convex's limits", () => {
       vi.setSystemTime(DUE);
       expect(await t.mutation(internal.notifications.sendDigests, {})).toEqual({ due: DIGEST_AGENCY_PAGE, started: DIGEST_AGENCY_PAGE });
       await settle(t);
-      const settings = await t.run((ctx) => ctx.db.query("notificationSettings").collect());
+      const settings = await rows(t, "notificationSettings");
       expect(settings).toHaveLength(agencies.length);
       expect(settings.every((s) => s.lastDigestLocalDate === "2025-07-14" && s.nextDigestAt === TOMORROW)).toBe(true);
       const sent = await notificationRows(t);

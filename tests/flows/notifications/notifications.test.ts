@@ -8,7 +8,7 @@ import { localDate, nextDigestAt, type NotificationEvent } from "../../../convex
 import { normalizeDestination } from "../../../convex/model/channels";
 import { maskSecret } from "../../../convex/model/channels/shared";
 import { notificationRows } from "../../helpers/backend";
-import { type Backend, runScheduled, setupWorld } from "../../helpers/world";
+import { type Backend, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 const SLACK_TOKEN = "xoxb-1111-2222-SECRETslackTOKENabcd";
 const TWILIO_SID = "AC0123456789abcdef0123456789abcdef";
@@ -60,7 +60,7 @@ describe("routing", () => {
     expect(posts[0].body).toEqual({ channel: "C0SALES", text: "[Atlas] Meeting booked: Dana booked Tue 10:00" });
     expect(posts[0].headers.authorization).toBe(`Bearer ${SLACK_TOKEN}`);
     expect(world.to(RESEND)).toHaveLength(0);
-    const items = await t.run((ctx) => ctx.db.query("notificationItems").collect());
+    const items = await rows(t, "notificationItems");
     expect(items.map((i) => [i.destinationId, i.state])).toEqual([
       [slack, "realtime"],
       [email, "digest_pending"],
@@ -265,7 +265,7 @@ describe("daily digest", () => {
     expect(posts[0].body).toMatchObject({
       text: "[Atlas] Daily digest for 2025-07-14: 2 updates\n• Positive lead: Dana wants pricing\n• Rejected: Dana said no",
     });
-    const items = await t.run((ctx) => ctx.db.query("notificationItems").collect());
+    const items = await rows(t, "notificationItems");
     expect(items.every((i) => i.state === "digested")).toBe(true);
   });
 
@@ -360,8 +360,8 @@ describe("secrets", () => {
     await expect(saving).rejects.toThrow(/Slack refused the bot token \(slack: invalid_auth\); nothing was stored/);
     await expect(saving).rejects.not.toThrow(SLACK_TOKEN);
     expect(world.to(SLACK_AUTH)[0].headers.authorization).toBe(`Bearer ${SLACK_TOKEN}`);
-    expect(await t.run((ctx) => ctx.db.query("notificationDestinations").collect())).toHaveLength(0);
-    expect(await t.run((ctx) => ctx.db.query("notificationSecrets").collect())).toHaveLength(0);
+    expect(await rows(t, "notificationDestinations")).toHaveLength(0);
+    expect(await rows(t, "notificationSecrets")).toHaveLength(0);
   });
 
   test("bad Twilio credentials are refused at save and nothing is stored", async () => {
@@ -378,7 +378,7 @@ describe("secrets", () => {
       }),
     ).rejects.toThrow(/Twilio refused twilioAccountSid and twilioAuthToken \(twilio: HTTP 401\); nothing was stored/);
     expect(world.to(TWILIO_ACCOUNT)).toHaveLength(1);
-    expect(await t.run((ctx) => ctx.db.query("notificationSecrets").collect())).toHaveLength(0);
+    expect(await rows(t, "notificationSecrets")).toHaveLength(0);
   });
 
   test("malformed destinations are refused before any secret leaves", async () => {
@@ -420,9 +420,9 @@ describe("secrets", () => {
     const sms = await saveSms(t, agencyId);
     const stored = await dataPage(t);
     for (const secret of [SLACK_TOKEN, TWILIO_TOKEN, "SECRET", btoa(`${TWILIO_SID}:${TWILIO_TOKEN}`)]) expect(stored).not.toContain(secret);
-    const rows = await t.run((ctx) => ctx.db.query("notificationSecrets").collect());
-    expect(rows).toHaveLength(2);
-    for (const row of rows) {
+    const secrets = await rows(t, "notificationSecrets");
+    expect(secrets).toHaveLength(2);
+    for (const row of secrets) {
       expect(row.sealed).toMatch(/^v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
       expect(row).not.toHaveProperty("slackBotToken");
       expect(row).not.toHaveProperty("twilio");
@@ -447,8 +447,8 @@ describe("secrets", () => {
     await expect(saving).rejects.not.toThrow(SLACK_TOKEN);
     await expect(saveSms(t, agencyId)).rejects.toThrow(/ATLAS_ENCRYPTION_KEY is not set/);
     expect(world.requests).toHaveLength(0);
-    expect(await t.run((ctx) => ctx.db.query("notificationSecrets").collect())).toHaveLength(0);
-    expect(await t.run((ctx) => ctx.db.query("notificationDestinations").collect())).toHaveLength(0);
+    expect(await rows(t, "notificationSecrets")).toHaveLength(0);
+    expect(await rows(t, "notificationDestinations")).toHaveLength(0);
     await t.action(internal.notifications.saveDestination, { agencyId, kind: "email", target: "owner@brightline.test" });
     // Nor can anything store a plaintext secret past saveDestination.
     await expect(
@@ -535,6 +535,6 @@ describe("settings", () => {
     await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId: slack, mode: "realtime" });
     await t.mutation(internal.notifications.removeDestination, { destinationId: slack });
     expect(await t.query(internal.notifications.listRules, { agencyId })).toEqual([]);
-    expect(await t.run((ctx) => ctx.db.query("notificationSecrets").collect())).toHaveLength(0);
+    expect(await rows(t, "notificationSecrets")).toHaveLength(0);
   });
 });

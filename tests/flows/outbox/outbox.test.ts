@@ -8,7 +8,7 @@ import { channelOf, destinationKind, normalizeDestination, openSecret } from "..
 import { afterAttempt, claim, LEASE_MS, resolveUnknown, settle } from "../../../convex/model/outbox/status";
 import { OUTBOX_RETRY } from "../../../convex/model/retryPolicy";
 import { notificationRows, outboxRows } from "../../helpers/backend";
-import { MARCH_EMAIL_WORLD, runScheduled, setupWorld } from "../../helpers/world";
+import { MARCH_EMAIL_WORLD, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 const NOW = MARCH_EMAIL_WORLD.now;
 const never = () => 0;
@@ -147,8 +147,8 @@ describe("migrating the old ledgers", () => {
     expect(await t.mutation(internal.migrations.migrateOutbox, { batchSize: 2 })).toEqual({ moved: 4, done: false });
     await t.finishInProgressScheduledFunctions();
     await runScheduled(t);
-    expect(await t.run((ctx) => ctx.db.query("deliveries").collect())).toHaveLength(0);
-    expect(await t.run((ctx) => ctx.db.query("notificationDeliveries").collect())).toHaveLength(0);
+    expect(await rows(t, "deliveries")).toHaveLength(0);
+    expect(await rows(t, "notificationDeliveries")).toHaveLength(0);
     expect(await t.mutation(internal.migrations.migrateOutbox, {})).toEqual({ moved: 0, done: true });
 
     const byKey = Object.fromEntries((await outboxRows(t)).map((r) => [r.key, r]));

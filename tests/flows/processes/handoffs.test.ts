@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Line } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
-import { placeCall, postWebhook, runScheduled, setupWorld, slackOn } from "../../helpers/world";
+import { placeCall, postWebhook, rows, runScheduled, setupWorld, slackOn } from "../../helpers/world";
 
 const CALENDAR: Line[] = [
   ["AI", "Could we set up a 30 minute intro this week?"],
@@ -37,7 +37,7 @@ describe("post-call hand-offs", () => {
     const booking = world.to("api.cal.com/v2/bookings");
     expect(booking).toHaveLength(1);
     expect(booking[0].body).toMatchObject({ username: "dana", eventTypeSlug: "intro", start: "2026-11-24T19:00:00Z" });
-    const meetings = await t.run((ctx) => ctx.db.query("meetings").collect());
+    const meetings = await rows(t, "meetings");
     expect(meetings).toMatchObject([{ source: "prospect_link", providerBookingId: "bk_1", meetingTime: Date.parse("2026-11-24T19:00:00Z") }]);
     const opp = await t.run((ctx) => ctx.db.get("opportunities", opportunityId));
     expect(opp).toMatchObject({ status: "Booked", schedulerLink: "https://cal.com/dana/intro" });
@@ -60,13 +60,13 @@ describe("post-call hand-offs", () => {
     for (let i = 0; i < 3; i++) await postWebhook(t, endOfCallReport(vapiCallId, callId, CALL_ME));
     await runScheduled(t);
 
-    const tasks = await t.run((ctx) => ctx.db.query("tasks").collect());
+    const tasks = await rows(t, "tasks");
     expect(tasks.filter((x) => x.type === "call_back")).toHaveLength(1);
     const posts = world.to("chat.postMessage");
     expect(posts).toHaveLength(1);
     expect(JSON.stringify(posts[0].body)).toContain("Dana Whitfield asked for a person to call them back");
     expect(JSON.stringify(posts[0].body)).not.toContain("555");
-    expect(await t.run((ctx) => ctx.db.query("meetings").collect())).toHaveLength(0);
+    expect(await rows(t, "meetings")).toHaveLength(0);
   });
 
   test("an opt-out tells staff once and stops every call", { timeout: 60_000 }, async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { addProspect, type Backend, runScheduled, setupWorld } from "../../helpers/world";
+import { addProspect, type Backend, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 // Mon 2026-03-09 08:00 in New York (EDT, -04:00); the agency takes Tue 10:00-12:00.
 const NOW = Date.UTC(2026, 2, 9, 12, 0);
@@ -205,7 +205,7 @@ describe("a prospect's Cal.com link", () => {
     expect(tasks).toHaveLength(1);
     expect(tasks[0].reason).toMatch(/HTTP 500/);
     expect(tasks[0].details).toMatchObject({ link: LINK, failure: { statusCode: 500 } });
-    const claims = await t.run((ctx) => ctx.db.query("schedulerBookings").collect());
+    const claims = await rows(t, "schedulerBookings");
     expect(claims).toMatchObject([{ status: "failed", slotStart: tue(10, 30) }]);
   });
 
