@@ -250,8 +250,11 @@ export function isosIn(text: string | undefined): string[] {
   return [...(text ?? "").matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
 }
 
+/** Vapi's id of the inbound call `assistantRequest` rings unless told otherwise. */
+export const INBOUND_VAPI_CALL_ID = "f3a9c2d1-7b6e-4c5d-8e9f-0a1b2c3d4e5f";
+
 /** An inbound call ringing on `called`, shaped like fixtures/vapi/assistant-request.inbound.json. */
-export function assistantRequest(caller: { number?: string; name?: string }, called = AGENCY_NUMBER, vapiCallId = "f3a9c2d1-7b6e-4c5d-8e9f-0a1b2c3d4e5f") {
+export function assistantRequest(caller: { number?: string; name?: string }, called = AGENCY_NUMBER, vapiCallId = INBOUND_VAPI_CALL_ID) {
   return {
     message: {
       type: "assistant-request",

@@ -1,10 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { SPOKEN } from "../../../convex/model/inbound";
 import { AGREED, AGREED_ISO } from "../../helpers/conversation";
-import { assistantRequest, endOfCallReport, toolCall, type ToolReply } from "../../helpers/vapiPayloads";
+import { assistantRequest, endOfCallReport, INBOUND_VAPI_CALL_ID, toolCall, type ToolReply } from "../../helpers/vapiPayloads";
 import { type Backend, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
 
-const VAPI_CALL_ID = "f3a9c2d1-7b6e-4c5d-8e9f-0a1b2c3d4e5f";
 
 interface AssistantReply {
   assistantId?: string;
@@ -46,7 +45,7 @@ describe("assistant-request (inbound calls)", () => {
       return { call, opportunity: await ctx.db.get("opportunities", call.opportunityId) };
     });
     expect(o.metadata).toMatchObject({ callId: call._id, agencyId, opportunityId: opportunity!._id });
-    expect(call).toMatchObject({ direction: "inbound", status: "ringing", vapiCallId: VAPI_CALL_ID, agencyId, attempt: 1 });
+    expect(call).toMatchObject({ direction: "inbound", status: "ringing", vapiCallId: INBOUND_VAPI_CALL_ID, agencyId, attempt: 1 });
     expect(call.offeredSlotsISO).toEqual(o.metadata.offeredSlotsISO);
     expect(opportunity).toMatchObject({ name: "Unknown caller", phone: "+12015550187", source: "inbound", status: "New", agencyId });
     expect(await counts(t)).toEqual({ calls: 1, opportunities: 2 });
@@ -96,7 +95,7 @@ describe("assistant-request (inbound calls)", () => {
     const { t, world } = await inboundWorld();
     const { reply } = await ask(t, assistantRequest({ number: "+12015550187" }));
     const { callId, opportunityId } = reply.assistantOverrides!.metadata;
-    const call = { id: VAPI_CALL_ID, type: "inboundPhoneCall", assistantOverrides: { metadata: { callId } } };
+    const call = { id: INBOUND_VAPI_CALL_ID, type: "inboundPhoneCall", assistantOverrides: { metadata: { callId } } };
 
     const res = await postWebhook(t, {
       message: { type: "tool-calls", call, toolCallList: [toolCall("call_in_1", "book_meeting", { slotIso: AGREED_ISO })] },
@@ -106,7 +105,7 @@ describe("assistant-request (inbound calls)", () => {
 
     await postWebhook(t, { message: { type: "status-update", status: "ended", endedReason: "customer-ended-call", call } });
     world.groqReplies = [{ meetingBooked: true, slotIso: AGREED_ISO, confidence: 0.93, evidence: "Tuesday at 2 PM works for me" }];
-    expect((await postWebhook(t, endOfCallReport(VAPI_CALL_ID, callId, AGREED))).status).toBe(200);
+    expect((await postWebhook(t, endOfCallReport(INBOUND_VAPI_CALL_ID, callId, AGREED))).status).toBe(200);
     await runScheduled(t);
 
     const state = await t.run(async (ctx) => ({
@@ -128,7 +127,7 @@ describe("assistant-request (inbound calls)", () => {
     const { reply } = await ask(t, assistantRequest({ number: "+12015550123" }));
     const { callId } = reply.assistantOverrides!.metadata;
     expect(reply.assistantOverrides!.metadata.opportunityId).toBe(opportunityId);
-    const call = { id: VAPI_CALL_ID, type: "inboundPhoneCall", assistantOverrides: { metadata: { callId } } };
+    const call = { id: INBOUND_VAPI_CALL_ID, type: "inboundPhoneCall", assistantOverrides: { metadata: { callId } } };
     const res = await postWebhook(t, {
       message: { type: "tool-calls", call, toolCallList: [toolCall("call_in_2", "book_meeting", { slotIso: AGREED_ISO })] },
     });

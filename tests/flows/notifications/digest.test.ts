@@ -10,9 +10,7 @@ import { DIGEST_AGENCY_PAGE, DIGEST_ITEM_BATCH } from "../../../convex/notificat
 import { nextDigestAt } from "../../../convex/model/notifications";
 import { FakeWorld } from "../../helpers/fakeWorld";
 import { newBackend, notificationRows } from "../../helpers/backend";
-import { rows, runScheduled } from "../../helpers/world";
-
-type Backend = ReturnType<typeof newBackend>;
+import { type Backend, rows, runScheduled } from "../../helpers/world";
 
 const ZONE = "America/New_York";
 const BEFORE = Date.parse("2025-07-14T11:30:00Z"); // 07:30 EDT: items gathered
