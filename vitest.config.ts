@@ -5,7 +5,7 @@ export default defineConfig({
     environment: "edge-runtime",
     server: { deps: { inline: ["convex-test"] } },
     include: ["tests/**/*.test.ts"],
-    setupFiles: ["tests/reset.ts"],
+    setupFiles: ["tests/helpers/reset.ts"],
     // Structured logs are for production; show them only for failing tests.
     silent: "passed-only",
   },

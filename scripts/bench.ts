@@ -31,7 +31,7 @@ import { funnel } from "../convex/calls";
 import { estimateTokens } from "../convex/model/prompt";
 import { nextCallingMoment } from "../convex/model/callingHours";
 import { zonesForNumber } from "../convex/model/prospectZone";
-import { FakeWorld, TEST_ENV } from "../tests/fakeWorld";
+import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
 import { drainScheduled, installClock } from "./clock";

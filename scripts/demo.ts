@@ -6,7 +6,7 @@
 import { DateTime } from "luxon";
 import { internal } from "../convex/_generated/api";
 import { slotLabel } from "../convex/model/availability";
-import { FakeWorld, TEST_ENV } from "../tests/fakeWorld";
+import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { drainScheduled, installClock } from "./clock";
 

@@ -1,6 +1,6 @@
 /**
  * An agency's call history for funnel benchmarks and tests, and the funnelNodes
- * the `calls` trigger would have written for it (tests/funnel.test.ts checks the
+ * the `calls` trigger would have written for it (tests/flows/staffViews/funnel.test.ts checks the
  * two agree on a history written through the real trigger). Building the nodes
  * in bulk is what lets 100,000 calls be set up in seconds.
  */
