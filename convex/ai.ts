@@ -3,9 +3,11 @@ import { internalAction, internalQuery, type MutationCtx, type QueryCtx } from "
 import { internalMutation } from "./functions";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internal } from "./_generated/api";
-import { loadSchedule } from "./availability";
-import { cancelWaitingAttempts, loadTranscript, prospectZone, recordOptOut } from "./calls";
-import { finalizeCallBooking } from "./meetings";
+import { loadSchedule } from "./model/scheduling/schedule";
+import { cancelWaitingAttempts, recordOptOut } from "./model/calls/attempts";
+import { loadTranscript } from "./model/calls/lookup";
+import { prospectZone } from "./model/calls/offer";
+import { finalizeCallBooking } from "./model/booking/finalizeCallBooking";
 import { evaluateSlot, freeSlots } from "./model/availability";
 import {
   ANALYSIS_REPLY_SCHEMA,
@@ -22,11 +24,11 @@ import { buildAnalysisMessages, isTriviallyShort, summariseGrid } from "./model/
 import { completionRequest, createCompletion, groqFailure, groqModel, type GroqFailure } from "./model/groq";
 import { openTask } from "./model/tasks";
 import { ANALYSIS_RETRY, backoffMs } from "./model/retryPolicy";
-import { notify } from "./notifications";
-import type { NotificationEvent } from "./model/notifications";
+import { notify } from "./model/notifications/notify";
+import type { NotificationEvent } from "./model/notifications/events";
 import { effectiveProcess } from "./model/processes";
 import { planPostCall } from "./model/processes/postCall";
-import { carryOutPlan } from "./processes";
+import { carryOutPlan } from "./model/processes/carryOut";
 import { analysisStatus, bookingProcess, offeredSlot, transcriptMessage } from "./schema";
 import { offeredSlotsOf } from "./model/wallClock";
 import { logEvent } from "./model/log";

@@ -8,7 +8,7 @@ import { ConvexError, v } from "convex/values";
 import { internal } from "./_generated/api";
 import schema from "./schema";
 import type { Doc, Id } from "./_generated/dataModel";
-import { internalAction, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
+import { internalAction, internalQuery, type MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { assertTimeZone, AvailabilityError } from "./model/availability";
 import { channelInputFields, channelOf, destinationKind, normalizeDestination, type NormalizedDestination } from "./model/channels";
@@ -23,7 +23,6 @@ import { outboxStatus, resolveUnknown } from "./model/outbox/status";
 import {
   assertDedupeWindow,
   assertDigestHour,
-  clampText,
   digestLine,
   digestMessage,
   emailSubject,
@@ -33,12 +32,9 @@ import {
   NOTIFICATION_DEFAULTS,
   NotificationSettingsError,
   notificationEvent,
-  realtimeMessage,
-  type NotificationEvent,
-} from "./model/notifications";
+} from "./model/notifications/events";
+import { MAX_RULES_PER_EVENT, notify, settingsOf } from "./model/notifications/notify";
 
-/** Rules per (agency, event) read by notify; far above any real configuration. */
-const MAX_RULES_PER_EVENT = 20;
 /**
  * Pending digest items folded into the digest per transaction: 1,000 item writes
  * plus one per destination, far inside 16,000 writes and 32,000 reads.
@@ -50,102 +46,6 @@ export const DIGEST_AGENCY_PAGE = 200;
 const DIGEST_LEASE_MS = 15 * 60_000;
 /** Destinations one agency's digest can address at once (realistically a handful). */
 const MAX_DIGEST_DESTINATIONS = 200;
-
-export interface NotifyArgs {
-  agencyId: Id<"agencies">;
-  opportunityId: Id<"opportunities">;
-  event: NotificationEvent;
-  callId?: Id<"calls">;
-  meetingId?: Id<"meetings">;
-  /** Names and links only: never transcript text. */
-  text: string;
-}
-
-async function settingsOf(ctx: QueryCtx, agencyId: Id<"agencies">) {
-  return await ctx.db
-    .query("notificationSettings")
-    .withIndex("by_agency", (q) => q.eq("agencyId", agencyId))
-    .unique();
-}
-
-/**
- * Routes one event through the agency's rules. Queues a realtime delivery (sent by a
- * scheduled action) or a digest item per matching destination, each (opportunity,
- * event, destination) at most once per dedupe window. Writes and schedules only.
- */
-export async function notify(
-  ctx: MutationCtx,
-  e: NotifyArgs,
-): Promise<{ queued: number; digested: number; duplicates: number }> {
-  const result = { queued: 0, digested: 0, duplicates: 0 };
-  const rules = await ctx.db
-    .query("notificationRules")
-    .withIndex("by_agency_and_event", (q) => q.eq("agencyId", e.agencyId).eq("event", e.event))
-    .take(MAX_RULES_PER_EVENT);
-  if (rules.length > 0) {
-    const settings = await settingsOf(ctx, e.agencyId);
-    const windowMs = (settings?.dedupeWindowMinutes ?? NOTIFICATION_DEFAULTS.dedupeWindowMinutes) * 60_000;
-    const now = Date.now();
-    const text = clampText(e.text);
-    for (const rule of rules) {
-      const destination = await ctx.db.get("notificationDestinations", rule.destinationId);
-      if (!destination) continue;
-      // Reading this index range makes concurrent notifies of the same triple serialize.
-      const recent = await ctx.db
-        .query("notificationItems")
-        .withIndex("by_opportunity_event_destination", (q) =>
-          q
-            .eq("opportunityId", e.opportunityId)
-            .eq("event", e.event)
-            .eq("destinationId", destination._id)
-            .gt("createdAt", now - windowMs),
-        )
-        .first();
-      if (recent) {
-        result.duplicates++;
-        continue;
-      }
-      const item = {
-        agencyId: e.agencyId,
-        opportunityId: e.opportunityId,
-        event: e.event,
-        destinationId: destination._id,
-        callId: e.callId,
-        meetingId: e.meetingId,
-        text,
-        createdAt: now,
-      };
-      if (rule.mode === "digest") {
-        await ctx.db.insert("notificationItems", { ...item, state: "digest_pending" });
-        result.digested++;
-        continue;
-      }
-      const itemId = await ctx.db.insert("notificationItems", { ...item, state: "realtime" });
-      const { outboxId } = await enqueue(ctx, {
-        key: outboxKey.notification(itemId),
-        agencyId: e.agencyId,
-        channel: destination.kind,
-        message: {
-          kind: "notification",
-          destinationId: destination._id,
-          mode: "realtime",
-          subject: emailSubject(e.event),
-          text: realtimeMessage(e.event, text),
-        },
-      });
-      await ctx.db.patch("notificationItems", itemId, { deliveryId: outboxId });
-      result.queued++;
-    }
-  }
-  logEvent("notification.routed", {
-    agencyId: e.agencyId,
-    opportunityId: e.opportunityId,
-    event: e.event,
-    rules: rules.length,
-    ...result,
-  });
-  return result;
-}
 
 const notifyArgs = {
   agencyId: v.id("agencies"),

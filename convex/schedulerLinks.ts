@@ -9,8 +9,8 @@ import { internalAction, internalQuery, type MutationCtx } from "./_generated/se
 import { internalMutation } from "./functions";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
-import { describeSlots, loadBusyMeetings, loadSchedule } from "./availability";
-import { bookSlot } from "./meetings";
+import { describeSlots, loadBusyMeetings, loadSchedule } from "./model/scheduling/schedule";
+import { bookSlot } from "./model/booking/bookSlot";
 import { rulesFor } from "./model/agency";
 import {
   earliestStart,

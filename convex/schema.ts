@@ -1,6 +1,6 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { notificationEvent } from "./model/notifications";
+import { notificationEvent } from "./model/notifications/events";
 import { destinationKind } from "./model/channels";
 import { twilioCredentials } from "./model/channels/sms";
 import { deliveryMode, outboxMessage } from "./model/outbox/messages";

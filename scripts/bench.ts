@@ -23,7 +23,7 @@ import { DateTime } from "luxon";
 import { internal } from "../convex/_generated/api";
 import * as notificationsModule from "../convex/notifications";
 import * as outboxModule from "../convex/outbox";
-import { nextDigestAt } from "../convex/model/notifications";
+import { nextDigestAt } from "../convex/model/notifications/events";
 import { getAvailableSlots } from "../convex/availability";
 import { summariseGrid } from "../convex/model/analysis/messages";
 import { freeSlots, parseWindows, recommendSlots } from "../convex/model/availability";

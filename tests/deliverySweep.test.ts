@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { digestMessage } from "../convex/model/notifications";
+import { digestMessage } from "../convex/model/notifications/events";
 import { inviteDeliveryKey } from "../convex/model/invite";
 import { enqueue } from "../convex/model/outbox/ledger";
 import { LEASE_MS, sweep } from "../convex/model/outbox/status";

@@ -2,7 +2,7 @@
 import { expect, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id, TableNames } from "../convex/_generated/dataModel";
-import type { NotificationEvent } from "../convex/model/notifications";
+import type { NotificationEvent } from "../convex/model/notifications/events";
 import { newBackend } from "./setup";
 import { FakeWorld, stubTestEnv, TEST_ENV } from "./fakeWorld";
 
