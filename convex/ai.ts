@@ -8,7 +8,7 @@ import { cancelWaitingAttempts, recordOptOut } from "./model/calls/attempts";
 import { loadTranscript } from "./model/calls/lookup";
 import { prospectZone } from "./model/calls/offer";
 import { finalizeCallBooking } from "./model/booking/finalizeCallBooking";
-import { evaluateSlot, freeSlots } from "./model/availability";
+import { evaluateSlot, freeSlots } from "./model/scheduling/availability";
 import {
   ANALYSIS_REPLY_SCHEMA,
   ANALYSIS_VERSION,
@@ -21,7 +21,7 @@ import {
 } from "./model/analysis/reply";
 import { decide } from "./model/analysis/decide";
 import { buildAnalysisMessages, isTriviallyShort, summariseGrid } from "./model/analysis/messages";
-import { completionRequest, createCompletion, groqFailure, groqModel, type GroqFailure } from "./model/groq";
+import { completionRequest, createCompletion, groqFailure, groqModel, type GroqFailure } from "./model/providers/groq";
 import { openTask } from "./model/tasks";
 import { ANALYSIS_RETRY, backoffMs } from "./model/retryPolicy";
 import { notify } from "./model/notifications/notify";
@@ -30,7 +30,7 @@ import { effectiveProcess } from "./model/processes";
 import { planPostCall } from "./model/processes/postCall";
 import { carryOutPlan } from "./model/processes/carryOut";
 import { analysisStatus, bookingProcess, offeredSlot, transcriptMessage } from "./schema";
-import { offeredSlotsOf } from "./model/wallClock";
+import { offeredSlotsOf } from "./model/scheduling/wallClock";
 import { logEvent } from "./model/log";
 
 /** A staff notification about a call's prospect: names only, never what was said. */

@@ -1,7 +1,7 @@
 import { ConvexError, v } from "convex/values";
 import { internalQuery } from "./_generated/server";
-import { hearingZone } from "./model/prospectZone";
-import { freeSlots } from "./model/availability";
+import { hearingZone } from "./model/scheduling/prospectZone";
+import { freeSlots } from "./model/scheduling/availability";
 import { describeSlots, loadSchedule } from "./model/scheduling/schedule";
 
 /** At most this many slots per listing (Convex caps arrays at 8,192; a dashboard needs far fewer). */

@@ -5,11 +5,11 @@ import type { Doc } from "./_generated/dataModel";
 import { nextAttemptNumber } from "./model/calls/attempts";
 import { findCall } from "./model/calls/lookup";
 import { offerPrompt, prepareOffer, prospectZone, saveOfferPrompt } from "./model/calls/offer";
-import { callerDisplayName, spokenName, UNKNOWN_CALLER } from "./model/inbound";
-import { PhoneError, toE164 } from "./model/phone";
-import { inferredZoneFields } from "./model/prospectZone";
-import { nowLine } from "./model/prompt";
-import { slotLabel } from "./model/availability";
+import { callerDisplayName, spokenName, UNKNOWN_CALLER } from "./model/calls/inbound";
+import { PhoneError, toE164 } from "./model/scheduling/phone";
+import { inferredZoneFields } from "./model/scheduling/prospectZone";
+import { nowLine } from "./model/calls/prompt";
+import { slotLabel } from "./model/scheduling/availability";
 import { logEvent } from "./model/log";
 
 const answered = v.object({

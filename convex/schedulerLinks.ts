@@ -20,12 +20,12 @@ import {
   MAX_MEETING_MINUTES,
   MINUTE,
   toZonedIso,
-} from "./model/availability";
-import { CalcomError, createCalcomBooking, fetchCalcomSlots, intersectWithAvailability } from "./model/calcom";
-import { classifySchedulerLink, SchedulerLinkError, type SchedulerLink } from "./model/schedulerLink";
+} from "./model/scheduling/availability";
+import { CalcomError, createCalcomBooking, fetchCalcomSlots, intersectWithAvailability } from "./model/providers/calcom";
+import { classifySchedulerLink, SchedulerLinkError, type SchedulerLink } from "./model/providers/schedulerLink";
 import { openTask } from "./model/tasks";
 import { logEvent } from "./model/log";
-import { hearingZone } from "./model/prospectZone";
+import { hearingZone } from "./model/scheduling/prospectZone";
 
 const schedulerProvider = v.union(
   v.literal("calcom"),

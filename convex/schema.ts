@@ -6,7 +6,7 @@ import { twilioCredentials } from "./model/channels/sms";
 import { deliveryMode, outboxMessage } from "./model/outbox/messages";
 import { outboxStatus } from "./model/outbox/status";
 import { legacyDeliveryFields, legacyNotificationDeliveryFields } from "./model/outbox/legacy";
-import { timeZoneSource } from "./model/prospectZone";
+import { timeZoneSource } from "./model/scheduling/prospectZone";
 import { PROCESS_NAMES } from "./model/processes";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */

@@ -6,10 +6,10 @@ import { loadSchedule, type AgencySchedule } from "./model/scheduling/schedule";
 import { findCall } from "./model/calls/lookup";
 import { prospectZone } from "./model/calls/offer";
 import { finalizeCallBooking } from "./model/booking/finalizeCallBooking";
-import { evaluateSlot, freeSlots, toZonedIso } from "./model/availability";
-import { ACTIVE_STATUSES } from "./model/outcomes";
+import { evaluateSlot, freeSlots, toZonedIso } from "./model/scheduling/availability";
+import { ACTIVE_STATUSES } from "./model/calls/outcomes";
 import { openTask } from "./model/tasks";
-import { offeredSlotsOf, rememberOffered } from "./model/wallClock";
+import { offeredSlotsOf, rememberOffered } from "./model/scheduling/wallClock";
 import {
   alreadyBookedReply,
   availabilityReply,
@@ -26,7 +26,7 @@ import {
   UNKNOWN_CALL_ERROR,
   type ToolRequest,
   type Zones,
-} from "./model/tools";
+} from "./model/calls/tools";
 import { logEvent } from "./model/log";
 
 const toolRequest = v.union(

@@ -5,7 +5,7 @@
 import { describe, expect, test, vi } from "vitest";
 import type { Id } from "../convex/_generated/dataModel";
 import { ANALYSIS_VERSION } from "../convex/model/analysis/reply";
-import { DEFAULT_GROQ_MODEL } from "../convex/model/groq";
+import { DEFAULT_GROQ_MODEL } from "../convex/model/providers/groq";
 import type { GroqReply } from "./fakeWorld";
 import {
   addProspect,

@@ -7,8 +7,8 @@ import { ANALYSIS_RETRY } from "../convex/model/retryPolicy";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { ANALYSIS_REPLY_SCHEMA, MAX_ANALYSIS_ATTEMPTS } from "../convex/model/analysis/reply";
-import { MINUTE } from "../convex/model/availability";
-import { DEFAULT_GROQ_MODEL } from "../convex/model/groq";
+import { MINUTE } from "../convex/model/scheduling/availability";
+import { DEFAULT_GROQ_MODEL } from "../convex/model/providers/groq";
 import { ANALYSIS_STUCK_MS } from "../convex/reconcile";
 import { groqJsonValidateFailed, groqModelUnavailable, type FakeWorld, type GroqErrorReply, type GroqReply } from "./fakeWorld";
 import {

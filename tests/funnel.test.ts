@@ -7,8 +7,8 @@ import { describe, expect, test } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Doc, Id } from "../convex/_generated/dataModel";
 import { funnel as funnelQuery } from "../convex/calls";
-import { funnelCounts, rangeSlices, slotsOf, LEVELS } from "../convex/model/funnel";
-import { syncFunnel } from "../convex/model/funnelCounters";
+import { funnelCounts, rangeSlices, slotsOf, LEVELS } from "../convex/model/calls/funnel";
+import { syncFunnel } from "../convex/model/calls/funnelCounters";
 import { callHistory, funnelNodesFor } from "../scripts/funnelHistory";
 import {
   addProspect,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { SPOKEN } from "../convex/model/inbound";
+import { SPOKEN } from "../convex/model/calls/inbound";
 import { AGREED, AGREED_ISO, endOfCallReport, fnCall, postWebhook, runScheduled, setupWorld, type Backend, type ToolReply } from "./pipeline";
 
 

@@ -8,7 +8,7 @@ import {
   sequenceOfKey,
   type InviteMeeting,
   type InviteParties,
-} from "../convex/model/invite";
+} from "../convex/model/invites/invite";
 import { addresses, parseIcs } from "./ics";
 
 const MINUTE = 60_000;

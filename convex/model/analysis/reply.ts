@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ANALYSIS_RETRY } from "../retryPolicy";
-import { nullsAsAbsent, strictJsonSchema, type JsonSchema } from "../structuredOutput";
+import { nullsAsAbsent, strictJsonSchema, type JsonSchema } from "../providers/structuredOutput";
 
 export const ANALYSIS_VERSION = "2026-11-29.1";
 export const DEFAULT_MIN_CONFIDENCE = 0.7;

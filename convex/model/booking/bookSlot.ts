@@ -2,7 +2,7 @@ import type { MutationCtx } from "../../_generated/server";
 import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { rulesFor } from "../agency";
-import { evaluateSlot, MAX_MEETING_MINUTES, MINUTE, slotLabel, type SchedulingRules, type SlotVerdict } from "../availability";
+import { evaluateSlot, MAX_MEETING_MINUTES, MINUTE, slotLabel, type SchedulingRules, type SlotVerdict } from "../scheduling/availability";
 import { loadBusyMeetings } from "../scheduling/schedule";
 import { cancelWaitingAttempts } from "../calls/attempts";
 import { notify } from "../notifications/notify";

@@ -1,9 +1,9 @@
 import { ConvexError, v, type Infer } from "convex/values";
 import type { MutationCtx } from "../../_generated/server";
 import type { Id } from "../../_generated/dataModel";
-import { parseIsoInstant } from "../availability";
+import { parseIsoInstant } from "../scheduling/availability";
 import { openTask } from "../tasks";
-import { offeredSlotsOf } from "../wallClock";
+import { offeredSlotsOf } from "../scheduling/wallClock";
 import { notify } from "../notifications/notify";
 import { logEvent } from "../log";
 import { bookSlot } from "./bookSlot";

@@ -2,9 +2,9 @@ import { ConvexError } from "convex/values";
 import type { MutationCtx, QueryCtx } from "../../_generated/server";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { loadSchedule } from "../scheduling/schedule";
-import { freeSlots, MAX_CALL_MINUTES, MINUTE, recommendSlots, toZonedIso } from "../availability";
-import { hearingZone, resolveProspectZones } from "../prospectZone";
-import { buildSchedulingPrompt } from "../prompt";
+import { freeSlots, MAX_CALL_MINUTES, MINUTE, recommendSlots, toZonedIso } from "../scheduling/availability";
+import { hearingZone, resolveProspectZones } from "../scheduling/prospectZone";
+import { buildSchedulingPrompt } from "./prompt";
 import { effectiveProcess, processSpec } from "../processes";
 
 /** A call prepared longer ago than this gets fresh slots when it is finally dialled. */

@@ -6,9 +6,9 @@
  */
 import type { Doc } from "../../_generated/dataModel";
 import type { AnalysisReply, Decision } from "../analysis/reply";
-import { toZonedIso } from "../availability";
-import { countryOf, PhoneError, toE164 } from "../phone";
-import { usableLink } from "../schedulerLink";
+import { toZonedIso } from "../scheduling/availability";
+import { countryOf, PhoneError, toE164 } from "../scheduling/phone";
+import { usableLink } from "../providers/schedulerLink";
 import { processSpec, type BookingProcess } from "./index";
 import type { ProspectEmail, StaffEvent } from "./spec";
 

@@ -1,7 +1,7 @@
 import type { QueryCtx } from "../../_generated/server";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { rulesFor } from "../agency";
-import { busyReadRange, slotLabel, toZonedIso, type BusyMeeting, type SchedulingRules } from "../availability";
+import { busyReadRange, slotLabel, toZonedIso, type BusyMeeting, type SchedulingRules } from "./availability";
 
 
 /**

@@ -6,9 +6,9 @@
  */
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { parseIsoInstant, partOfDay, recommendSlots, slotLabel, toZonedIso } from "./availability";
-import { offeredId, readIsoTime, type OfferedSlot, type TimeReading } from "./wallClock";
-import { MAX_ID_CHARS, MAX_TOOL_ARGUMENTS_CHARS } from "./vapiMessages";
+import { parseIsoInstant, partOfDay, recommendSlots, slotLabel, toZonedIso } from "../scheduling/availability";
+import { offeredId, readIsoTime, type OfferedSlot, type TimeReading } from "../scheduling/wallClock";
+import { MAX_ID_CHARS, MAX_TOOL_ARGUMENTS_CHARS } from "../providers/vapiMessages";
 
 export const CHECK_AVAILABILITY = "check_availability";
 export const BOOK_MEETING = "book_meeting";
