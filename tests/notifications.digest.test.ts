@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { DIGEST_AGENCY_PAGE, DIGEST_ITEM_BATCH } from "../convex/notifications";
+import { DIGEST_AGENCY_PAGE, DIGEST_ITEM_BATCH } from "../convex/model/notifications/digest";
 import { nextDigestAt } from "../convex/model/notifications/events";
 import { FakeWorld } from "./fakeWorld";
 import { newBackend, notificationRows } from "./setup";
