@@ -184,11 +184,13 @@ export const processCallTranscript = internalAction({
         return null;
       }
       const completion = await createCompletion(completionRequest(model, buildAnalysisMessages(input), ANALYSIS_REPLY_SCHEMA));
-      const reply = parseAnalysisReply(completion.choices[0]?.message?.content);
+      const content = completion.choices[0]?.message?.content;
+      // Parsed here so a reply that is not our JSON is a retryable failure; applyAnalysis parses the same text.
+      parseAnalysisReply(content);
       await ctx.runMutation(internal.ai.applyAnalysis, {
         callId,
         attempt,
-        reply,
+        replyJson: content ?? "",
         model,
         usage: {
           promptTokens: completion.usage?.prompt_tokens ?? 0,
@@ -209,6 +211,16 @@ export const processCallTranscript = internalAction({
   },
 });
 
+/** The reply applyAnalysis acts on; text that is not our JSON is refused naming the field. */
+function readReply(replyJson: string): AnalysisReply {
+  try {
+    return parseAnalysisReply(replyJson);
+  } catch (e) {
+    if (e instanceof InvalidReplyError) throw new ConvexError(`replyJson: ${e.message}`);
+    throw e;
+  }
+}
+
 /**
  * Decides on the reply and acts on it in one transaction, against the meetings
  * as they are now: book, reject or ask a person, then the booking process's follow-up (answers, tasks, emails, links).
@@ -218,7 +230,8 @@ export const applyAnalysis = internalMutation({
     callId: v.id("calls"),
     /** Which attempt of this analysis run succeeded (1 unless Groq failed before). */
     attempt: v.optional(v.number()),
-    reply: v.any(),
+    /** The model's reply as it wrote it: parsed with the zod schema (model/analysis/reply.ts) inside. */
+    replyJson: v.string(),
     model: v.string(),
     usage: v.object({ promptTokens: v.number(), completionTokens: v.number() }),
   },
@@ -227,7 +240,7 @@ export const applyAnalysis = internalMutation({
     const call = await ctx.db.get("calls", args.callId);
     if (!call) return null;
     await closeAnalysisFailureTasks(ctx, call._id);
-    const reply = args.reply as AnalysisReply;
+    const reply = readReply(args.replyJson);
     let decision = await decideNow(ctx, call, reply);
     let outcomeReason = decision.reason;
     const before = await ctx.db.get("opportunities", call.opportunityId);

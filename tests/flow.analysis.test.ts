@@ -3,6 +3,7 @@
  * proposes; the grid, the prospect's own words and the confidence threshold decide.
  */
 import { describe, expect, test, vi } from "vitest";
+import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { ANALYSIS_VERSION } from "../convex/model/analysis/reply";
 import { DEFAULT_GROQ_MODEL } from "../convex/model/providers/groq";
@@ -269,5 +270,17 @@ describe("a slot taken since the call", () => {
     expect(r.meetings[0].opportunityId).toBe(other);
     expect(r.opportunity.status).not.toBe("Booked");
     expect(r.tasks).toEqual([expect.objectContaining({ callId, type: "review", reason: expect.stringMatching(/not a free slot \(conflict\)/) })]);
+  });
+
+  test("applyAnalysis parses the reply text itself: text that is not our JSON is refused naming replyJson, writing nothing", async () => {
+    const { t, opportunityId } = await setupWorld();
+    const { callId } = await placeCall(t, opportunityId);
+    const before = await getCall(t, callId);
+    const apply = (replyJson: string) =>
+      t.mutation(internal.ai.applyAnalysis, { callId, replyJson, model: "m", usage: { promptTokens: 0, completionTokens: 0 } });
+    await expect(apply("not json")).rejects.toThrow(/replyJson: model reply is not JSON/);
+    await expect(apply(JSON.stringify({ meetingBooked: "yes" }))).rejects.toThrow(/replyJson: .*meetingBooked/);
+    expect(await getCall(t, callId)).toEqual(before);
+    expect(await rows(t, "tasks")).toEqual([]);
   });
 });
