@@ -2,14 +2,14 @@ import type { MutationCtx } from "../../_generated/server";
 import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { rulesFor } from "../agency";
-import { evaluateSlot, MAX_MEETING_MINUTES, MINUTE, slotLabel, type SchedulingRules, type SlotVerdict } from "../scheduling/availability";
+import { evaluateSlot, MAX_MEETING_MINUTES, MINUTE, slotLabel, type SchedulingRules, type SlotRefusal, type SlotVerdict } from "../scheduling/availability";
 import { loadBusyMeetings } from "../scheduling/schedule";
 import { cancelWaitingAttempts } from "../calls/attempts";
 import { notify } from "../notifications/notify";
 import { logEvent } from "../log";
 
 export type MeetingSource = Doc<"meetings">["source"];
-export type RefusalReason = "outside_availability" | "too_soon" | "beyond_horizon" | "conflict" | "already_booked";
+export type RefusalReason = SlotRefusal | "already_booked";
 
 export type BookingResult =
   | { booked: true; meetingId: Id<"meetings">; meetingTime: number }

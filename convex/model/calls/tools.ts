@@ -6,7 +6,7 @@
  */
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { parseIsoInstant, partOfDay, recommendSlots, slotLabel, toZonedIso } from "../scheduling/availability";
+import { parseIsoInstant, partOfDay, recommendSlots, slotLabel, toZonedIso, type SlotRefusal } from "../scheduling/availability";
 import { offeredId, readIsoTime, type OfferedSlot, type TimeReading } from "../scheduling/wallClock";
 import { MAX_ID_CHARS, MAX_TOOL_ARGUMENTS_CHARS } from "../providers/vapiMessages";
 
@@ -300,8 +300,6 @@ export function requestedTime(
 export function bookedReply(ms: number, z: Zones): string {
   return oneLine(`Booked: ${slotWithIso(ms, z)}. Confirm this time to the prospect; a calendar invite follows.`);
 }
-
-export type SlotRefusal = "outside_availability" | "too_soon" | "beyond_horizon" | "conflict";
 
 const REFUSAL_WORDS: Record<SlotRefusal, string> = {
   conflict: "is already taken",
