@@ -94,7 +94,7 @@ export const callReportFields = {
   stereoRecordingUrl: v.optional(v.string()),
 };
 
-/** What calls add to the funnel (model/funnel.ts FunnelTally). */
+/** What calls add to the funnel (model/calls/funnel.ts FunnelTally). */
 export const funnelTallyFields = {
   placed: v.number(),
   connected: v.number(),
@@ -206,7 +206,7 @@ export default defineSchema({
   }).index("by_call", ["callId"]),
 
   /**
-   * The funnel's counters (model/funnel.ts): per agency, a tree of nodes over
+   * The funnel's counters (model/calls/funnel.ts): per agency, a tree of nodes over
    * dial time, each with the tallies of its non-empty child slots.
    */
   funnelNodes: defineTable({

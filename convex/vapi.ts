@@ -63,7 +63,7 @@ export const startPhoneCall = internalAction({
           // The full name still reaches the prompt through variableValues.
           customer: { number: plan.customerNumber, name: boundWords(plan.customerName, MAX_CUSTOMER_NAME_CHARS) || undefined },
           assistantOverrides: {
-            // Offers are timed to outlive the longest call (model/availability.ts): hold Vapi to it.
+            // Offers are timed to outlive the longest call (model/scheduling/availability.ts): hold Vapi to it.
             maxDurationSeconds: MAX_CALL_MINUTES * 60,
             variableValues: {
               prospectName: plan.customerName,
