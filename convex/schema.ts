@@ -20,6 +20,8 @@ export const opportunityStatus = v.union(
 /** A slot offered on a call, named by a short id ("S1") the model books it by. */
 export const offeredSlot = v.object({ id: v.string(), start: v.number() });
 
+export const callDirection = v.union(v.literal("outbound"), v.literal("inbound"));
+
 export const callStatus = v.union(
   v.literal("scheduled"), // waiting for its dial time (calling hours)
   v.literal("queued"),
@@ -151,7 +153,7 @@ export default defineSchema({
   calls: defineTable({
     agencyId: v.id("agencies"),
     opportunityId: v.id("opportunities"),
-    direction: v.union(v.literal("outbound"), v.literal("inbound")),
+    direction: callDirection,
     status: callStatus,
     /** 1 for the first outbound attempt of an opportunity, then 2, 3... */
     attempt: v.number(),

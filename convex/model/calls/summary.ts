@@ -1,11 +1,11 @@
 import { v, type Infer } from "convex/values";
 import type { Doc } from "../../_generated/dataModel";
-import { analysisStatus, callOutcome, callStatus } from "../../schema";
+import { analysisStatus, callDirection, callOutcome, callStatus } from "../../schema";
 
 export const callSummaryFields = {
   callId: v.id("calls"),
   opportunityId: v.id("opportunities"),
-  direction: v.union(v.literal("outbound"), v.literal("inbound")),
+  direction: callDirection,
   status: callStatus,
   outcome: v.optional(callOutcome),
   attempt: v.number(),
