@@ -32,4 +32,27 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Function modules stay thin: they import only _generated, schema, functions (the trigger-wrapped
+    // mutation builder) and model/. Domain logic another module needs lives in model/, not in a function module.
+    // http.ts is the router: it registers the httpAction functions themselves.
+    files: ["convex/*.ts"],
+    ignores: ["convex/http.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "./_generated/server", importNames: ["internalMutation", "mutation"], message: "Use internalMutation from ./functions (call triggers)." },
+          ],
+          patterns: [
+            {
+              regex: "^\\./(?!_generated/|schema$|functions$|model/)",
+              message: "A function module imports only ./_generated, ./schema, ./functions and ./model: move shared logic into convex/model/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

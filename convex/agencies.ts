@@ -2,9 +2,9 @@ import { ConvexError, v } from "convex/values";
 import { internalMutation } from "./functions";
 import { bookingProcess } from "./schema";
 import { AGENCY_DEFAULTS } from "./model/agency";
-import { assertTimeZone, AvailabilityError, MAX_MEETING_MINUTES, parseWindows } from "./model/availability";
+import { assertTimeZone, AvailabilityError, MAX_MEETING_MINUTES, parseWindows } from "./model/scheduling/availability";
 import { isEmailAddress } from "./model/channels/email";
-import { PhoneError, toE164 } from "./model/phone";
+import { PhoneError, toE164 } from "./model/scheduling/phone";
 import { processRefusal } from "./model/processes";
 import { logEvent } from "./model/log";
 

@@ -1,144 +1,22 @@
 import { ConvexError, v } from "convex/values";
-import { internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
+import { internalQuery } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
-import { analysisStatus, callOutcome, callReportFields, callStatus, transcriptMessage } from "./schema";
-import { loadSchedule } from "./availability";
-import { freeSlots, MAX_CALL_MINUTES, MINUTE, recommendSlots, toZonedIso } from "./model/availability";
-import { nextCallingMoment } from "./model/callingHours";
-import { hearingZone, resolveProspectZones } from "./model/prospectZone";
-import { buildSchedulingPrompt } from "./model/prompt";
-import { effectiveProcess, processSpec } from "./model/processes";
-import { ACTIVE_STATUSES, isConnectedOutcome, isUnreachedOutcome, nextStatus, outcomeForEndedReason, type CallOutcome } from "./model/outcomes";
-import { nextAttemptAt } from "./model/callRetry";
-import { readFunnel } from "./model/funnelCounters";
-import { openTask } from "./model/tasks";
-import { notify } from "./notifications";
+import { callReportFields, callStatus, transcriptMessage } from "./schema";
+import { MINUTE } from "./model/scheduling/availability";
+import { nextCallingMoment } from "./model/scheduling/callingHours";
+import { isConnectedOutcome, nextStatus, outcomeForEndedReason } from "./model/calls/outcomes";
+import { readFunnel } from "./model/calls/funnelCounters";
 import { logEvent } from "./model/log";
+import { callingZones, offerPrompt, prepareOffer, saveOfferPrompt, STALE_OFFER_MS } from "./model/calls/offer";
+import { liveCall, refusalToCall, scheduleAttempt, scheduleRetry, withdrawRetry } from "./model/calls/attempts";
+import { findCall } from "./model/calls/lookup";
+import { callSummaryFields, toCallSummary } from "./model/calls/summary";
+import { listLimit } from "./model/paging";
 
-/** A call prepared longer ago than this gets fresh slots when it is finally dialled. */
-const STALE_OFFER_MS = 10 * MINUTE;
 /** A dial job may fire a moment before its time (timer rounding): that is not a dial outside calling hours. */
 const DIAL_EARLY_TOLERANCE_MS = MINUTE;
-
-/** The zone the prospect hears times in: the one given or inferred from their number, else the agency's. */
-export function prospectZone(agency: Doc<"agencies">, opportunity: Doc<"opportunities">): string {
-  return hearingZone(opportunity, agency.timeZone);
-}
-
-/** Every zone the prospect's phone may ring in: dials wait until it is calling hours in all of them. */
-function callingZones(agency: Doc<"agencies">, opportunity: Doc<"opportunities">): string[] {
-  return resolveProspectZones(opportunity, agency.timeZone).callingZones;
-}
-
-/**
- * The call's booking process, its free slots now, the 3-4 to offer (none when the
- * process offers no times, e.g. link_first) and the prompt section for it.
- */
-export async function prepareOffer(
-  ctx: MutationCtx,
-  agency: Doc<"agencies">,
-  opportunity: Doc<"opportunities">,
-  now: number,
-) {
-  const bookingProcess = effectiveProcess(agency, opportunity);
-  const schedule = await loadSchedule(ctx, agency, now);
-  const free = freeSlots(schedule.rules, now, schedule.busy);
-  const offersTimes = processSpec(bookingProcess).offersTimes;
-  // Offers must survive the call: the longest call (and the wait before a prepared
-  // call dials without a fresh offer) must not eat into the minimum notice.
-  const earliestOffer = now + (agency.minNoticeMinutes + MAX_CALL_MINUTES) * MINUTE + STALE_OFFER_MS;
-  const offerable = free.filter((s) => s >= earliestOffer);
-  if (offersTimes && offerable.length === 0) {
-    throw new ConvexError(`agency ${agency._id} has no free slot in the next ${agency.horizonDays} days to offer`);
-  }
-  const offered = offersTimes ? recommendSlots(offerable, prospectZone(agency, opportunity)) : [];
-  const offeredSlots = offered.map((start, i) => ({ id: `S${i + 1}`, start }));
-  return {
-    bookingProcess,
-    offeredSlotsISO: offered.map((s) => toZonedIso(s, agency.timeZone)),
-    offeredSlots,
-    promptContext: buildSchedulingPrompt({
-      agencyName: agency.name,
-      prospectName: opportunity.name,
-      agencyZone: agency.timeZone,
-      prospectZone: prospectZone(agency, opportunity),
-      now,
-      meetingDurationMinutes: agency.meetingDurationMinutes,
-      offeredSlots,
-      availabilityWindows: agency.availability,
-      minNoticeMinutes: agency.minNoticeMinutes,
-      horizonDays: agency.horizonDays,
-      bookingProcess,
-      bookingLink: agency.bookingLink,
-      qualificationQuestions: agency.qualificationQuestions,
-    }),
-  };
-}
-
-/** A call's prompt section: its callOffers row, or the call's own field until migrations.migrateCalls moves it. */
-export async function offerPrompt(ctx: QueryCtx, call: Doc<"calls">): Promise<string> {
-  const row = await ctx.db
-    .query("callOffers")
-    .withIndex("by_call", (q) => q.eq("callId", call._id))
-    .unique();
-  return row?.promptContext ?? call.promptContext ?? "";
-}
-
-/** Stores (or replaces, when the offer is refreshed) the call's prompt section. */
-export async function saveOfferPrompt(ctx: MutationCtx, callId: Id<"calls">, promptContext: string): Promise<void> {
-  const row = await ctx.db
-    .query("callOffers")
-    .withIndex("by_call", (q) => q.eq("callId", callId))
-    .unique();
-  if (row) await ctx.db.patch("callOffers", row._id, { promptContext });
-  else await ctx.db.insert("callOffers", { callId, promptContext });
-}
-
-/**
- * A call whose report may still arrive (status "ended", no report) could still book:
- * for this long it counts as in flight; afterwards the reconciler alone settles it.
- */
-const REPORT_PENDING_MS = 30 * MINUTE;
-
-/** The call that is scheduled, dialling, live, or ended but not yet analysed (other than `except`). */
-export async function callInFlight(ctx: MutationCtx, opportunityId: Id<"opportunities">, except?: Id<"calls">) {
-  const calls = await ctx.db
-    .query("calls")
-    .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
-    .order("desc")
-    .take(20);
-  const now = Date.now();
-  return calls.find(
-    (c) =>
-      c._id !== except &&
-      (ACTIVE_STATUSES.includes(c.status) ||
-        c.analysisStatus === "scheduled" ||
-        c.analysisStatus === "retrying" ||
-        (c.status === "ended" && c.reportReceivedAt === undefined && now - c.updatedAt < REPORT_PENDING_MS)),
-  );
-}
-
-/** A call of this opportunity (other than `except`) that is dialling or connected right now. */
-async function liveCall(ctx: MutationCtx, opportunityId: Id<"opportunities">, except: Id<"calls">) {
-  const calls = await ctx.db
-    .query("calls")
-    .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
-    .order("desc")
-    .take(20);
-  return calls.find((c) => c._id !== except && c.status !== "scheduled" && ACTIVE_STATUSES.includes(c.status));
-}
-
-/** Why this opportunity must not be called now, or null. */
-export async function refusalToCall(ctx: MutationCtx, opportunity: Doc<"opportunities">): Promise<string | null> {
-  if (opportunity.doNotCall) return `opportunity ${opportunity._id} opted out of calls`;
-  if (opportunity.status === "Booked") return `opportunity ${opportunity._id} is already Booked`;
-  if (opportunity.status === "Rejected") return `opportunity ${opportunity._id} is Rejected`;
-  const busy = await callInFlight(ctx, opportunity._id);
-  if (busy) return `opportunity ${opportunity._id} already has call ${busy._id} in flight (${busy.status})`;
-  return null;
-}
 
 /**
  * Staff start an outbound call. Dials now when it is calling hours for the
@@ -157,51 +35,6 @@ export const startCall = internalMutation({
     return await scheduleAttempt(ctx, agency, opportunity, Date.now());
   },
 });
-
-/** Calls are numbered per direction: the nth attempt to reach them, or the nth time they called us. */
-export async function nextAttemptNumber(
-  ctx: MutationCtx,
-  opportunityId: Id<"opportunities">,
-  direction: Doc<"calls">["direction"],
-): Promise<number> {
-  const previous = await ctx.db
-    .query("calls")
-    .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
-    .collect();
-  return previous.filter((c) => c.direction === direction).length + 1;
-}
-
-/** Inserts the call and schedules its dial at the next moment inside calling hours. */
-export async function scheduleAttempt(
-  ctx: MutationCtx,
-  agency: Doc<"agencies">,
-  opportunity: Doc<"opportunities">,
-  earliest: number,
-): Promise<Id<"calls">> {
-  const now = Date.now();
-  const { promptContext, ...offer } = await prepareOffer(ctx, agency, opportunity, now);
-  const dialAt = nextCallingMoment(Math.max(now, earliest), callingZones(agency, opportunity));
-  const callId = await ctx.db.insert("calls", {
-    agencyId: agency._id,
-    opportunityId: opportunity._id,
-    direction: "outbound",
-    status: "scheduled",
-    attempt: await nextAttemptNumber(ctx, opportunity._id, "outbound"),
-    dialAt,
-    ...offer,
-    updatedAt: now,
-  });
-  await saveOfferPrompt(ctx, callId, promptContext);
-  const dialJobId = await ctx.scheduler.runAt(dialAt, internal.vapi.startPhoneCall, { callId });
-  await ctx.db.patch("calls", callId, { dialJobId });
-  logEvent("call.scheduled", {
-    callId,
-    opportunityId: opportunity._id,
-    offered: offer.offeredSlotsISO.length,
-    delayedForCallingHours: dialAt > now,
-  });
-  return callId;
-}
 
 const dialPlan = v.union(
   v.null(),
@@ -309,26 +142,6 @@ export const recordDialFailure = internalMutation({
   },
 });
 
-/** Finds our call from a webhook: by Vapi call id, else by the metadata call id. */
-export async function findCall(
-  ctx: MutationCtx,
-  ref: { vapiCallId?: string; callId?: string },
-): Promise<Doc<"calls"> | null> {
-  if (ref.vapiCallId) {
-    const byVapi = await ctx.db
-      .query("calls")
-      .withIndex("by_vapi_call_id", (q) => q.eq("vapiCallId", ref.vapiCallId))
-      .unique();
-    if (byVapi) return byVapi;
-  }
-  const id = ref.callId ? ctx.db.normalizeId("calls", ref.callId) : null;
-  if (!id) return null;
-  const call = await ctx.db.get("calls", id);
-  // A metadata id must not hijack a call already tied to another Vapi call.
-  if (call && call.vapiCallId && ref.vapiCallId && call.vapiCallId !== ref.vapiCallId) return null;
-  return call;
-}
-
 const callRef = { vapiCallId: v.optional(v.string()), callId: v.optional(v.string()) };
 
 export const applyStatusUpdate = internalMutation({
@@ -414,126 +227,6 @@ export const finalizeReport = internalMutation({
   },
 });
 
-/** A call's messages in order (bounded by MAX_STORED_MESSAGES when stored). */
-export async function loadTranscript(ctx: QueryCtx, callId: Id<"calls">) {
-  return await ctx.db
-    .query("callMessages")
-    .withIndex("by_call_and_seq", (q) => q.eq("callId", callId))
-    .collect();
-}
-
-/**
- * After an attempt ends unanswered (no answer, busy, voicemail), schedules the
- * next one per the agency's settings; scheduleAttempt moves it into the
- * prospect's calling hours. Callers run this only on the transition to "ended",
- * and retryCallId guards it too, so a status-update and a report that both say
- * "ended" schedule at most one attempt.
- */
-async function scheduleRetry(ctx: MutationCtx, call: Doc<"calls">, outcome: CallOutcome): Promise<void> {
-  if (call.retryCallId || !isUnreachedOutcome(outcome)) return;
-  const opportunity = await ctx.db.get("opportunities", call.opportunityId);
-  const agency = await ctx.db.get("agencies", call.agencyId);
-  if (!opportunity || !agency) return;
-  const earliest = nextAttemptAt({
-    outcome,
-    attempt: call.attempt,
-    direction: call.direction,
-    agency,
-    opportunity,
-    endedAt: Date.now(),
-  });
-  if (earliest === null) {
-    logEvent("retry.none", { callId: call._id, attempt: call.attempt, outcome });
-    return;
-  }
-  const other = await callInFlight(ctx, opportunity._id, call._id);
-  if (other) {
-    logEvent("retry.none", { callId: call._id, reason: "another call in flight", otherCallId: other._id });
-    return;
-  }
-  let retryCallId: Id<"calls">;
-  try {
-    retryCallId = await scheduleAttempt(ctx, agency, opportunity, earliest);
-  } catch (e) {
-    // No free slot to offer: a person decides when to try again; the report itself must still apply.
-    if (!(e instanceof ConvexError)) throw e;
-    await openTask(ctx, {
-      agencyId: agency._id,
-      opportunityId: opportunity._id,
-      callId: call._id,
-      type: "call_back",
-      reason: `attempt ${call.attempt} went unanswered (${outcome}) and no retry could be scheduled: ${String(e.data)}`,
-    });
-    return;
-  }
-  await ctx.db.patch("calls", call._id, { retryCallId });
-  logEvent("retry.scheduled", { callId: call._id, retryCallId, attempt: call.attempt + 1, earliest });
-}
-
-/**
- * The end-of-call report shows the prospect was reached (completed, booked or
- * declined): the retry an earlier status-update scheduled for this call
- * is withdrawn. One already dialling cannot be, and stays linked.
- */
-async function withdrawRetry(ctx: MutationCtx, call: Doc<"calls">): Promise<void> {
-  if (!call.retryCallId) return;
-  const retry = await ctx.db.get("calls", call.retryCallId);
-  if (retry?.status !== "scheduled") {
-    logEvent("retry.kept", { callId: call._id, retryCallId: call.retryCallId, status: retry?.status });
-    return;
-  }
-  // A dial already running finds the call cancelled in claimDial and stops there.
-  if (retry.dialJobId) await ctx.scheduler.cancel(retry.dialJobId);
-  const now = Date.now();
-  await ctx.db.patch("calls", retry._id, { status: "cancelled", updatedAt: now });
-  await ctx.db.patch("calls", call._id, { retryCallId: undefined, updatedAt: now });
-  logEvent("retry.withdrawn", { callId: call._id, retryCallId: retry._id });
-}
-
-/**
- * The prospect asked not to be called again: the opportunity is do-not-call for
- * good and every attempt still waiting to dial is withdrawn. Returns how many.
- */
-export async function recordOptOut(ctx: MutationCtx, opportunityId: Id<"opportunities">): Promise<number> {
-  const opportunity = await ctx.db.get("opportunities", opportunityId);
-  if (!opportunity) return 0;
-  const now = Date.now();
-  if (!opportunity.doNotCall) {
-    await ctx.db.patch("opportunities", opportunityId, { doNotCall: true, optedOutAt: now });
-    await notify(ctx, {
-      agencyId: opportunity.agencyId,
-      opportunityId,
-      event: "opted_out",
-      text: `${opportunity.name} asked not to be called again; all calls to them are stopped`,
-    });
-  }
-  const cancelled = await cancelWaitingAttempts(ctx, opportunityId);
-  logEvent("opportunity.opted_out", { opportunityId, cancelledAttempts: cancelled });
-  return cancelled;
-}
-
-/**
- * Withdraws every attempt of this opportunity still waiting to dial (opt-out,
- * booking). A booking must not leave them waiting: a later cancellation of the
- * meeting would reopen the opportunity and let an old retry ring the prospect.
- */
-export async function cancelWaitingAttempts(ctx: MutationCtx, opportunityId: Id<"opportunities">): Promise<number> {
-  const now = Date.now();
-  const calls = await ctx.db
-    .query("calls")
-    .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
-    .collect();
-  let cancelled = 0;
-  for (const call of calls) {
-    if (call.status !== "scheduled") continue;
-    // A dial already running finds the call cancelled in claimDial and stops there.
-    if (call.dialJobId) await ctx.scheduler.cancel(call.dialJobId);
-    await ctx.db.patch("calls", call._id, { status: "cancelled", updatedAt: now });
-    cancelled++;
-  }
-  return cancelled;
-}
-
 const TRANSCRIPT_PAGE = 500;
 const MAX_TRANSCRIPT_PAGE = 1000;
 
@@ -571,60 +264,6 @@ export const getTranscript = internalQuery({
     };
   },
 });
-
-const callSummaryFields = {
-  callId: v.id("calls"),
-  opportunityId: v.id("opportunities"),
-  direction: v.union(v.literal("outbound"), v.literal("inbound")),
-  status: callStatus,
-  outcome: v.optional(callOutcome),
-  attempt: v.number(),
-  createdAt: v.number(),
-  dialAt: v.number(),
-  startedAt: v.optional(v.number()),
-  endedAt: v.optional(v.number()),
-  durationSeconds: v.optional(v.number()),
-  cost: v.optional(v.number()),
-  endedReason: v.optional(v.string()),
-  analysisStatus: v.optional(analysisStatus),
-  meetingId: v.optional(v.id("meetings")),
-  meetingTime: v.optional(v.number()),
-  messageCount: v.optional(v.number()),
-  recordingUrl: v.optional(v.string()),
-  stereoRecordingUrl: v.optional(v.string()),
-};
-export const callSummary = v.object(callSummaryFields);
-
-/** What staff see of a call in lists: outcome, times, cost, recording. No prompt, no transcript. */
-export function toCallSummary(c: Doc<"calls">) {
-  return {
-    callId: c._id,
-    opportunityId: c.opportunityId,
-    direction: c.direction,
-    status: c.status,
-    outcome: c.outcome,
-    attempt: c.attempt,
-    createdAt: c._creationTime,
-    dialAt: c.dialAt,
-    startedAt: c.startedAt,
-    endedAt: c.endedAt,
-    durationSeconds: c.durationSeconds,
-    cost: c.cost,
-    endedReason: c.endedReason,
-    analysisStatus: c.analysisStatus,
-    meetingId: c.meetingId,
-    meetingTime: c.meetingTime,
-    messageCount: c.messageCount,
-    recordingUrl: c.recordingUrl,
-    stereoRecordingUrl: c.stereoRecordingUrl,
-  };
-}
-
-export function listLimit(limit: number | undefined, fallback: number, max: number): number {
-  const n = limit ?? fallback;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConvexError(`limit must be a whole number from 1 to ${max}`);
-  return n;
-}
 
 /** An agency's calls, newest first, with outcomes (reactive: the dashboard sees calls end). */
 export const listForAgency = internalQuery({

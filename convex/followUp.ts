@@ -3,7 +3,7 @@ import { internalAction } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { inviteDeliveryKey, inviteMethod, type Recipient } from "./model/invite";
+import { inviteDeliveryKey, inviteMethod, type Recipient } from "./model/invites/invite";
 import { logEvent } from "./model/log";
 import { deliver } from "./model/outbox/deliver";
 import { enqueue } from "./model/outbox/ledger";

@@ -9,8 +9,8 @@ import { Triggers } from "convex-helpers/server/triggers";
 import type { DataModel } from "./_generated/dataModel";
 // eslint-disable-next-line no-restricted-imports
 import { internalMutation as rawInternalMutation, type MutationCtx } from "./_generated/server";
-import { sameFunnelShare } from "./model/funnel";
-import { syncFunnel } from "./model/funnelCounters";
+import { sameFunnelShare } from "./model/calls/funnel";
+import { syncFunnel } from "./model/calls/funnelCounters";
 
 const triggers = new Triggers<DataModel>();
 triggers.register("calls", async (ctx, change) => {

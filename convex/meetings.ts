@@ -1,118 +1,16 @@
 import { ConvexError, v } from "convex/values";
 import { internalQuery, type MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
-import { cancelWaitingAttempts, listLimit } from "./calls";
 import { internal } from "./_generated/api";
-import type { Doc, Id } from "./_generated/dataModel";
+import type { Id } from "./_generated/dataModel";
 import { meetingSource } from "./schema";
-import { loadBusyMeetings } from "./availability";
 import { rulesFor } from "./model/agency";
-import {
-  evaluateSlot,
-  MAX_MEETING_MINUTES,
-  MINUTE,
-  parseIsoInstant,
-  slotLabel,
-  type SchedulingRules,
-  type SlotVerdict,
-} from "./model/availability";
-import { openTask } from "./model/tasks";
-import { offeredSlotsOf } from "./model/wallClock";
-import { notify } from "./notifications";
+import { MAX_MEETING_MINUTES, MINUTE, parseIsoInstant, slotLabel } from "./model/scheduling/availability";
 import { logEvent } from "./model/log";
-import { hearingZone } from "./model/prospectZone";
-
-export type MeetingSource = Doc<"meetings">["source"];
-export type RefusalReason = "outside_availability" | "too_soon" | "beyond_horizon" | "conflict" | "already_booked";
-
-export type BookingResult =
-  | { booked: true; meetingId: Id<"meetings">; meetingTime: number }
-  | { booked: false; reason: RefusalReason };
-
-/**
- * The booking rule against the meetings table: `evaluateSlot` over the booked
- * meetings that could overlap, read through the index over that narrow range.
- * Inside a mutation the read range is what makes colliding writers conflict.
- */
-async function checkSlot(
-  ctx: MutationCtx,
-  agencyId: Id<"agencies">,
-  rules: SchedulingRules,
-  slotStart: number,
-  now: number,
-  opts: { excludeMeetingId?: Id<"meetings">; offered?: boolean } = {},
-): Promise<SlotVerdict> {
-  const busy = await loadBusyMeetings(
-    ctx,
-    agencyId,
-    {
-      start: slotStart - (MAX_MEETING_MINUTES + rules.bufferMinutes) * MINUTE,
-      end: slotStart + (rules.meetingDurationMinutes + rules.bufferMinutes) * MINUTE,
-    },
-    opts.excludeMeetingId,
-  );
-  return evaluateSlot(rules, slotStart, now, busy, { offered: opts.offered });
-}
-
-/**
- * The only way a meeting is written. Re-checks the slot with the same rule that
- * listed it, reading the meetings index over the narrow range that could overlap:
- * two concurrent bookings that could collide read each other's insert range, so
- * Convex serialises them and the loser sees the winner's meeting.
- */
-export async function bookSlot(
-  ctx: MutationCtx,
-  args: {
-    agency: Doc<"agencies">;
-    opportunity: Doc<"opportunities">;
-    slotStart: number;
-    source: MeetingSource;
-    callId?: Id<"calls">;
-    providerBookingId?: string;
-    now: number;
-    /** Offered on the call that books it: exempt from the minimum notice (evaluateSlot). */
-    offered?: boolean;
-  },
-): Promise<BookingResult> {
-  const { agency, opportunity, slotStart } = args;
-  // One meeting per prospect. Rejected or opted-out prospects are not called, but one who
-  // calls us and agrees to a time (or staff on their behalf) may still book it.
-  if (opportunity.status === "Booked") return { booked: false, reason: "already_booked" };
-  const rules = rulesFor(agency);
-  const verdict = await checkSlot(ctx, agency._id, rules, slotStart, args.now, { offered: args.offered });
-  if (!verdict.ok) return { booked: false, reason: verdict.reason };
-
-  const meetingId = await ctx.db.insert("meetings", {
-    agencyId: agency._id,
-    opportunityId: opportunity._id,
-    callId: args.callId,
-    meetingTime: slotStart,
-    durationMinutes: rules.meetingDurationMinutes,
-    source: args.source,
-    status: "booked",
-    sequence: 0,
-    providerBookingId: args.providerBookingId,
-  });
-  await ctx.db.patch("opportunities", opportunity._id, { status: "Booked", meetingTime: slotStart });
-  await cancelWaitingAttempts(ctx, opportunity._id);
-  await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId });
-  await notify(ctx, {
-    agencyId: agency._id,
-    opportunityId: opportunity._id,
-    event: "booked",
-    callId: args.callId,
-    meetingId,
-    text: `${opportunity.name} booked ${slotLabel(slotStart, agency.timeZone)} with ${agency.name}`,
-  });
-  logEvent("meeting.booked", { meetingId, agencyId: agency._id, callId: args.callId, source: args.source });
-  return { booked: true, meetingId, meetingTime: slotStart };
-}
-
-const finalizeResult = v.object({
-  status: v.union(v.literal("booked"), v.literal("already_booked"), v.literal("not_booked")),
-  meetingId: v.optional(v.id("meetings")),
-  reason: v.optional(v.string()),
-});
+import { hearingZone } from "./model/scheduling/prospectZone";
+import { checkSlot } from "./model/booking/bookSlot";
+import { finalizeCallBooking, finalizeResult } from "./model/booking/finalizeCallBooking";
+import { listLimit } from "./model/paging";
 
 /** Books the slot a call agreed on. Idempotent per call: a second run returns the first meeting. */
 export const finalizeBooking = internalMutation({
@@ -120,57 +18,6 @@ export const finalizeBooking = internalMutation({
   returns: finalizeResult,
   handler: async (ctx, { callId, isoTimestamp, source }) => finalizeCallBooking(ctx, callId, isoTimestamp, source ?? "ai_call"),
 });
-
-export async function finalizeCallBooking(
-  ctx: MutationCtx,
-  callId: Id<"calls">,
-  isoTimestamp: string,
-  source: "ai_call" | "ai_call_live",
-) {
-  const call = await ctx.db.get("calls", callId);
-  if (!call) throw new ConvexError(`call ${callId} not found`);
-  const existing = await ctx.db
-    .query("meetings")
-    .withIndex("by_call", (q) => q.eq("callId", callId))
-    .first();
-  if (existing) return { status: "already_booked" as const, meetingId: existing._id };
-
-  const slotStart = parseIsoInstant(isoTimestamp);
-  if (slotStart === null) throw new ConvexError("isoTimestamp is not an ISO time with an offset");
-  const agency = await ctx.db.get("agencies", call.agencyId);
-  const opportunity = await ctx.db.get("opportunities", call.opportunityId);
-  if (!agency || !opportunity) throw new ConvexError(`call ${callId} has lost its agency or opportunity`);
-
-  const offered = offeredSlotsOf(call).some((s) => s.start === slotStart);
-  const result = await bookSlot(ctx, { agency, opportunity, slotStart, source, callId, now: Date.now(), offered });
-  if (!result.booked) {
-    const reason = `cannot book ${isoTimestamp}: ${result.reason.replace(/_/g, " ")}`;
-    await openTask(ctx, {
-      agencyId: agency._id,
-      opportunityId: opportunity._id,
-      callId,
-      type: "booking_conflict",
-      reason,
-      details: { slotIso: isoTimestamp },
-    });
-    await notify(ctx, {
-      agencyId: agency._id,
-      opportunityId: opportunity._id,
-      event: "booking_conflict",
-      callId,
-      text: `${opportunity.name} agreed to a time Atlas could not book (${result.reason.replace(/_/g, " ")}): a task is open`,
-    });
-    logEvent("meeting.refused", { callId, reason: result.reason });
-    return { status: "not_booked" as const, reason };
-  }
-  await ctx.db.patch("calls", callId, {
-    outcome: "booked",
-    meetingId: result.meetingId,
-    meetingTime: result.meetingTime,
-    updatedAt: Date.now(),
-  });
-  return { status: "booked" as const, meetingId: result.meetingId };
-}
 
 const meetingChange = v.object({
   meetingId: v.id("meetings"),

@@ -10,7 +10,7 @@ import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
-import { syncFunnel } from "./model/funnelCounters";
+import { syncFunnel } from "./model/calls/funnelCounters";
 import { logEvent } from "./model/log";
 import { fromDelivery, fromNotificationDelivery } from "./model/outbox/legacy";
 import { outboxByKey } from "./model/outbox/ledger";

@@ -1,151 +1,27 @@
 /**
  * Notification center: per-agency rules send events (booked, call requested, ...) to
- * Slack, email or SMS, realtime or in a daily digest. `notify` is what the booking path
- * calls: it only reads rules and writes ledger rows, so it is cheap and cannot fail
- * because a destination is broken. Sending is the outbox's (outbox.ts), retried with backoff.
+ * Slack, email or SMS, realtime or in a daily digest. Routing is model/notifications/notify.ts,
+ * the digest model/notifications/digest.ts, configuration model/notifications/configuration.ts;
+ * sending is the outbox's (outbox.ts), retried with backoff. Here: the functions staff and crons call.
  */
 import { ConvexError, v } from "convex/values";
 import { internal } from "./_generated/api";
 import schema from "./schema";
-import type { Doc, Id } from "./_generated/dataModel";
-import { internalAction, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
+import type { Id } from "./_generated/dataModel";
+import { internalAction, internalQuery } from "./_generated/server";
 import { internalMutation } from "./functions";
-import { assertTimeZone, AvailabilityError } from "./model/availability";
 import { channelInputFields, channelOf, destinationKind, normalizeDestination, type NormalizedDestination } from "./model/channels";
-import { DestinationError } from "./model/channels/shared";
 import { twilioCredentials } from "./model/channels/sms";
 import { logEvent } from "./model/log";
-import { PhoneError } from "./model/phone";
-import { encryptSecret, isEncrypted, SecretError } from "./model/secrets";
-import { enqueue, release } from "./model/outbox/ledger";
-import { deliveryMode, outboxKey, type OutboxMessage } from "./model/outbox/messages";
+import { isEncrypted } from "./model/secrets";
+import { deliveryMode } from "./model/outbox/messages";
 import { outboxStatus, resolveUnknown } from "./model/outbox/status";
-import {
-  assertDedupeWindow,
-  assertDigestHour,
-  clampText,
-  digestLine,
-  digestMessage,
-  emailSubject,
-  localDate,
-  MAX_DIGEST_LINES,
-  nextDigestAt,
-  NOTIFICATION_DEFAULTS,
-  NotificationSettingsError,
-  notificationEvent,
-  realtimeMessage,
-  type NotificationEvent,
-} from "./model/notifications";
-
-/** Rules per (agency, event) read by notify; far above any real configuration. */
-const MAX_RULES_PER_EVENT = 20;
-/**
- * Pending digest items folded into the digest per transaction: 1,000 item writes
- * plus one per destination, far inside 16,000 writes and 32,000 reads.
- */
-export const DIGEST_ITEM_BATCH = 1000;
-/** Due agencies read per sendDigests transaction; each gets its own scheduled digest (1,000 schedules is the cap). */
-export const DIGEST_AGENCY_PAGE = 200;
-/** A digest run not heard from for this long is started again by the next cron run. */
-const DIGEST_LEASE_MS = 15 * 60_000;
-/** Destinations one agency's digest can address at once (realistically a handful). */
-const MAX_DIGEST_DESTINATIONS = 200;
-
-export interface NotifyArgs {
-  agencyId: Id<"agencies">;
-  opportunityId: Id<"opportunities">;
-  event: NotificationEvent;
-  callId?: Id<"calls">;
-  meetingId?: Id<"meetings">;
-  /** Names and links only: never transcript text. */
-  text: string;
-}
-
-async function settingsOf(ctx: QueryCtx, agencyId: Id<"agencies">) {
-  return await ctx.db
-    .query("notificationSettings")
-    .withIndex("by_agency", (q) => q.eq("agencyId", agencyId))
-    .unique();
-}
-
-/**
- * Routes one event through the agency's rules. Queues a realtime delivery (sent by a
- * scheduled action) or a digest item per matching destination, each (opportunity,
- * event, destination) at most once per dedupe window. Writes and schedules only.
- */
-export async function notify(
-  ctx: MutationCtx,
-  e: NotifyArgs,
-): Promise<{ queued: number; digested: number; duplicates: number }> {
-  const result = { queued: 0, digested: 0, duplicates: 0 };
-  const rules = await ctx.db
-    .query("notificationRules")
-    .withIndex("by_agency_and_event", (q) => q.eq("agencyId", e.agencyId).eq("event", e.event))
-    .take(MAX_RULES_PER_EVENT);
-  if (rules.length > 0) {
-    const settings = await settingsOf(ctx, e.agencyId);
-    const windowMs = (settings?.dedupeWindowMinutes ?? NOTIFICATION_DEFAULTS.dedupeWindowMinutes) * 60_000;
-    const now = Date.now();
-    const text = clampText(e.text);
-    for (const rule of rules) {
-      const destination = await ctx.db.get("notificationDestinations", rule.destinationId);
-      if (!destination) continue;
-      // Reading this index range makes concurrent notifies of the same triple serialize.
-      const recent = await ctx.db
-        .query("notificationItems")
-        .withIndex("by_opportunity_event_destination", (q) =>
-          q
-            .eq("opportunityId", e.opportunityId)
-            .eq("event", e.event)
-            .eq("destinationId", destination._id)
-            .gt("createdAt", now - windowMs),
-        )
-        .first();
-      if (recent) {
-        result.duplicates++;
-        continue;
-      }
-      const item = {
-        agencyId: e.agencyId,
-        opportunityId: e.opportunityId,
-        event: e.event,
-        destinationId: destination._id,
-        callId: e.callId,
-        meetingId: e.meetingId,
-        text,
-        createdAt: now,
-      };
-      if (rule.mode === "digest") {
-        await ctx.db.insert("notificationItems", { ...item, state: "digest_pending" });
-        result.digested++;
-        continue;
-      }
-      const itemId = await ctx.db.insert("notificationItems", { ...item, state: "realtime" });
-      const { outboxId } = await enqueue(ctx, {
-        key: outboxKey.notification(itemId),
-        agencyId: e.agencyId,
-        channel: destination.kind,
-        message: {
-          kind: "notification",
-          destinationId: destination._id,
-          mode: "realtime",
-          subject: emailSubject(e.event),
-          text: realtimeMessage(e.event, text),
-        },
-      });
-      await ctx.db.patch("notificationItems", itemId, { deliveryId: outboxId });
-      result.queued++;
-    }
-  }
-  logEvent("notification.routed", {
-    agencyId: e.agencyId,
-    opportunityId: e.opportunityId,
-    event: e.event,
-    rules: rules.length,
-    ...result,
-  });
-  return result;
-}
+import { NOTIFICATION_DEFAULTS, notificationEvent } from "./model/notifications/events";
+import { notify, settingsOf } from "./model/notifications/notify";
+import * as digest from "./model/notifications/digest";
+import * as configuration from "./model/notifications/configuration";
+import { sealSecret, settingsError } from "./model/notifications/configuration";
+import { notificationOf } from "./model/notifications/digest";
 
 const notifyArgs = {
   agencyId: v.id("agencies"),
@@ -163,13 +39,6 @@ export const notifyEvent = internalMutation({
   handler: (ctx, args) => notify(ctx, args),
 });
 
-/** A destination's secret as stored: its channel's secret as encrypted JSON, so the Data page shows ciphertext only. */
-async function sealSecret(secret: unknown): Promise<string> {
-  return await encryptSecret(JSON.stringify(secret));
-}
-
-// ---------------------------------------------------------------- daily digest
-
 /**
  * Hourly cron target, and its own continuation. Reads one page of agencies whose
  * digest is due (their local digest hour has come on a date without a digest:
@@ -182,26 +51,7 @@ export const sendDigests = internalMutation({
   args: { dueBy: v.optional(v.number()), cursor: v.optional(v.string()) },
   returns: v.object({ due: v.number(), started: v.number() }),
   handler: async (ctx, args) => {
-    const now = Date.now();
-    const dueBy = args.dueBy ?? now;
-    const page = await ctx.db
-      .query("notificationSettings")
-      .withIndex("by_next_digest_at", (q) => q.lte("nextDigestAt", dueBy))
-      .paginate({ cursor: args.cursor ?? null, numItems: DIGEST_AGENCY_PAGE });
-    let started = 0;
-    for (const settings of page.page) {
-      if (settings.digestRun && settings.digestRun.leaseUntil > now) continue;
-      // A run that lapsed keeps its date: its items already went into that date's digest.
-      const date = settings.digestRun?.localDate ?? localDate(now, settings.digestTimeZone);
-      await ctx.db.patch("notificationSettings", settings._id, { digestRun: { localDate: date, leaseUntil: now + DIGEST_LEASE_MS } });
-      await ctx.scheduler.runAfter(0, internal.notifications.digestBatch, { settingsId: settings._id });
-      started++;
-    }
-    if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.notifications.sendDigests, { dueBy, cursor: page.continueCursor });
-    }
-    logEvent("notification.digests", { due: page.page.length, started, more: !page.isDone });
-    return { due: page.page.length, started };
+    return await digest.startDueDigests(ctx, args);
   },
 });
 
@@ -216,140 +66,11 @@ export const digestBatch = internalMutation({
   args: { settingsId: v.id("notificationSettings") },
   returns: v.object({ items: v.number(), messages: v.number(), done: v.boolean() }),
   handler: async (ctx, { settingsId }) => {
-    const settings = await ctx.db.get("notificationSettings", settingsId);
-    const run = settings?.digestRun;
-    if (!settings || !run) return { items: 0, messages: 0, done: true };
-    const now = Date.now();
-    const items = await ctx.db
-      .query("notificationItems")
-      .withIndex("by_agency_and_state", (q) => q.eq("agencyId", settings.agencyId).eq("state", "digest_pending"))
-      .take(DIGEST_ITEM_BATCH);
-    await foldIntoDigests(ctx, settings.agencyId, run.localDate, items, now);
-    if (items.length === DIGEST_ITEM_BATCH) {
-      await ctx.db.patch("notificationSettings", settingsId, { digestRun: { ...run, leaseUntil: now + DIGEST_LEASE_MS } });
-      await ctx.scheduler.runAfter(0, internal.notifications.digestBatch, { settingsId });
-      return { items: items.length, messages: 0, done: false };
-    }
-    const messages = await releaseDigests(ctx, settings.agencyId, run.localDate);
-    await ctx.db.patch("notificationSettings", settingsId, {
-      digestRun: undefined,
-      lastDigestLocalDate: run.localDate,
-      nextDigestAt: nextDigestAt(now, settings.digestTimeZone, settings.digestHour, run.localDate),
-    });
-    logEvent("notification.digest_done", { agencyId: settings.agencyId, messages });
-    return { items: items.length, messages, done: true };
+    return await digest.digestBatch(ctx, settingsId);
   },
 });
 
-async function composingDigests(ctx: MutationCtx, agencyId: Id<"agencies">) {
-  return await ctx.db
-    .query("outbox")
-    .withIndex("by_agency_kind_status_and_created", (q) =>
-      q.eq("agencyId", agencyId).eq("message.kind", "notification").eq("status", "composing"),
-    )
-    .take(MAX_DIGEST_DESTINATIONS);
-}
-
-type NotificationMessage = Extract<OutboxMessage, { kind: "notification" }>;
-
-function notificationOf(row: Doc<"outbox">): NotificationMessage {
-  if (row.message.kind !== "notification") throw new Error(`outbox row ${row._id} is not a notification`);
-  return row.message;
-}
-
-/** Adds items to their destination's composing digest; the message text holds the listed lines until release. */
-async function foldIntoDigests(
-  ctx: MutationCtx,
-  agencyId: Id<"agencies">,
-  date: string,
-  items: Doc<"notificationItems">[],
-  now: number,
-) {
-  const byDestination = new Map<Id<"notificationDestinations">, Doc<"notificationItems">[]>();
-  for (const item of items) {
-    const group = byDestination.get(item.destinationId);
-    if (group) group.push(item);
-    else byDestination.set(item.destinationId, [item]);
-  }
-  const drafts = await composingDigests(ctx, agencyId);
-  for (const [destinationId, group] of byDestination) {
-    const destination = await ctx.db.get("notificationDestinations", destinationId);
-    let deliveryId: Id<"outbox"> | undefined;
-    if (destination) {
-      const draft = drafts.find((d) => d.message.kind === "notification" && d.message.destinationId === destinationId);
-      const message = draft && notificationOf(draft);
-      const listed = message?.digestItems ?? 0;
-      const lines = group.slice(0, Math.max(0, MAX_DIGEST_LINES - listed)).map(digestLine);
-      if (draft && message) {
-        deliveryId = draft._id;
-        await ctx.db.patch("outbox", draft._id, {
-          message: { ...message, text: [message.text, ...lines].filter((l) => l !== "").join("\n"), digestItems: listed + group.length },
-        });
-      } else {
-        ({ outboxId: deliveryId } = await enqueue(ctx, {
-          key: outboxKey.digest(destinationId, date, now),
-          agencyId,
-          channel: destination.kind,
-          message: {
-            kind: "notification",
-            destinationId,
-            mode: "digest",
-            subject: emailSubject("digest", date),
-            text: lines.join("\n"),
-            digestItems: group.length,
-          },
-          composing: true,
-        }));
-      }
-    }
-    for (const item of group) await ctx.db.patch("notificationItems", item._id, { state: "digested", deliveryId });
-  }
-}
-
-/** The agency's composed digests become pending messages, each sent by the outbox. */
-async function releaseDigests(ctx: MutationCtx, agencyId: Id<"agencies">, date: string): Promise<number> {
-  const drafts = await composingDigests(ctx, agencyId);
-  for (const draft of drafts) {
-    const message = notificationOf(draft);
-    const lines = message.text === "" ? [] : message.text.split("\n");
-    await release(ctx, draft, { ...message, text: digestMessage(date, lines, message.digestItems ?? lines.length) });
-  }
-  return drafts.length;
-}
-
 // ---------------------------------------------------------------- staff configuration
-
-function settingsError(e: unknown): never {
-  if (
-    e instanceof NotificationSettingsError ||
-    e instanceof DestinationError ||
-    e instanceof PhoneError ||
-    e instanceof AvailabilityError ||
-    e instanceof SecretError
-  ) {
-    throw new ConvexError(e.message);
-  }
-  throw e;
-}
-
-/** Settings row with defaults, created when an agency first configures anything. */
-async function ensureSettings(ctx: MutationCtx, agencyId: Id<"agencies">): Promise<Doc<"notificationSettings">> {
-  const existing = await settingsOf(ctx, agencyId);
-  if (existing) return existing;
-  const d = NOTIFICATION_DEFAULTS;
-  const id = await ctx.db.insert("notificationSettings", {
-    agencyId,
-    digestHour: d.digestHour,
-    digestTimeZone: d.digestTimeZone,
-    dedupeWindowMinutes: d.dedupeWindowMinutes,
-    nextDigestAt: nextDigestAt(Date.now(), d.digestTimeZone, d.digestHour),
-  });
-  return (await ctx.db.get("notificationSettings", id))!;
-}
-
-async function requireAgency(ctx: MutationCtx, agencyId: Id<"agencies">) {
-  if (!(await ctx.db.get("agencies", agencyId))) throw new ConvexError(`agency ${agencyId} not found`);
-}
 
 /**
  * Staff add a destination. Its channel checks the target and credentials; the
@@ -396,17 +117,7 @@ export const storeDestination = internalMutation({
     sealedSecret: v.optional(v.string()),
   },
   returns: v.id("notificationDestinations"),
-  handler: async (ctx, { sealedSecret, ...destination }) => {
-    await requireAgency(ctx, destination.agencyId);
-    if (sealedSecret !== undefined && !isEncrypted(sealedSecret)) {
-      throw new ConvexError("sealedSecret must come from encryptSecret; plaintext secrets are never stored");
-    }
-    const id = await ctx.db.insert("notificationDestinations", destination);
-    if (sealedSecret) await ctx.db.insert("notificationSecrets", { agencyId: destination.agencyId, destinationId: id, sealed: sealedSecret });
-    await ensureSettings(ctx, destination.agencyId);
-    logEvent("notification.destination_saved", { agencyId: destination.agencyId, destinationId: id, kind: destination.kind });
-    return id;
-  },
+  handler: (ctx, args) => configuration.storeDestination(ctx, args),
 });
 
 /** Removes a destination with its secret and rules; its queued deliveries end as skipped. */
@@ -414,20 +125,7 @@ export const removeDestination = internalMutation({
   args: { destinationId: v.id("notificationDestinations") },
   returns: v.null(),
   handler: async (ctx, { destinationId }) => {
-    const destination = await ctx.db.get("notificationDestinations", destinationId);
-    if (!destination) throw new ConvexError(`notification destination ${destinationId} not found`);
-    const rules = await ctx.db
-      .query("notificationRules")
-      .withIndex("by_destination", (q) => q.eq("destinationId", destinationId))
-      .collect();
-    for (const rule of rules) await ctx.db.delete("notificationRules", rule._id);
-    const secret = await ctx.db
-      .query("notificationSecrets")
-      .withIndex("by_destination", (q) => q.eq("destinationId", destinationId))
-      .unique();
-    if (secret) await ctx.db.delete("notificationSecrets", secret._id);
-    await ctx.db.delete("notificationDestinations", destinationId);
-    logEvent("notification.destination_removed", { agencyId: destination.agencyId, destinationId, rules: rules.length });
+    await configuration.removeDestination(ctx, destinationId);
     return null;
   },
 });
@@ -442,30 +140,7 @@ export const setRule = internalMutation({
   },
   returns: v.id("notificationRules"),
   handler: async (ctx, args) => {
-    await requireAgency(ctx, args.agencyId);
-    const destination = await ctx.db.get("notificationDestinations", args.destinationId);
-    if (!destination || destination.agencyId !== args.agencyId) {
-      throw new ConvexError(`notification destination ${args.destinationId} does not belong to agency ${args.agencyId}`);
-    }
-    await ensureSettings(ctx, args.agencyId);
-    const existing = await ctx.db
-      .query("notificationRules")
-      .withIndex("by_agency_and_event", (q) =>
-        q.eq("agencyId", args.agencyId).eq("event", args.event).eq("destinationId", args.destinationId),
-      )
-      .unique();
-    if (existing) {
-      await ctx.db.patch("notificationRules", existing._id, { mode: args.mode });
-      return existing._id;
-    }
-    const count = await ctx.db
-      .query("notificationRules")
-      .withIndex("by_agency_and_event", (q) => q.eq("agencyId", args.agencyId).eq("event", args.event))
-      .take(MAX_RULES_PER_EVENT);
-    if (count.length >= MAX_RULES_PER_EVENT) {
-      throw new ConvexError(`event ${args.event} already has ${MAX_RULES_PER_EVENT} destinations`);
-    }
-    return await ctx.db.insert("notificationRules", args);
+    return await configuration.setRule(ctx, args);
   },
 });
 
@@ -494,25 +169,7 @@ export const setSettings = internalMutation({
   },
   returns: v.null(),
   handler: async (ctx, args) => {
-    await requireAgency(ctx, args.agencyId);
-    const current = await ensureSettings(ctx, args.agencyId);
-    const next = {
-      digestHour: args.digestHour ?? current.digestHour,
-      digestTimeZone: args.digestTimeZone ?? current.digestTimeZone,
-      dedupeWindowMinutes: args.dedupeWindowMinutes ?? current.dedupeWindowMinutes,
-    };
-    try {
-      assertDigestHour(next.digestHour);
-      assertTimeZone(next.digestTimeZone, "digestTimeZone");
-      assertDedupeWindow(next.dedupeWindowMinutes);
-    } catch (e) {
-      settingsError(e);
-    }
-    await ctx.db.patch("notificationSettings", current._id, {
-      ...next,
-      nextDigestAt: nextDigestAt(Date.now(), next.digestTimeZone, next.digestHour, current.lastDigestLocalDate),
-    });
-    logEvent("notification.settings_saved", { agencyId: args.agencyId, ...next });
+    await configuration.saveSettings(ctx, args);
     return null;
   },
 });

@@ -3,11 +3,12 @@ import { internalQuery } from "./_generated/server";
 import { internalMutation } from "./functions";
 import type { Doc } from "./_generated/dataModel";
 import { bookingProcess } from "./schema";
-import { callSummary, listLimit, toCallSummary } from "./calls";
-import { assertTimeZone, AvailabilityError } from "./model/availability";
+import { callSummary, toCallSummary } from "./model/calls/summary";
+import { listLimit } from "./model/paging";
+import { assertTimeZone, AvailabilityError } from "./model/scheduling/availability";
 import { isEmailAddress } from "./model/channels/email";
-import { PhoneError, toE164 } from "./model/phone";
-import { inferredZoneFields } from "./model/prospectZone";
+import { PhoneError, toE164 } from "./model/scheduling/phone";
+import { inferredZoneFields } from "./model/scheduling/prospectZone";
 import { processRefusal, type BookingProcess } from "./model/processes";
 import { logEvent } from "./model/log";
 

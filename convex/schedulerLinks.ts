@@ -5,67 +5,25 @@
  * bookSlot. Every other case leaves a "scheduler_link" task for a person.
  */
 import { ConvexError, v, type Infer } from "convex/values";
-import { internalAction, internalQuery, type MutationCtx } from "./_generated/server";
+import { internalAction, internalQuery } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { internal } from "./_generated/api";
-import type { Doc, Id } from "./_generated/dataModel";
-import { describeSlots, loadBusyMeetings, loadSchedule } from "./availability";
-import { bookSlot } from "./meetings";
+import { loadBusyMeetings, loadSchedule } from "./model/scheduling/schedule";
+import { bookSlot } from "./model/booking/bookSlot";
 import { rulesFor } from "./model/agency";
 import {
   earliestStart,
   evaluateSlot,
-  freeSlots,
   horizonEnd,
   MAX_MEETING_MINUTES,
   MINUTE,
   toZonedIso,
-} from "./model/availability";
-import { CalcomError, createCalcomBooking, fetchCalcomSlots, intersectWithAvailability } from "./model/calcom";
-import { classifySchedulerLink, SchedulerLinkError, type SchedulerLink } from "./model/schedulerLink";
+} from "./model/scheduling/availability";
+import { CalcomError, createCalcomBooking, fetchCalcomSlots, intersectWithAvailability } from "./model/providers/calcom";
+import { classifySchedulerLink, PROVIDER_NAMES, schedulerProvider, SchedulerLinkError, type SchedulerLink } from "./model/providers/schedulerLink";
+import { isClosed, linkMeeting, loadClaim, loadPair, openLinkTask, providerFailure, type ProviderFailure } from "./model/booking/schedulerLinkTasks";
 import { openTask } from "./model/tasks";
 import { logEvent } from "./model/log";
-import { hearingZone } from "./model/prospectZone";
-
-const schedulerProvider = v.union(
-  v.literal("calcom"),
-  v.literal("calendly"),
-  v.literal("hubspot"),
-  v.literal("google"),
-  v.literal("other"),
-);
-const providerFailure = v.object({ statusCode: v.optional(v.number()), message: v.string() });
-
-/** How many free times a task lists (the earliest ones): enough for a person to pick from. */
-const TASK_TIMES = 8;
-
-const PROVIDER_NAMES: Record<Infer<typeof schedulerProvider>, string> = {
-  calcom: "Cal.com",
-  calendly: "Calendly",
-  hubspot: "HubSpot",
-  google: "Google appointment",
-  other: "Scheduler",
-};
-
-async function loadPair(ctx: MutationCtx, opportunityId: Id<"opportunities">) {
-  const opportunity = await ctx.db.get("opportunities", opportunityId);
-  if (!opportunity) throw new ConvexError(`opportunity ${opportunityId} not found`);
-  const agency = await ctx.db.get("agencies", opportunity.agencyId);
-  if (!agency) throw new ConvexError(`opportunity ${opportunityId} has lost its agency`);
-  return { opportunity, agency };
-}
-
-async function linkMeeting(ctx: MutationCtx, opportunityId: Id<"opportunities">) {
-  const meetings = await ctx.db
-    .query("meetings")
-    .withIndex("by_opportunity", (q) => q.eq("opportunityId", opportunityId))
-    .collect();
-  return meetings.find((m) => m.source === "prospect_link" && m.status === "booked") ?? null;
-}
-
-function isClosed(opportunity: Doc<"opportunities">): boolean {
-  return opportunity.status === "Booked" || opportunity.status === "Rejected" || opportunity.doNotCall === true;
-}
 
 /** Stores the link on the opportunity and says whether booking on it is still wanted. */
 export const captureLink = internalMutation({
@@ -109,47 +67,6 @@ export const overlapWithAgency = internalQuery({
     return intersectWithAvailability(providerStarts, rules, now, busy);
   },
 });
-
-/**
- * Opens (or reuses) the opportunity's "scheduler_link" task. With `overlap` the task
- * lists the earliest of those times; with null (unreadable provider, provider error)
- * the agency's own next free times, so a person can propose one.
- */
-async function openLinkTask(
-  ctx: MutationCtx,
-  args: {
-    opportunityId: Id<"opportunities">;
-    callId?: Id<"calls">;
-    link: string;
-    provider: Infer<typeof schedulerProvider>;
-    reason: string;
-    overlap: number[] | null;
-    failure?: Infer<typeof providerFailure>;
-  },
-): Promise<Id<"tasks">> {
-  const { opportunity, agency } = await loadPair(ctx, args.opportunityId);
-  const schedule = await loadSchedule(ctx, agency, Date.now());
-  const candidates = args.overlap ?? freeSlots(schedule.rules, schedule.now, schedule.busy);
-  const times = candidates.slice(0, TASK_TIMES);
-  return openTask(
-    ctx,
-    {
-      agencyId: agency._id,
-      opportunityId: opportunity._id,
-      callId: args.callId,
-      type: "scheduler_link",
-      reason: args.reason,
-      details: {
-        link: args.link,
-        provider: args.provider,
-        timesAre: args.overlap ? "free on both calendars" : "agency free times",
-        freeTimes: describeSlots(schedule, times, hearingZone(opportunity, agency.timeZone)),
-        ...(args.failure ? { failure: args.failure } : {}),
-      },
-    },
-    { perOpportunity: true },
-  );
-}
 
 export const openSchedulerLinkTask = internalMutation({
   args: {
@@ -227,12 +144,6 @@ export const claimBooking = internalMutation({
     return { claimed: false as const, reason: "slots_taken" as const };
   },
 });
-
-async function loadClaim(ctx: MutationCtx, claimId: Id<"schedulerBookings">) {
-  const claim = await ctx.db.get("schedulerBookings", claimId);
-  if (!claim) throw new ConvexError(`scheduler booking claim ${claimId} not found`);
-  return claim;
-}
 
 /** The provider booked: record the meeting, or a booking_conflict task if bookSlot now refuses. */
 export const recordProviderBooking = internalMutation({
@@ -356,7 +267,7 @@ export const handleProspectLink = internalAction({
     if (state.existingMeetingId) return { provider, outcome: "already_booked" as const, meetingId: state.existingMeetingId };
     if (!state.open) return { provider, outcome: "skipped" as const };
 
-    const task = async (reason: string, overlap: number[] | null, failure?: Infer<typeof providerFailure>) => {
+    const task = async (reason: string, overlap: number[] | null, failure?: ProviderFailure) => {
       const taskId = await ctx.runMutation(internal.schedulerLinks.openSchedulerLinkTask, {
         opportunityId,
         callId,

@@ -1,12 +1,11 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { notificationEvent } from "./model/notifications";
+import { notificationTables } from "./model/notifications/tables";
 import { destinationKind } from "./model/channels";
-import { twilioCredentials } from "./model/channels/sms";
-import { deliveryMode, outboxMessage } from "./model/outbox/messages";
+import { outboxMessage } from "./model/outbox/messages";
 import { outboxStatus } from "./model/outbox/status";
 import { legacyDeliveryFields, legacyNotificationDeliveryFields } from "./model/outbox/legacy";
-import { timeZoneSource } from "./model/prospectZone";
+import { timeZoneSource } from "./model/scheduling/prospectZone";
 import { PROCESS_NAMES } from "./model/processes";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
@@ -20,6 +19,8 @@ export const opportunityStatus = v.union(
 
 /** A slot offered on a call, named by a short id ("S1") the model books it by. */
 export const offeredSlot = v.object({ id: v.string(), start: v.number() });
+
+export const callDirection = v.union(v.literal("outbound"), v.literal("inbound"));
 
 export const callStatus = v.union(
   v.literal("scheduled"), // waiting for its dial time (calling hours)
@@ -95,7 +96,7 @@ export const callReportFields = {
   stereoRecordingUrl: v.optional(v.string()),
 };
 
-/** What calls add to the funnel (model/funnel.ts FunnelTally). */
+/** What calls add to the funnel (model/calls/funnel.ts FunnelTally). */
 export const funnelTallyFields = {
   placed: v.number(),
   connected: v.number(),
@@ -152,7 +153,7 @@ export default defineSchema({
   calls: defineTable({
     agencyId: v.id("agencies"),
     opportunityId: v.id("opportunities"),
-    direction: v.union(v.literal("outbound"), v.literal("inbound")),
+    direction: callDirection,
     status: callStatus,
     /** 1 for the first outbound attempt of an opportunity, then 2, 3... */
     attempt: v.number(),
@@ -207,7 +208,7 @@ export default defineSchema({
   }).index("by_call", ["callId"]),
 
   /**
-   * The funnel's counters (model/funnel.ts): per agency, a tree of nodes over
+   * The funnel's counters (model/calls/funnel.ts): per agency, a tree of nodes over
    * dial time, each with the tallies of its non-empty child slots.
    */
   funnelNodes: defineTable({
@@ -355,77 +356,7 @@ export default defineSchema({
   /** Replaced by `outbox`: kept valid until migrations.migrateOutbox has moved every row (model/outbox/legacy.ts). */
   deliveries: defineTable(legacyDeliveryFields).index("by_key", ["key"]),
 
-  /** Where an agency's notifications go. Secrets live in notificationSecrets, never here. */
-  notificationDestinations: defineTable({
-    agencyId: v.id("agencies"),
-    kind: destinationKind,
-    label: v.string(),
-    /** Slack channel, email address, or E.164 phone number. */
-    target: v.string(),
-    /** False for SMS without Twilio credentials: its deliveries are recorded as skipped. */
-    configured: v.boolean(),
-    /** What staff see of the secret: "xoxb-…abcd". */
-    secretMask: v.optional(v.string()),
-  }).index("by_agency", ["agencyId"]),
-
-  /** Read only by the delivery claim; no query touches this table. */
-  notificationSecrets: defineTable({
-    agencyId: v.id("agencies"),
-    destinationId: v.id("notificationDestinations"),
-    /** model/secrets.ts encryptSecret of the JSON { slackBotToken?, twilio? }: "v1:<iv>:<ciphertext>". */
-    sealed: v.optional(v.string()),
-    /** Plaintext from before encryption: encryptLegacySecrets moves it into `sealed`. Never written now. */
-    slackBotToken: v.optional(v.string()),
-    twilio: v.optional(twilioCredentials),
-  })
-    .index("by_destination", ["destinationId"])
-    // Rows still in plaintext (sealed unset), for encryptLegacySecrets.
-    .index("by_sealed", ["sealed"]),
-
-  /** One row per (agency, event, destination): send it realtime or in the daily digest. */
-  notificationRules: defineTable({
-    agencyId: v.id("agencies"),
-    event: notificationEvent,
-    destinationId: v.id("notificationDestinations"),
-    mode: deliveryMode,
-  })
-    .index("by_agency_and_event", ["agencyId", "event", "destinationId"])
-    .index("by_destination", ["destinationId"]),
-
-  notificationSettings: defineTable({
-    agencyId: v.id("agencies"),
-    digestHour: v.number(),
-    digestTimeZone: v.string(),
-    dedupeWindowMinutes: v.number(),
-    /** UTC ms of the next digest hour start; the hourly cron reads only due rows. */
-    nextDigestAt: v.number(),
-    /** Local date (in digestTimeZone) of the last digest sent. */
-    lastDigestLocalDate: v.optional(v.string()),
-    /** A digest under way (batches of items, one transaction each); nextDigestAt moves when it ends. */
-    digestRun: v.optional(v.object({ localDate: v.string(), leaseUntil: v.number() })),
-  })
-    .index("by_agency", ["agencyId"])
-    .index("by_next_digest_at", ["nextDigestAt"]),
-
-  /**
-   * Dedupe ledger: one row per (opportunity, event, destination) notified. A newer row
-   * inside the agency's window means "already notified" and nothing is queued.
-   */
-  notificationItems: defineTable({
-    agencyId: v.id("agencies"),
-    opportunityId: v.id("opportunities"),
-    event: notificationEvent,
-    destinationId: v.id("notificationDestinations"),
-    callId: v.optional(v.id("calls")),
-    meetingId: v.optional(v.id("meetings")),
-    text: v.string(),
-    state: v.union(v.literal("realtime"), v.literal("digest_pending"), v.literal("digested")),
-    /** The message that carries it: its own realtime one, or its destination's digest. */
-    deliveryId: v.optional(v.union(v.id("outbox"), v.id("notificationDeliveries"))),
-    createdAt: v.number(),
-  })
-    .index("by_opportunity_event_destination", ["opportunityId", "event", "destinationId", "createdAt"])
-    .index("by_agency_and_state", ["agencyId", "state"]),
+  ...notificationTables,
 
   /** Replaced by `outbox`: kept valid until migrations.migrateOutbox has moved every row (model/outbox/legacy.ts). */
   notificationDeliveries: defineTable(legacyNotificationDeliveryFields),

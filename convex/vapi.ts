@@ -3,7 +3,7 @@ import { VapiClient, VapiError } from "@vapi-ai/server-sdk";
 import { httpAction, internalAction, type ActionCtx } from "./_generated/server";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
-import { isAuthorizedWebhook } from "./model/webhookAuth";
+import { isAuthorizedWebhook } from "./model/providers/webhookAuth";
 import {
   assistantRequest,
   boundWords,
@@ -15,11 +15,11 @@ import {
   ourCallId,
   statusUpdate,
   toolCalls,
-} from "./model/vapiMessages";
-import { FAILED_TOOL_ERROR, parseToolCall, type ToolRequest } from "./model/tools";
-import { assistantReply, SPOKEN } from "./model/inbound";
+} from "./model/providers/vapiMessages";
+import { FAILED_TOOL_ERROR, parseToolCall, type ToolRequest } from "./model/calls/tools";
+import { assistantReply, SPOKEN } from "./model/calls/inbound";
 import { logEvent } from "./model/log";
-import { MAX_CALL_MINUTES } from "./model/availability";
+import { MAX_CALL_MINUTES } from "./model/scheduling/availability";
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -63,7 +63,7 @@ export const startPhoneCall = internalAction({
           // The full name still reaches the prompt through variableValues.
           customer: { number: plan.customerNumber, name: boundWords(plan.customerName, MAX_CUSTOMER_NAME_CHARS) || undefined },
           assistantOverrides: {
-            // Offers are timed to outlive the longest call (model/availability.ts): hold Vapi to it.
+            // Offers are timed to outlive the longest call (model/scheduling/availability.ts): hold Vapi to it.
             maxDurationSeconds: MAX_CALL_MINUTES * 60,
             variableValues: {
               prospectName: plan.customerName,

@@ -5,7 +5,7 @@
  */
 import { DateTime } from "luxon";
 import { internal } from "../convex/_generated/api";
-import { slotLabel } from "../convex/model/availability";
+import { slotLabel } from "../convex/model/scheduling/availability";
 import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { drainScheduled, installClock } from "./clock";

@@ -4,8 +4,8 @@
  * two agree on a history written through the real trigger). Building the nodes
  * in bulk is what lets 100,000 calls be set up in seconds.
  */
-import { addTallies, EMPTY_TALLY, funnelTally, isEmptyTally, slotsOf, type FunnelCall, type FunnelTally } from "../convex/model/funnel";
-import type { CallOutcome } from "../convex/model/outcomes";
+import { addTallies, EMPTY_TALLY, funnelTally, isEmptyTally, slotsOf, type FunnelCall, type FunnelTally } from "../convex/model/calls/funnel";
+import type { CallOutcome } from "../convex/model/calls/outcomes";
 
 export interface HistoryCall extends FunnelCall {
   dialAt: number;

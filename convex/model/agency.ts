@@ -1,5 +1,5 @@
 import type { Doc } from "../_generated/dataModel";
-import { parseWindows, type SchedulingRules } from "./availability";
+import { parseWindows, type SchedulingRules } from "./scheduling/availability";
 
 export const AGENCY_DEFAULTS = {
   slotIntervalMinutes: 15,

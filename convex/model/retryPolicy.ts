@@ -4,7 +4,7 @@
  * failures are worth another attempt at all. Every backoff in Atlas is a
  * RetryPolicy below; the analysis, the outbox and the provider clients ask
  * here. Agency calling retries (a prospect who did not answer) are a different
- * concept with their own rules: model/callRetry.ts.
+ * concept with their own rules: model/calls/callRetry.ts.
  */
 
 export interface RetryPolicy {

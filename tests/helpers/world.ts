@@ -5,7 +5,7 @@
 import { expect, vi } from "vitest";
 import { internal } from "../../convex/_generated/api";
 import type { Id, TableNames } from "../../convex/_generated/dataModel";
-import type { NotificationEvent } from "../../convex/model/notifications";
+import type { NotificationEvent } from "../../convex/model/notifications/events";
 import { newBackend, type Backend } from "./backend";
 import { BOOKED_REPLY, type Line, NOW } from "./conversation";
 import { FakeWorld, stubTestEnv, TEST_ENV } from "./fakeWorld";

@@ -17,7 +17,7 @@ import {
   toZonedIso,
   type BusyMeeting,
   type SchedulingRules,
-} from "../../convex/model/availability";
+} from "../../convex/model/scheduling/availability";
 
 /** Expected instants are written in UTC by hand, so they never reuse the engine's own zone math. */
 const utc = (iso: string) => Date.parse(iso);

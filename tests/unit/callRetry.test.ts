@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { MINUTE } from "../../convex/model/availability";
-import { nextAttemptAt, type RetryInput } from "../../convex/model/callRetry";
-import { funnelCounts } from "../../convex/model/funnel";
+import { MINUTE } from "../../convex/model/scheduling/availability";
+import { nextAttemptAt, type RetryInput } from "../../convex/model/calls/callRetry";
+import { funnelCounts } from "../../convex/model/calls/funnel";
 
 const ENDED = Date.parse("2026-11-21T15:00:00Z");
 const base: RetryInput = {

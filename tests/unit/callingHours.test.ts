@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { DateTime } from "luxon";
-import { CALLING_END_HOUR, CALLING_START_HOUR, nextCallingMoment } from "../../convex/model/callingHours";
+import { CALLING_END_HOUR, CALLING_START_HOUR, nextCallingMoment } from "../../convex/model/scheduling/callingHours";
 
 /** Expected instants are written in UTC by hand, so they never reuse the function's own zone math. */
 const utc = (iso: string) => Date.parse(iso);

@@ -6,8 +6,8 @@ import { APIError } from "groq-sdk";
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { analysisReply, ANALYSIS_REPLY_SCHEMA, InvalidReplyError, parseAnalysisReply } from "../../convex/model/analysis/reply";
-import { completionRequest, DEFAULT_GROQ_MODEL, groqFailure, groqModel } from "../../convex/model/groq";
-import { acceptsNull, nullsAsAbsent, strictJsonSchema, type JsonSchema } from "../../convex/model/structuredOutput";
+import { completionRequest, DEFAULT_GROQ_MODEL, groqFailure, groqModel } from "../../convex/model/providers/groq";
+import { acceptsNull, nullsAsAbsent, strictJsonSchema, type JsonSchema } from "../../convex/model/providers/structuredOutput";
 
 type Node = JsonSchema & { properties?: Record<string, Node>; items?: Node; anyOf?: Node[]; required?: string[] };
 

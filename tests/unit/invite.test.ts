@@ -8,7 +8,7 @@ import {
   sequenceOfKey,
   type InviteMeeting,
   type InviteParties,
-} from "../../convex/model/invite";
+} from "../../convex/model/invites/invite";
 import { addresses, parseIcs, property, unfold } from "../helpers/ics";
 
 const MINUTE = 60_000;

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { DateTime } from "luxon";
-import { COUNTRY_ZONES, PREFIX_ZONES, ZONES } from "../../convex/model/data/phoneZones";
-import { inferredZoneFields, MAX_POSSIBLE_ZONES, resolveProspectZones, zonesForNumber } from "../../convex/model/prospectZone";
-import { CALLING_END_HOUR, CALLING_START_HOUR, nextCallingMoment } from "../../convex/model/callingHours";
+import { COUNTRY_ZONES, PREFIX_ZONES, ZONES } from "../../convex/model/scheduling/data/phoneZones";
+import { inferredZoneFields, MAX_POSSIBLE_ZONES, resolveProspectZones, zonesForNumber } from "../../convex/model/scheduling/prospectZone";
+import { CALLING_END_HOUR, CALLING_START_HOUR, nextCallingMoment } from "../../convex/model/scheduling/callingHours";
 
 const US_ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"];
 

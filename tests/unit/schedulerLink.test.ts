@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { classifySchedulerLink, SchedulerLinkError } from "../../convex/model/schedulerLink";
+import { classifySchedulerLink, SchedulerLinkError } from "../../convex/model/providers/schedulerLink";
 import {
   CalcomError,
   createCalcomBooking,
   fetchCalcomSlots,
   intersectWithAvailability,
-} from "../../convex/model/calcom";
-import { MINUTE, parseWindows, type SchedulingRules } from "../../convex/model/availability";
+} from "../../convex/model/providers/calcom";
+import { MINUTE, parseWindows, type SchedulingRules } from "../../convex/model/scheduling/availability";
 import { FakeWorld } from "../helpers/fakeWorld";
 
 const SLOTS = /^https:\/\/api\.cal\.com\/v2\/slots\?/;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { availabilityReply, nearestSlots, parseToolCall, pickSlots, refusedReply } from "../../convex/model/tools";
+import { availabilityReply, nearestSlots, parseToolCall, pickSlots, refusedReply } from "../../convex/model/calls/tools";
 
 const HOUR = 3_600_000;
 const zones = { agencyZone: "America/New_York", prospectZone: "America/New_York" };

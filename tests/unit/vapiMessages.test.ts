@@ -22,9 +22,9 @@ import {
   statusUpdate,
   vapiCallObject,
   withoutNulls,
-} from "../../convex/model/vapiMessages";
-import { outcomeForEndedReason } from "../../convex/model/outcomes";
-import { parseToolCall } from "../../convex/model/tools";
+} from "../../convex/model/providers/vapiMessages";
+import { outcomeForEndedReason } from "../../convex/model/calls/outcomes";
+import { parseToolCall } from "../../convex/model/calls/tools";
 import { AGREED } from "../helpers/conversation";
 import { assistantRequestWithNulls, endOfCallReportWithNulls, REPORT_START, statusUpdateWithNulls, timedMessages, toolCall, vapiCall, type WithNulls } from "../helpers/vapiPayloads";
 

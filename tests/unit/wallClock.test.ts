@@ -3,9 +3,9 @@ import { describe, expect, test } from "vitest";
 import { DateTime } from "luxon";
 import { agreementQuoted, quotedFromOneLine } from "../../convex/model/analysis/evidence";
 import { summariseGrid } from "../../convex/model/analysis/messages";
-import { evaluateSlot, freeSlots, parseWindows, recommendSlots, type SchedulingRules } from "../../convex/model/availability";
-import type { TranscriptMessage } from "../../convex/model/vapiMessages";
-import { readIsoTime, readWallTime, rememberOffered, wallClockInstant } from "../../convex/model/wallClock";
+import { evaluateSlot, freeSlots, parseWindows, recommendSlots, type SchedulingRules } from "../../convex/model/scheduling/availability";
+import type { TranscriptMessage } from "../../convex/model/providers/vapiMessages";
+import { readIsoTime, readWallTime, rememberOffered, wallClockInstant } from "../../convex/model/scheduling/wallClock";
 
 const NY = "America/New_York";
 const LONDON = "Europe/London";

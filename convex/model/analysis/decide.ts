@@ -5,11 +5,11 @@
  * instant, and the call's booking process says how proposed times and a reply
  * that settles nothing count (its `decision` hook).
  */
-import { formatInZone, toZonedIso, type SlotVerdict } from "../availability";
+import { formatInZone, toZonedIso, type SlotVerdict } from "../scheduling/availability";
 import { processSpec, type BookingProcess } from "../processes";
-import { usableLink } from "../schedulerLink";
-import type { TranscriptMessage } from "../vapiMessages";
-import { readIsoTime, readWallTime, type CallZones, type OfferedSlot, type TimeReading } from "../wallClock";
+import { usableLink } from "../providers/schedulerLink";
+import type { TranscriptMessage } from "../providers/vapiMessages";
+import { readIsoTime, readWallTime, type CallZones, type OfferedSlot, type TimeReading } from "../scheduling/wallClock";
 import { agreementQuoted, quotedFromOneLine, quoteFitsSlot } from "./evidence";
 import type { AnalysisReply, Decision, WallTimeAnswer } from "./reply";
 

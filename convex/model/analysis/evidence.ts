@@ -4,8 +4,8 @@
  * and naming the time or answering the AI naming it.
  */
 import { DateTime } from "luxon";
-import type { TranscriptMessage } from "../vapiMessages";
-import type { CallZones } from "../wallClock";
+import type { TranscriptMessage } from "../providers/vapiMessages";
+import type { CallZones } from "../scheduling/wallClock";
 
 interface Word {
   text: string;

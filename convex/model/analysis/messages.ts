@@ -4,11 +4,11 @@
  * process's own hints) and the transcript.
  */
 import { DateTime } from "luxon";
-import { MINUTE, slotLabel } from "../availability";
+import { MINUTE, slotLabel } from "../scheduling/availability";
 import { processSpec, type BookingProcess } from "../processes";
-import { nowLine } from "../prompt";
-import type { TranscriptMessage } from "../vapiMessages";
-import type { OfferedSlot } from "../wallClock";
+import { nowLine } from "../calls/prompt";
+import type { TranscriptMessage } from "../providers/vapiMessages";
+import type { OfferedSlot } from "../scheduling/wallClock";
 
 /** Nothing worth a model call: no prospect words, or only a few characters of them. */
 export function isTriviallyShort(messages: TranscriptMessage[]): boolean {

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ANALYSIS_RETRY } from "../retryPolicy";
-import { nullsAsAbsent, strictJsonSchema, type JsonSchema } from "../structuredOutput";
+import { nullsAsAbsent, strictJsonSchema, type JsonSchema } from "../providers/structuredOutput";
 
 export const ANALYSIS_VERSION = "2026-11-29.1";
 export const DEFAULT_MIN_CONFIDENCE = 0.7;
@@ -16,7 +16,7 @@ const nullableString = z.string().nullish().transform((s) => s ?? null);
 
 /**
  * A time as it was said: the date and wall-clock time, and whose clock (the server computes the instant).
- * Formats are checked where the instant is computed (model/wallClock.ts): a malformed time is a reason to
+ * Formats are checked where the instant is computed (model/scheduling/wallClock.ts): a malformed time is a reason to
  * review, not a reply to retry, and strict structured outputs do not constrain string patterns anyway.
  */
 export const wallTimeAnswer = z.object({
@@ -34,7 +34,7 @@ export const analysisReply = z.object({
   slotId: z.string().nullish(),
   /** An agreed time that was not offered, as said. */
   agreedTime: wallTimeAnswer.nullish(),
-  /** Legacy: an ISO time whose offset is never trusted on its own (see model/wallClock.ts). */
+  /** Legacy: an ISO time whose offset is never trusted on its own (see model/scheduling/wallClock.ts). */
   slotIso: nullableString,
   confidence: z.number().min(0).max(1),
   reasoning: z.string().default(""),

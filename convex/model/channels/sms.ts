@@ -1,7 +1,7 @@
 /** SMS through Twilio's Messages API. No idempotency key: a lost outcome is never resent. */
 import { v, type Infer } from "convex/values";
 import { z } from "zod";
-import { toE164 } from "../phone";
+import { toE164 } from "../scheduling/phone";
 import { defineChannel, DestinationError, failed, jsonOrNull, maskSecret, request } from "./shared";
 
 /** Twilio account credentials and the number messages come from: the one declaration of their shape. */

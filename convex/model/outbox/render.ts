@@ -8,9 +8,9 @@ import type { Doc } from "../../_generated/dataModel";
 import type { QueryCtx } from "../../_generated/server";
 import { channelOf } from "../channels";
 import type { OutgoingMessage } from "../channels/shared";
-import { addressOf, buildIcs, inviteEmail, inviteMethod, type InviteMeeting, type InviteParties } from "../invite";
+import { addressOf, buildIcs, inviteEmail, inviteMethod, type InviteMeeting, type InviteParties } from "../invites/invite";
 import { bookingLinkEmail, freeSlotsEmail } from "../processes/emails";
-import { hearingZone } from "../prospectZone";
+import { hearingZone } from "../scheduling/prospectZone";
 import type { OutboxMessage } from "./messages";
 
 type Draft = Omit<OutgoingMessage, "idempotencyKey">;

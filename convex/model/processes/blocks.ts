@@ -3,7 +3,7 @@
  * rules. A process picks its blocks and their order; a block only one process
  * needs may live in that process's own file.
  */
-import { partOfDay, slotLabel, toZonedIso } from "../availability";
+import { partOfDay, slotLabel, toZonedIso } from "../scheduling/availability";
 import type { InstructionBlock, InstructionInput } from "./spec";
 
 /** Said beside an offered time outside the prospect's waking hours (offered only when no daytime slot is free). */

@@ -1,5 +1,5 @@
 /** The emails a process may send the prospect after the call, each said in the prospect's zone. */
-import { slotLabel } from "../availability";
+import { slotLabel } from "../scheduling/availability";
 
 export interface EmailParty {
   agencyName: string;

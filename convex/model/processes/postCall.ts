@@ -2,13 +2,13 @@
  * What happens after the analysis, besides the decision's own booking or
  * rejection: the parts every process shares (answers, call-backs, clarifications,
  * the prospect's own link) and the process's own `postCall` additions. Plain
- * TypeScript: convex/processes.ts carries the plan out.
+ * TypeScript: model/processes/carryOut.ts carries the plan out.
  */
 import type { Doc } from "../../_generated/dataModel";
 import type { AnalysisReply, Decision } from "../analysis/reply";
-import { toZonedIso } from "../availability";
-import { countryOf, PhoneError, toE164 } from "../phone";
-import { usableLink } from "../schedulerLink";
+import { toZonedIso } from "../scheduling/availability";
+import { countryOf, PhoneError, toE164 } from "../scheduling/phone";
+import { usableLink } from "../providers/schedulerLink";
 import { processSpec, type BookingProcess } from "./index";
 import type { ProspectEmail, StaffEvent } from "./spec";
 

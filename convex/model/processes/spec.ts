@@ -4,7 +4,7 @@
  * post-call plan read instead of switching on the process's name.
  */
 import type { Decision } from "../analysis/reply";
-import type { OfferedSlot } from "../wallClock";
+import type { OfferedSlot } from "../scheduling/wallClock";
 
 /** What the process's prompt instructions are written from. */
 export interface InstructionInput {

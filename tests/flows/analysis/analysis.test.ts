@@ -4,10 +4,11 @@
  */
 import { describe, expect, test, vi } from "vitest";
 import { ANALYSIS_VERSION } from "../../../convex/model/analysis/reply";
-import { DEFAULT_GROQ_MODEL } from "../../../convex/model/groq";
+import { DEFAULT_GROQ_MODEL } from "../../../convex/model/providers/groq";
 import { AGREED, AGREED_ISO, BOOKED_REPLY, type Line } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
-import { addProspect, analysedCall, getCall, outcomeOf, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
+import { internal } from "../../../convex/_generated/api";
+import { addProspect, analysedCall, getCall, outcomeOf, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 const REFUSED: Line[] = [
   ["AI", "Hi Dana, this is Atlas from Brightline Growth. Could we set up a 30 minute intro?"],
@@ -233,5 +234,19 @@ describe("a slot taken since the call", () => {
     expect(r.meetings[0].opportunityId).toBe(other);
     expect(r.opportunity.status).not.toBe("Booked");
     expect(r.tasks).toEqual([expect.objectContaining({ callId, type: "review", reason: expect.stringMatching(/not a free slot \(conflict\)/) })]);
+  });
+});
+
+describe("applying the analysis", () => {
+  test("applyAnalysis parses the reply text itself: text that is not our JSON is refused naming replyJson, writing nothing", { timeout: 60_000 }, async () => {
+    const { t, opportunityId } = await setupWorld();
+    const { callId } = await placeCall(t, opportunityId);
+    const before = await getCall(t, callId);
+    const apply = (replyJson: string) =>
+      t.mutation(internal.ai.applyAnalysis, { callId, replyJson, model: "m", usage: { promptTokens: 0, completionTokens: 0 } });
+    await expect(apply("not json")).rejects.toThrow(/replyJson: model reply is not JSON/);
+    await expect(apply(JSON.stringify({ meetingBooked: "yes" }))).rejects.toThrow(/replyJson: .*meetingBooked/);
+    expect(await getCall(t, callId)).toEqual(before);
+    expect(await rows(t, "tasks")).toEqual([]);
   });
 });

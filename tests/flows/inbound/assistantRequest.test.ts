@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { SPOKEN } from "../../../convex/model/inbound";
+import { SPOKEN } from "../../../convex/model/calls/inbound";
 import { AGREED, AGREED_ISO } from "../../helpers/conversation";
 import { assistantRequest, endOfCallReport, INBOUND_VAPI_CALL_ID, toolCall, type ToolReply } from "../../helpers/vapiPayloads";
 import { type Backend, postWebhook, runScheduled, setupWorld } from "../../helpers/world";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { DateTime } from "luxon";
 import { internal } from "../../../convex/_generated/api";
-import { TOOL_DEFINITIONS } from "../../../convex/model/tools";
+import { TOOL_DEFINITIONS } from "../../../convex/model/calls/tools";
 import { AGREED, AGREED_ISO, type Line } from "../../helpers/conversation";
 import { endOfCallReport, isosIn, toolCall, toolCallsMessage, type ToolReply } from "../../helpers/vapiPayloads";
 import { askTools, type Backend, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";

@@ -6,8 +6,8 @@
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { DIGEST_AGENCY_PAGE, DIGEST_ITEM_BATCH } from "../../../convex/notifications";
-import { nextDigestAt } from "../../../convex/model/notifications";
+import { DIGEST_AGENCY_PAGE, DIGEST_ITEM_BATCH } from "../../../convex/model/notifications/digest";
+import { nextDigestAt } from "../../../convex/model/notifications/events";
 import { FakeWorld } from "../../helpers/fakeWorld";
 import { newBackend, notificationRows } from "../../helpers/backend";
 import { type Backend, rows, runScheduled } from "../../helpers/world";

@@ -6,8 +6,8 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { digestMessage } from "../../../convex/model/notifications";
-import { inviteDeliveryKey } from "../../../convex/model/invite";
+import { digestMessage } from "../../../convex/model/notifications/events";
+import { inviteDeliveryKey } from "../../../convex/model/invites/invite";
 import { enqueue } from "../../../convex/model/outbox/ledger";
 import { LEASE_MS, sweep } from "../../../convex/model/outbox/status";
 import { OUTBOX_RETRY } from "../../../convex/model/retryPolicy";

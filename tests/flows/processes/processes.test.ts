@@ -2,7 +2,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { slotLabel } from "../../../convex/model/availability";
+import { slotLabel } from "../../../convex/model/scheduling/availability";
 import type { Line } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
 import { type Backend, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";

@@ -1,7 +1,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { MINUTE } from "../../../convex/model/availability";
+import { MINUTE } from "../../../convex/model/scheduling/availability";
 import { AGREED, BOOKED_REPLY, NOW } from "../../helpers/conversation";
 import { endedVapiCall, endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
 import { type Backend, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";

@@ -1,6 +1,6 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
-import { MINUTE } from "../../../convex/model/availability";
+import { MINUTE } from "../../../convex/model/scheduling/availability";
 import { AGREED_ISO, NOW } from "../../helpers/conversation";
 import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
 import { callsOf, noAnswer, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Doc } from "../../../convex/_generated/dataModel";
-import { MINUTE } from "../../../convex/model/availability";
+import { MINUTE } from "../../../convex/model/scheduling/availability";
 import { AGREED, AGREED_ISO, NOW } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
 import { placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";

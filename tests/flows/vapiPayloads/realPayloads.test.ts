@@ -8,8 +8,8 @@ import type { Vapi } from "@vapi-ai/server-sdk";
 import { internal } from "../../../convex/_generated/api";
 // Verbatim from /work/shared/fixtures/vapi: field names as in real captures.
 import withNullsFixture from "../../fixtures/vapi/assistant-request.with-nulls.json";
-import { SPOKEN } from "../../../convex/model/inbound";
-import { MAX_ENDED_REASON_CHARS, MAX_ID_CHARS, MAX_TOOL_ARGUMENTS_CHARS, MAX_URL_CHARS } from "../../../convex/model/vapiMessages";
+import { SPOKEN } from "../../../convex/model/calls/inbound";
+import { MAX_ENDED_REASON_CHARS, MAX_ID_CHARS, MAX_TOOL_ARGUMENTS_CHARS, MAX_URL_CHARS } from "../../../convex/model/providers/vapiMessages";
 import { AGREED, AGREED_ISO, NOW } from "../../helpers/conversation";
 import { AGENCY_NUMBER, assistantRequestWithNulls, type Body, endOfCallReportWithNulls, REPORT_START, statusUpdateWithNulls, timedMessages, toolCall, toolCallsWithNulls, type ToolReply, vapiCall, withUnknown } from "../../helpers/vapiPayloads";
 import { getCall, placeCall, placedCall, postWebhook, rows, runScheduled, setupWorld, snapshot } from "../../helpers/world";

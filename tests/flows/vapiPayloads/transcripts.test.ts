@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { FunctionReturnType } from "convex/server";
 import { internal } from "../../../convex/_generated/api";
-import { normaliseReport, MAX_TRANSCRIPT_CHARS } from "../../../convex/model/vapiMessages";
+import { normaliseReport, MAX_TRANSCRIPT_CHARS } from "../../../convex/model/providers/vapiMessages";
 import type { Line } from "../../helpers/conversation";
 import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
 import { placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";

@@ -3,8 +3,8 @@ import { describe, expect, test } from "vitest";
 import { agreementQuoted, quoteFitsSlot } from "../../../convex/model/analysis/evidence";
 import { decide, type DecisionContext } from "../../../convex/model/analysis/decide";
 import { analysisReply, type AnalysisReply } from "../../../convex/model/analysis/reply";
-import type { TranscriptMessage } from "../../../convex/model/vapiMessages";
-import { pickSlots } from "../../../convex/model/tools";
+import type { TranscriptMessage } from "../../../convex/model/providers/vapiMessages";
+import { pickSlots } from "../../../convex/model/calls/tools";
 import { DateTime } from "luxon";
 
 const NY = "America/New_York";

@@ -3,8 +3,8 @@ import { describe, expect, test } from "vitest";
 import { decide, nearestFreeSlots, type DecisionContext } from "../../../convex/model/analysis/decide";
 import { analysisReply, type AnalysisReply, type Decision } from "../../../convex/model/analysis/reply";
 import { mergeAnswers, planPostCall } from "../../../convex/model/processes/postCall";
-import { buildSchedulingPrompt } from "../../../convex/model/prompt";
-import type { TranscriptMessage } from "../../../convex/model/vapiMessages";
+import { buildSchedulingPrompt } from "../../../convex/model/calls/prompt";
+import type { TranscriptMessage } from "../../../convex/model/providers/vapiMessages";
 
 const ZONE = "America/New_York";
 const at = (iso: string) => Date.parse(iso);

@@ -5,7 +5,7 @@ import { buildAnalysisMessages } from "../../../convex/model/analysis/messages";
 import { analysisReply } from "../../../convex/model/analysis/reply";
 import { effectiveProcess, PROCESS_NAMES, PROCESSES, processRefusal, processSpec } from "../../../convex/model/processes";
 import { planPostCall } from "../../../convex/model/processes/postCall";
-import { buildSchedulingPrompt } from "../../../convex/model/prompt";
+import { buildSchedulingPrompt } from "../../../convex/model/calls/prompt";
 import { bookingProcess } from "../../../convex/schema";
 
 const ZONE = "America/New_York";

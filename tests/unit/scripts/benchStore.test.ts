@@ -5,7 +5,7 @@
 import { expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import * as notificationsModule from "../../../convex/notifications";
-import { nextDigestAt } from "../../../convex/model/notifications";
+import { nextDigestAt } from "../../../convex/model/notifications/events";
 import { TxStore } from "../../../scripts/txStore";
 
 test("the bench's transactional store can run sendDigests (the trigger-wrapped mutation builder)", async () => {

@@ -6,8 +6,8 @@
  * The booking process's spec writes the instructions: its goal, then its blocks' steps in its order, then their rules.
  */
 import { DateTime } from "luxon";
-import { processSpec, type BookingProcess } from "./processes";
-import type { InstructionInput } from "./processes/spec";
+import { processSpec, type BookingProcess } from "../processes";
+import type { InstructionInput } from "../processes/spec";
 
 /** What the prompt needs; the booking process (offer_times when absent) writes the instructions. */
 export interface PromptInput extends Omit<InstructionInput, "prospectZone"> {

@@ -1,5 +1,5 @@
 import type { Vapi } from "@vapi-ai/server-sdk";
-import type { Doc } from "../_generated/dataModel";
+import type { Doc } from "../../_generated/dataModel";
 
 export type CallOutcome = NonNullable<Doc<"calls">["outcome"]>;
 export type CallStatus = Doc<"calls">["status"];

@@ -3,16 +3,16 @@
  * store what the prospect told us, open follow-up tasks, email the prospect
  * exactly once per call and message, hand their own scheduler link on.
  */
-import type { MutationCtx } from "./_generated/server";
-import { internal } from "./_generated/api";
-import type { Doc } from "./_generated/dataModel";
-import { enqueue } from "./model/outbox/ledger";
-import { outboxKey } from "./model/outbox/messages";
-import type { PostCallPlan } from "./model/processes/postCall";
-import type { ProspectEmail, StaffEvent } from "./model/processes/spec";
-import { openTask } from "./model/tasks";
-import { notify } from "./notifications";
-import { logEvent } from "./model/log";
+import type { MutationCtx } from "../../_generated/server";
+import { internal } from "../../_generated/api";
+import type { Doc } from "../../_generated/dataModel";
+import { enqueue } from "../outbox/ledger";
+import { outboxKey } from "../outbox/messages";
+import type { PostCallPlan } from "./postCall";
+import type { ProspectEmail, StaffEvent } from "./spec";
+import { openTask } from "../tasks";
+import { notify } from "../notifications/notify";
+import { logEvent } from "../log";
 
 /** Runs inside applyAnalysis's transaction, after the decision's own booking or rejection. */
 export async function carryOutPlan(ctx: MutationCtx, call: Doc<"calls">, plan: PostCallPlan): Promise<void> {

@@ -1,9 +1,27 @@
 /**
  * A scheduling link a prospect gives us ("book on my Cal.com"): which provider it is
- * and, for Cal.com, the public event it names. Pure: no network, no Convex.
+ * and, for Cal.com, the public event it names. Pure: no network, no database.
  */
 
-export type SchedulerProvider = "calcom" | "calendly" | "hubspot" | "google" | "other";
+import { v, type Infer } from "convex/values";
+
+export const schedulerProvider = v.union(
+  v.literal("calcom"),
+  v.literal("calendly"),
+  v.literal("hubspot"),
+  v.literal("google"),
+  v.literal("other"),
+);
+export type SchedulerProvider = Infer<typeof schedulerProvider>;
+
+/** How staff read each provider's name in a task. */
+export const PROVIDER_NAMES: Record<SchedulerProvider, string> = {
+  calcom: "Cal.com",
+  calendly: "Calendly",
+  hubspot: "HubSpot",
+  google: "Google appointment",
+  other: "Scheduler",
+};
 
 /** A public Cal.com event type: enough to read its slots and book it without a key. */
 export interface CalcomEvent {

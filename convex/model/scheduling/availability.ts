@@ -42,9 +42,10 @@ export interface BusyMeeting {
   durationMinutes: number;
 }
 
-export type SlotVerdict =
-  | { ok: true }
-  | { ok: false; reason: "outside_availability" | "too_soon" | "beyond_horizon" | "conflict" };
+/** Why the booking rule refuses a slot (the one list: tools' replies and bookSlot's result name these). */
+export type SlotRefusal = "outside_availability" | "too_soon" | "beyond_horizon" | "conflict";
+
+export type SlotVerdict = { ok: true } | { ok: false; reason: SlotRefusal };
 
 export class AvailabilityError extends Error {}
 

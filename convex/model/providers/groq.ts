@@ -5,7 +5,7 @@
  */
 import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from "groq-sdk";
 import type { ChatCompletionCreateParamsNonStreaming } from "groq-sdk/resources/chat/completions";
-import { isRetryable } from "./retryPolicy";
+import { isRetryable } from "../retryPolicy";
 import type { JsonSchema } from "./structuredOutput";
 
 /** Groq's recommended replacement for llama-3.3-70b-versatile (decommissioned 2026-08-16). */

@@ -5,7 +5,7 @@
  */
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { evaluateSlot, parseIsoInstant, type BusyMeeting, type SchedulingRules } from "./availability";
+import { evaluateSlot, parseIsoInstant, type BusyMeeting, type SchedulingRules } from "../scheduling/availability";
 import type { CalcomEvent } from "./schedulerLink";
 
 export const SLOTS_API_VERSION = "2024-09-04";

@@ -1,14 +1,15 @@
 /**
  * Live tools the voice agent calls during a call: their Vapi definitions, the
  * parsing of Vapi's tool-call shapes (zod, at the edge) and the one-line replies.
- * Plain TypeScript: the Convex side (convex/tools.ts) reads and books; this
+ * Pure: the Convex side (model/calls/toolRuns.ts) reads and books; this
  * module decides what is said.
  */
+import { v, type Infer } from "convex/values";
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { parseIsoInstant, partOfDay, recommendSlots, slotLabel, toZonedIso } from "./availability";
-import { offeredId, readIsoTime, type OfferedSlot, type TimeReading } from "./wallClock";
-import { MAX_ID_CHARS, MAX_TOOL_ARGUMENTS_CHARS } from "./vapiMessages";
+import { parseIsoInstant, partOfDay, recommendSlots, slotLabel, toZonedIso, type SlotRefusal } from "../scheduling/availability";
+import { offeredId, readIsoTime, type OfferedSlot, type TimeReading } from "../scheduling/wallClock";
+import { MAX_ID_CHARS, MAX_TOOL_ARGUMENTS_CHARS } from "../providers/vapiMessages";
 
 export const CHECK_AVAILABILITY = "check_availability";
 export const BOOK_MEETING = "book_meeting";
@@ -70,10 +71,17 @@ export const TOOL_DEFINITIONS = [
 ] as const;
 
 /** A tool call after parsing: a known tool with valid arguments, or an error to answer with. */
-export type ToolRequest =
-  | { toolCallId: string; tool: "check_availability"; date?: string; timeOfDay?: TimeOfDay }
-  | { toolCallId: string; tool: "book_meeting"; slotId?: string; slotIso?: string }
-  | { toolCallId: string; tool: "invalid"; name: string; error: string };
+export const toolRequest = v.union(
+  v.object({
+    toolCallId: v.string(),
+    tool: v.literal("check_availability"),
+    date: v.optional(v.string()),
+    timeOfDay: v.optional(v.union(...TIMES_OF_DAY.map((t) => v.literal(t)))),
+  }),
+  v.object({ toolCallId: v.string(), tool: v.literal("book_meeting"), slotId: v.optional(v.string()), slotIso: v.optional(v.string()) }),
+  v.object({ toolCallId: v.string(), tool: v.literal("invalid"), name: v.string(), error: v.string() }),
+);
+export type ToolRequest = Infer<typeof toolRequest>;
 
 /**
  * `{id, type:"function", function:{name, arguments}}`, or legacy `{id, name, parameters|arguments}`.
@@ -300,8 +308,6 @@ export function requestedTime(
 export function bookedReply(ms: number, z: Zones): string {
   return oneLine(`Booked: ${slotWithIso(ms, z)}. Confirm this time to the prospect; a calendar invite follows.`);
 }
-
-export type SlotRefusal = "outside_availability" | "too_soon" | "beyond_horizon" | "conflict";
 
 const REFUSAL_WORDS: Record<SlotRefusal, string> = {
   conflict: "is already taken",

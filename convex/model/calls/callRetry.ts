@@ -3,8 +3,8 @@
  * agency's maxAttempts and retryDelayMinutes, within calling hours). Not to be
  * confused with model/retryPolicy.ts, the backoff for failed provider requests.
  */
-import { AGENCY_DEFAULTS } from "./agency";
-import { MINUTE } from "./availability";
+import { AGENCY_DEFAULTS } from "../agency";
+import { MINUTE } from "../scheduling/availability";
 import { isUnreachedOutcome, type CallOutcome } from "./outcomes";
 
 export interface RetryInput {

@@ -136,7 +136,7 @@ export const endOfCallReport = reportFields.extend({
   call: vapiCall.optional(),
 });
 
-/** Entries are parsed one by one (model/tools.ts): one bad entry must not sink the others. */
+/** Entries are parsed one by one (model/calls/tools.ts): one bad entry must not sink the others. */
 export const toolCalls = z.object({
   type: z.literal("tool-calls"),
   call: vapiCall.optional(),

@@ -7,7 +7,7 @@
  */
 import { createEvent, type Attendee, type EventAttributes } from "ics";
 import { DateTime } from "luxon";
-import { MINUTE } from "./availability";
+import { MINUTE } from "../scheduling/availability";
 
 export type InviteMethod = "REQUEST" | "CANCEL";
 export type Recipient = "prospect" | "agency";
