@@ -5,6 +5,7 @@
  */
 import type { Decision } from "../analysis/reply";
 import type { OfferedSlot } from "../scheduling/wallClock";
+import type { ProspectEmail } from "../outbox/messages";
 
 /** What the process's prompt instructions are written from. */
 export interface InstructionInput {
@@ -27,7 +28,8 @@ export type InstructionBlock = (p: InstructionInput) => { steps: string[]; rules
 /** Events staff may be told about; the notification center decides who hears what. */
 export type StaffEvent = "call_requested" | "positive_lead";
 
-export type ProspectEmail = { kind: "booking_link" } | { kind: "free_slots"; slots: number[] };
+/** The emails a process may send the prospect: declared once, as the outbox message validator. */
+export type { ProspectEmail };
 
 /** What a process adds to every call's post-call plan (answers, call-backs, clarifications, links are common to all). */
 export interface PostCallAdditions {
