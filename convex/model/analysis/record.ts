@@ -41,3 +41,10 @@ export type BookingAnalysis = Infer<typeof bookingAnalysis>;
 export type AnalysisDone = Infer<typeof analysisDone>;
 export type AnalysisFailed = Infer<typeof analysisFailed>;
 export type AnalysisSkipped = Infer<typeof analysisSkipped>;
+
+/** A done analysis written before replyJson, with its reply moved to replyJson; null when there is nothing to move. */
+export function withReplyAsJson(analysis: BookingAnalysis | undefined): AnalysisDone | null {
+  if (!analysis || !("reply" in analysis) || analysis.reply === undefined) return null;
+  const { reply, ...rest } = analysis;
+  return { ...rest, replyJson: rest.replyJson ?? JSON.stringify(reply) };
+}
