@@ -12,6 +12,7 @@ import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { syncFunnel } from "./model/calls/funnelCounters";
 import { logEvent } from "./model/log";
+import { withReplyAsJson } from "./model/analysis/record";
 import { fromDelivery, fromNotificationDelivery } from "./model/outbox/legacy";
 import { outboxByKey } from "./model/outbox/ledger";
 
@@ -21,8 +22,8 @@ const MAX_BATCH = 500;
 
 /**
  * One call brought up to date: its prompt moved to callOffers (a row written
- * since, by a refreshed offer, wins), the never-read snapshot fields unset, and
- * its share of the funnel counted.
+ * since, by a refreshed offer, wins), the never-read snapshot fields unset, its
+ * analysis's reply object stored as replyJson, and its share of the funnel counted.
  */
 async function migrateCall(ctx: MutationCtx, call: Doc<"calls">): Promise<void> {
   if (call.promptContext !== undefined || call.futureMeetings !== undefined || call.agencyAvailabilityWindows !== undefined) {
@@ -35,6 +36,9 @@ async function migrateCall(ctx: MutationCtx, call: Doc<"calls">): Promise<void> 
     }
     await ctx.db.patch("calls", call._id, { promptContext: undefined, futureMeetings: undefined, agencyAvailabilityWindows: undefined });
   }
+  // An analysis stored before replyJson keeps its reply as text, readable whatever the reply schema became.
+  const analysis = withReplyAsJson(call.bookingAnalysis);
+  if (analysis) await ctx.db.patch("calls", call._id, { bookingAnalysis: analysis });
   // Calls written before the counters existed were never counted; the entry makes this a no-op for the others.
   await syncFunnel(ctx.db, call._id, await ctx.db.get("calls", call._id));
 }

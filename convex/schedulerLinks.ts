@@ -20,8 +20,8 @@ import {
   toZonedIso,
 } from "./model/scheduling/availability";
 import { CalcomError, createCalcomBooking, fetchCalcomSlots, intersectWithAvailability } from "./model/providers/calcom";
-import { classifySchedulerLink, PROVIDER_NAMES, schedulerProvider, SchedulerLinkError, type SchedulerLink } from "./model/providers/schedulerLink";
-import { isClosed, linkMeeting, loadClaim, loadPair, openLinkTask, providerFailure, type ProviderFailure } from "./model/booking/schedulerLinkTasks";
+import { classifySchedulerLink, PROVIDER_NAMES, providerFailure, schedulerProvider, SchedulerLinkError, type ProviderFailure, type SchedulerLink } from "./model/providers/schedulerLink";
+import { isClosed, linkMeeting, loadClaim, loadPair, openLinkTask } from "./model/booking/schedulerLinkTasks";
 import { openTask } from "./model/tasks";
 import { logEvent } from "./model/log";
 

@@ -7,6 +7,8 @@ import { outboxStatus } from "./model/outbox/status";
 import { legacyDeliveryFields, legacyNotificationDeliveryFields } from "./model/outbox/legacy";
 import { timeZoneSource } from "./model/scheduling/prospectZone";
 import { PROCESS_NAMES } from "./model/processes";
+import { bookingAnalysis } from "./model/analysis/record";
+import { taskDetails } from "./model/tasks";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
 
@@ -179,7 +181,7 @@ export default defineSchema({
     reportReceivedAt: v.optional(v.number()),
     analysisStatus: v.optional(analysisStatus),
     analysisAttempts: v.optional(v.number()),
-    bookingAnalysis: v.optional(v.any()),
+    bookingAnalysis: v.optional(bookingAnalysis),
     meetingId: v.optional(v.id("meetings")),
     meetingTime: v.optional(v.number()),
     /** The scheduled dial, so an opt-out or booking can cancel it. */
@@ -276,7 +278,7 @@ export default defineSchema({
     type: taskType,
     status: v.union(v.literal("open"), v.literal("done")),
     reason: v.string(),
-    details: v.optional(v.any()),
+    details: v.optional(taskDetails),
   })
     .index("by_opportunity_and_type", ["opportunityId", "type"])
     .index("by_agency_and_status", ["agencyId", "status"])

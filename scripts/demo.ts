@@ -6,6 +6,7 @@
 import { DateTime } from "luxon";
 import { internal } from "../convex/_generated/api";
 import { slotLabel } from "../convex/model/scheduling/availability";
+import { parseAnalysisReply } from "../convex/model/analysis/reply";
 import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { drainScheduled, installClock } from "./clock";
@@ -102,8 +103,12 @@ async function main() {
   ];
   await drainScheduled(t, clock);
   const analysed = (await t.run((ctx) => ctx.db.get("calls", callId)))!;
-  const analysis = analysed.bookingAnalysis as { decision?: string; reason?: string; reply?: { confidence?: number } };
-  print(`analysis: ${analysis?.decision} (${analysis?.reason}), confidence ${analysis?.reply?.confidence}`);
+  const analysis = analysed.bookingAnalysis;
+  if (analysis && "error" in analysis) print(`analysis failed: ${analysis.error}`);
+  else if (analysis) {
+    const confidence = "replyJson" in analysis && analysis.replyJson ? parseAnalysisReply(analysis.replyJson).confidence : "n/a";
+    print(`analysis: ${analysis.decision} (${analysis.reason}), confidence ${confidence}`);
+  }
   const meetings = await t.run((ctx) => ctx.db.query("meetings").collect());
   for (const m of meetings) {
     print(`meeting ${m._id}: ${slotLabel(m.meetingTime, AGENCY_ZONE, PROSPECT_ZONE)}, ${m.durationMinutes} min, ${m.status}`);

@@ -29,6 +29,7 @@ import type * as model_analysis_apply from "../model/analysis/apply.js";
 import type * as model_analysis_decide from "../model/analysis/decide.js";
 import type * as model_analysis_evidence from "../model/analysis/evidence.js";
 import type * as model_analysis_messages from "../model/analysis/messages.js";
+import type * as model_analysis_record from "../model/analysis/record.js";
 import type * as model_analysis_reply from "../model/analysis/reply.js";
 import type * as model_booking_bookSlot from "../model/booking/bookSlot.js";
 import type * as model_booking_finalizeCallBooking from "../model/booking/finalizeCallBooking.js";
@@ -125,6 +126,7 @@ declare const fullApi: ApiFromModules<{
   "model/analysis/decide": typeof model_analysis_decide;
   "model/analysis/evidence": typeof model_analysis_evidence;
   "model/analysis/messages": typeof model_analysis_messages;
+  "model/analysis/record": typeof model_analysis_record;
   "model/analysis/reply": typeof model_analysis_reply;
   "model/booking/bookSlot": typeof model_booking_bookSlot;
   "model/booking/finalizeCallBooking": typeof model_booking_finalizeCallBooking;

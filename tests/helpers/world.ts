@@ -4,7 +4,8 @@
  */
 import { expect, vi } from "vitest";
 import { internal } from "../../convex/_generated/api";
-import type { Id, TableNames } from "../../convex/_generated/dataModel";
+import type { Doc, Id, TableNames } from "../../convex/_generated/dataModel";
+import type { AnalysisDone } from "../../convex/model/analysis/record";
 import type { NotificationEvent } from "../../convex/model/notifications/events";
 import { newBackend, type Backend } from "./backend";
 import { BOOKED_REPLY, type Line, NOW } from "./conversation";
@@ -181,6 +182,13 @@ export async function getCall(t: Backend, callId: Id<"calls">) {
   const call = await t.run((ctx) => ctx.db.get("calls", callId));
   if (!call) throw new Error(`call ${callId} vanished`);
   return call;
+}
+
+/** The call's analysis once it came to a decision; any other state fails the test. */
+export function doneAnalysis(call: Doc<"calls">): AnalysisDone {
+  const analysis = call.bookingAnalysis;
+  if (!analysis || !("model" in analysis)) throw new Error(`call ${call._id} has no finished analysis`);
+  return analysis;
 }
 
 /** A Slack channel that hears `event` for the agency, in realtime (the fake world accepts its token). */

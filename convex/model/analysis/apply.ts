@@ -13,7 +13,7 @@ import { cancelWaitingAttempts, recordOptOut } from "../calls/attempts";
 import { loadTranscript } from "../calls/lookup";
 import { prospectZone } from "../calls/offer";
 import { finalizeCallBooking } from "../booking/finalizeCallBooking";
-import { openTask } from "../tasks";
+import { ANALYSIS_FAILED, openTask } from "../tasks";
 import { ANALYSIS_RETRY, backoffMs } from "../retryPolicy";
 import { notify } from "../notifications/notify";
 import type { NotificationEvent } from "../notifications/events";
@@ -36,8 +36,6 @@ async function notifyAbout(ctx: MutationCtx, call: Doc<"calls">, event: Notifica
   });
 }
 
-const ANALYSIS_FAILED = "analysis_failed";
-
 /** A re-run that succeeded settles the "analysis failed" task of an earlier run. */
 async function closeAnalysisFailureTasks(ctx: MutationCtx, callId: Id<"calls">) {
   const tasks = await ctx.db
@@ -45,7 +43,7 @@ async function closeAnalysisFailureTasks(ctx: MutationCtx, callId: Id<"calls">) 
     .withIndex("by_call", (q) => q.eq("callId", callId))
     .collect();
   for (const task of tasks) {
-    if (task.status === "open" && (task.details as { kind?: string } | undefined)?.kind === ANALYSIS_FAILED) {
+    if (task.status === "open" && task.details !== undefined && "kind" in task.details && task.details.kind === ANALYSIS_FAILED) {
       await ctx.db.patch("tasks", task._id, { status: "done" });
     }
   }
@@ -157,7 +155,7 @@ export async function applyReply(
     analysisStatus: "done",
     analysisAttempts: meta.attempt ?? 1,
     bookingAnalysis: {
-      reply,
+      replyJson: JSON.stringify(reply),
       model: meta.model,
       analysisVersion: ANALYSIS_VERSION,
       usage: meta.usage,

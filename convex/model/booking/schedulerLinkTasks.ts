@@ -3,17 +3,14 @@
  * the opportunity and agency it concerns, the meeting booked on it, and the
  * "scheduler_link" task a person gets when Atlas cannot book it alone.
  */
-import { ConvexError, v, type Infer } from "convex/values";
+import { ConvexError } from "convex/values";
 import type { MutationCtx } from "../../_generated/server";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { describeSlots, loadSchedule } from "../scheduling/schedule";
 import { freeSlots } from "../scheduling/availability";
 import { hearingZone } from "../scheduling/prospectZone";
-import type { SchedulerProvider } from "../providers/schedulerLink";
+import type { ProviderFailure, SchedulerProvider } from "../providers/schedulerLink";
 import { openTask } from "../tasks";
-
-export const providerFailure = v.object({ statusCode: v.optional(v.number()), message: v.string() });
-export type ProviderFailure = Infer<typeof providerFailure>;
 
 /** How many free times a task lists (the earliest ones): enough for a person to pick from. */
 const TASK_TIMES = 8;

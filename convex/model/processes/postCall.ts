@@ -4,7 +4,9 @@
  * the prospect's own link) and the process's own `postCall` additions. Plain
  * TypeScript: model/processes/carryOut.ts carries the plan out.
  */
+import type { Infer } from "convex/values";
 import type { Doc } from "../../_generated/dataModel";
+import type { taskDetailShapes } from "../tasks";
 import type { AnalysisReply, Decision } from "../analysis/reply";
 import { toZonedIso } from "../scheduling/availability";
 import { countryOf, PhoneError, toE164 } from "../scheduling/phone";
@@ -34,12 +36,9 @@ export function normaliseCallbackPhone(raw: string | null | undefined, calledNum
   }
 }
 
-export interface PlannedTask {
-  type: "call_back" | "clarify_time";
-  reason: string;
-  details: Record<string, unknown>;
-  perOpportunity: boolean;
-}
+export type PlannedTask =
+  | { type: "call_back"; reason: string; details: Infer<typeof taskDetailShapes.callBack>; perOpportunity: boolean }
+  | { type: "clarify_time"; reason: string; details: Infer<typeof taskDetailShapes.clarifyTime>; perOpportunity: boolean };
 
 export interface PostCallPlan {
   opportunityPatch: { qualificationAnswers?: QualificationAnswer[]; callbackPhone?: string; schedulerLink?: string };

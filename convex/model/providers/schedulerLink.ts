@@ -14,6 +14,10 @@ export const schedulerProvider = v.union(
 );
 export type SchedulerProvider = Infer<typeof schedulerProvider>;
 
+/** A provider's refusal as a task records it: its HTTP status, if any, and its message. */
+export const providerFailure = v.object({ statusCode: v.optional(v.number()), message: v.string() });
+export type ProviderFailure = Infer<typeof providerFailure>;
+
 /** How staff read each provider's name in a task. */
 export const PROVIDER_NAMES: Record<SchedulerProvider, string> = {
   calcom: "Cal.com",

@@ -12,7 +12,7 @@ import { ANALYSIS_STUCK_MS } from "../../../convex/reconcile";
 import { groqJsonValidateFailed, groqModelUnavailable, type FakeWorld } from "../../helpers/fakeWorld";
 import { AGREED, AGREED_ISO, BOOKED_REPLY, NOW } from "../../helpers/conversation";
 import { endOfCallReport } from "../../helpers/vapiPayloads";
-import { addProspect, analysedCall, getCall, placeCall, postWebhook, reportedCall, rows, runScheduled, setupWorld, slackOn } from "../../helpers/world";
+import { addProspect, analysedCall, doneAnalysis, getCall, placeCall, postWebhook, reportedCall, rows, runScheduled, setupWorld, slackOn } from "../../helpers/world";
 
 // Every test here runs flows on the embedded backend; the first also loads the Convex modules.
 vi.setConfig({ testTimeout: 60_000 });
@@ -37,8 +37,10 @@ describe("the model asked", () => {
     const call = await getCall(t, callId);
     expect(call).toMatchObject({ outcome: "booked", analysisStatus: "done", bookingAnalysis: { model: DEFAULT_GROQ_MODEL, decision: "book" } });
     // The fake decoded like Groq: optOut, proposedTimes... came back null; the stored reply has no such nulls.
-    expect(call.bookingAnalysis.reply).not.toHaveProperty("optOut");
-    expect(call.bookingAnalysis.reply).not.toHaveProperty("proposedTimes");
+    const storedReply = JSON.parse(doneAnalysis(call).replyJson!);
+    expect(storedReply).toMatchObject({ meetingBooked: true });
+    expect(storedReply).not.toHaveProperty("optOut");
+    expect(storedReply).not.toHaveProperty("proposedTimes");
     expect(await rows(t, "meetings")).toEqual([expect.objectContaining({ callId, meetingTime: Date.parse(AGREED_ISO) })]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { internal } from "../../../convex/_generated/api";
-import type { Id } from "../../../convex/_generated/dataModel";
+import type { Doc, Id } from "../../../convex/_generated/dataModel";
 import { addProspect, type Backend, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 // Mon 2026-03-09 08:00 in New York (EDT, -04:00); the agency takes Tue 10:00-12:00.
@@ -52,6 +52,12 @@ const tasksOf = (t: Backend, opportunityId: Id<"opportunities">, type: "schedule
   t.run((ctx) =>
     ctx.db.query("tasks").withIndex("by_opportunity_and_type", (q) => q.eq("opportunityId", opportunityId).eq("type", type)).collect(),
   );
+
+/** A scheduler_link task's details; any other shape fails the test. */
+function linkTaskDetails(task: Doc<"tasks">) {
+  if (!task.details || !("freeTimes" in task.details)) throw new Error(`task ${task._id} has no scheduler link details`);
+  return task.details;
+}
 
 describe("a prospect's Cal.com link", () => {
   test("books the first time free on both calendars, as the agency, and records the meeting", { timeout: 60_000 }, async () => {
@@ -170,7 +176,7 @@ describe("a prospect's Cal.com link", () => {
     expect(world.to(BOOKINGS)).toHaveLength(0);
     const [task] = await tasksOf(t, opportunityId, "scheduler_link");
     expect(task.details).toMatchObject({ link: LINK, provider: "calcom", timesAre: "free on both calendars" });
-    expect(task.details.freeTimes).toEqual([
+    expect(linkTaskDetails(task).freeTimes).toEqual([
       { iso: "2026-03-10T10:30:00-04:00", label: "Tue, Mar 10, 9:30 AM CDT (Tue, Mar 10, 10:30 AM EDT agency time)" },
       { iso: "2026-03-10T11:00:00-04:00", label: "Tue, Mar 10, 10:00 AM CDT (Tue, Mar 10, 11:00 AM EDT agency time)" },
     ]);
@@ -187,7 +193,7 @@ describe("a prospect's Cal.com link", () => {
     expect(world.to(BOOKINGS)).toHaveLength(0);
     const [task] = await tasksOf(t, opportunityId, "scheduler_link");
     expect(task.reason).toMatch(/no free time/);
-    expect(task.details.freeTimes).toEqual([]);
+    expect(linkTaskDetails(task).freeTimes).toEqual([]);
   });
 
   test("provider 500 on the booking: a task with the error, and a rerun does not post again", async () => {
@@ -219,8 +225,8 @@ describe("a prospect's Cal.com link", () => {
     expect(world.to(BOOKINGS)).toHaveLength(0);
     const [task] = await tasksOf(t, opportunityId, "scheduler_link");
     expect(task.details).toMatchObject({ timesAre: "agency free times", failure: { statusCode: 500 } });
-    expect(task.details.freeTimes.length).toBeGreaterThan(0);
-    expect(task.details.freeTimes.map((f: { iso: string }) => f.iso)).not.toContain("2026-03-10T10:00:00-04:00");
+    expect(linkTaskDetails(task).freeTimes.length).toBeGreaterThan(0);
+    expect(linkTaskDetails(task).freeTimes.map((f: { iso: string }) => f.iso)).not.toContain("2026-03-10T10:00:00-04:00");
   });
 
   test("the slot taken while the provider booked: a booking_conflict task with the provider's booking id", async () => {
@@ -275,7 +281,7 @@ describe("other scheduler links", () => {
     expect(opportunity?.schedulerLink).toBe(link);
     const [task] = await tasksOf(t, opportunityId, "scheduler_link");
     expect(task.details).toMatchObject({ link, provider: "calendly", timesAre: "agency free times" });
-    expect(task.details.freeTimes[0]).toEqual({
+    expect(linkTaskDetails(task).freeTimes[0]).toEqual({
       iso: "2026-03-10T10:30:00-04:00",
       label: "Tue, Mar 10, 9:30 AM CDT (Tue, Mar 10, 10:30 AM EDT agency time)",
     });
