@@ -94,6 +94,37 @@ describe("retries after an unanswered call", () => {
     expect((await callsOf(t, opportunityId)).filter((c) => c.status === "scheduled")).toHaveLength(0);
   });
 
+  test("a refusal found by the analysis withdraws the waiting retry at once, not only at dial time", { timeout: 60_000 }, async () => {
+    const { t, world, opportunityId } = await setupWorld();
+    const { callId, vapiCallId } = await placeCall(t, opportunityId);
+    // The carrier says voicemail both times, yet the transcript shows the prospect answered and declined.
+    await postWebhook(t, statusUpdate(vapiCallId, callId, "ended", "voicemail"));
+    const [, retry] = await callsOf(t, opportunityId);
+    expect(retry).toMatchObject({ status: "scheduled" });
+    world.groqReplies = [{ meetingBooked: false, slotIso: null, confidence: 0.95, evidence: "No thanks, I'm not interested", rejectionDetected: true }];
+    await postWebhook(
+      t,
+      endOfCallReport(
+        vapiCallId,
+        callId,
+        [
+          ["AI", "Hi Dana, this is Atlas from Brightline Growth. Could we set up a short intro?"],
+          ["User", "No thanks, I'm not interested."],
+        ],
+        { endedReason: "voicemail" },
+      ),
+    );
+    await t.action(internal.ai.processCallTranscript, { callId });
+    const after = await t.run(async (ctx) => ({
+      opportunity: await ctx.db.get("opportunities", opportunityId),
+      retry: await ctx.db.get("calls", retry._id),
+      job: await ctx.db.system.get("_scheduled_functions", retry.dialJobId!),
+    }));
+    expect(after.opportunity).toMatchObject({ status: "Rejected" });
+    expect(after.retry).toMatchObject({ status: "cancelled" });
+    expect(after.job?.state.kind).toBe("canceled");
+  });
+
   test("a failed report after a voicemail status-update keeps the retry: nobody was reached", async () => {
     const { t, opportunityId } = await setupWorld();
     const { callId, vapiCallId } = await placeCall(t, opportunityId);
