@@ -29,6 +29,18 @@ export function saveSlack(t: Backend, agencyId: Id<"agencies">, channel = "C0SAL
   return t.action(internal.notifications.saveDestination, { agencyId, kind: "slack", target: channel, slackBotToken: SLACK_TOKEN });
 }
 
+/** An SMS destination with Twilio credentials (checked with Twilio's fake when saved). */
+export function saveSms(t: Backend, agencyId: Id<"agencies">) {
+  return t.action(internal.notifications.saveDestination, {
+    agencyId,
+    kind: "sms",
+    target: "(201) 555-0150",
+    twilioAccountSid: TWILIO_SID,
+    twilioAuthToken: TWILIO_TOKEN,
+    twilioFromNumber: "+12015550100",
+  });
+}
+
 export function event(agencyId: Id<"agencies">, opportunityId: Id<"opportunities">, e: NotificationEvent, text = "Dana (Acme)") {
   return { agencyId, opportunityId, event: e, text };
 }

@@ -202,3 +202,8 @@ export async function slackOn(t: Backend, agencyId: Id<"agencies">, event: Notif
   await t.mutation(internal.notifications.setRule, { agencyId, event, destinationId: channel, mode: "realtime" });
   return channel;
 }
+
+/** A call as the pipeline leaves it once ended, for tests that start from a stored call (outbox, sweep). */
+export function endedCallFields(agencyId: Id<"agencies">, opportunityId: Id<"opportunities">, offeredSlotsISO: string[] = []) {
+  return { agencyId, opportunityId, direction: "outbound" as const, status: "ended" as const, attempt: 1, dialAt: NOW, offeredSlotsISO, updatedAt: NOW };
+}

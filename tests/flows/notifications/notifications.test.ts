@@ -3,7 +3,7 @@ import { internal } from "../../../convex/_generated/api";
 import { notify } from "../../../convex/model/notifications/notify";
 import { localDate, nextDigestAt } from "../../../convex/model/notifications/events";
 import { rows, runScheduled } from "../../helpers/world";
-import { SLACK_TOKEN, TWILIO_SID, TWILIO_TOKEN, SLACK_POST, TWILIO_MESSAGES, RESEND, seed, saveSlack, event, deliveries } from "../../helpers/notifications";
+import { SLACK_TOKEN, TWILIO_SID, TWILIO_TOKEN, SLACK_POST, TWILIO_MESSAGES, RESEND, seed, saveSlack, event, deliveries, saveSms } from "../../helpers/notifications";
 
 describe("routing", () => {
   test("each event goes to the destinations its rules name, realtime or digest", { timeout: 60_000 }, async () => {
@@ -152,14 +152,7 @@ describe("SMS", () => {
 
   test("with Twilio credentials it posts To/From/Body with basic auth", async () => {
     const { t, world, agencyId, opportunityId } = await seed();
-    const sms = await t.action(internal.notifications.saveDestination, {
-      agencyId,
-      kind: "sms",
-      target: "(201) 555-0150",
-      twilioAccountSid: TWILIO_SID,
-      twilioAuthToken: TWILIO_TOKEN,
-      twilioFromNumber: "+12015550100",
-    });
+    const sms = await saveSms(t, agencyId);
     await t.mutation(internal.notifications.setRule, { agencyId, event: "call_requested", destinationId: sms, mode: "realtime" });
     await t.mutation(internal.notifications.notifyEvent, event(agencyId, opportunityId, "call_requested", "Dana asks for a call"));
     await runScheduled(t);

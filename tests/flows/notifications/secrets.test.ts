@@ -2,26 +2,18 @@
 import { describe, expect, test, vi } from "vitest";
 import type { FunctionReference } from "convex/server";
 import { internal } from "../../../convex/_generated/api";
-import type { Id } from "../../../convex/_generated/dataModel";
 import * as notificationsModule from "../../../convex/notifications";
 import { normalizeDestination } from "../../../convex/model/channels";
 import { maskSecret } from "../../../convex/model/channels/shared";
 import { type Backend, rows, runScheduled } from "../../helpers/world";
-import { SLACK_TOKEN, TWILIO_SID, TWILIO_TOKEN, SLACK_AUTH, SLACK_POST, TWILIO_ACCOUNT, TWILIO_MESSAGES, seed, saveSlack, event, deliveries } from "../../helpers/notifications";
+import { SLACK_TOKEN, TWILIO_SID, TWILIO_TOKEN, SLACK_AUTH, SLACK_POST, TWILIO_ACCOUNT, TWILIO_MESSAGES, seed, saveSlack, event, deliveries, saveSms } from "../../helpers/notifications";
 
 describe("secrets", () => {
   test("are masked in every query of the notification center, and never logged", async () => {
     const log = vi.spyOn(console, "log");
     const { t, world, agencyId, opportunityId } = await seed();
     const slack = await saveSlack(t, agencyId);
-    const sms = await t.action(internal.notifications.saveDestination, {
-      agencyId,
-      kind: "sms",
-      target: "(201) 555-0150",
-      twilioAccountSid: TWILIO_SID,
-      twilioAuthToken: TWILIO_TOKEN,
-      twilioFromNumber: "+12015550100",
-    });
+    const sms = await saveSms(t, agencyId);
     for (const destinationId of [slack, sms]) {
       await t.mutation(internal.notifications.setRule, { agencyId, event: "booked", destinationId, mode: "realtime" });
     }
@@ -61,14 +53,7 @@ describe("secrets", () => {
     const { t, world, agencyId } = await seed();
     world.answer("GET", TWILIO_ACCOUNT, { status: 401, json: { code: 20003, message: "Authenticate" } });
     await expect(
-      t.action(internal.notifications.saveDestination, {
-        agencyId,
-        kind: "sms",
-        target: "(201) 555-0150",
-        twilioAccountSid: TWILIO_SID,
-        twilioAuthToken: TWILIO_TOKEN,
-        twilioFromNumber: "+12015550100",
-      }),
+      saveSms(t, agencyId),
     ).rejects.toThrow(/Twilio refused twilioAccountSid and twilioAuthToken \(twilio: HTTP 401\); nothing was stored/);
     expect(world.to(TWILIO_ACCOUNT)).toHaveLength(1);
     expect(await rows(t, "notificationSecrets")).toHaveLength(0);
@@ -88,16 +73,6 @@ describe("secrets", () => {
     expect(world.requests).toHaveLength(0);
   });
 
-  async function saveSms(t: Backend, agencyId: Id<"agencies">) {
-    return await t.action(internal.notifications.saveDestination, {
-      agencyId,
-      kind: "sms",
-      target: "(201) 555-0150",
-      twilioAccountSid: TWILIO_SID,
-      twilioAuthToken: TWILIO_TOKEN,
-      twilioFromNumber: "+12015550100",
-    });
-  }
 
   /** Every document of the notification tables, as the dashboard's Data page shows them. */
   async function dataPage(t: Backend) {

@@ -8,7 +8,7 @@ import { channelOf, destinationKind, normalizeDestination, openSecret } from "..
 import { afterAttempt, claim, LEASE_MS, resolveUnknown, settle } from "../../../convex/model/outbox/status";
 import { OUTBOX_RETRY } from "../../../convex/model/retryPolicy";
 import { notificationRows, outboxRows } from "../../helpers/backend";
-import { MARCH_EMAIL_WORLD, rows, runScheduled, setupWorld } from "../../helpers/world";
+import { endedCallFields, MARCH_EMAIL_WORLD, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 const NOW = MARCH_EMAIL_WORLD.now;
 const never = () => 0;
@@ -101,16 +101,7 @@ describe("migrating the old ledgers", () => {
     const slot = "2026-03-10T10:30:00-04:00";
     const callId = await t.run(async (ctx) => {
       await ctx.db.patch("agencies", agencyId, { bookingLink: "https://cal.com/brightline/intro" });
-      return await ctx.db.insert("calls", {
-        agencyId,
-        opportunityId,
-        direction: "outbound",
-        status: "ended",
-        attempt: 1,
-        dialAt: NOW,
-        offeredSlotsISO: [slot],
-        updatedAt: NOW,
-      });
+      return await ctx.db.insert("calls", endedCallFields(agencyId, opportunityId, [slot]));
     });
     const { meetingId } = await t.mutation(internal.meetings.finalizeBooking, { callId, isoTimestamp: slot });
     // The meeting's invites went out under the old code: their confirmation run is not this test's.

@@ -13,7 +13,7 @@ import { LEASE_MS, sweep } from "../../../convex/model/outbox/status";
 import { OUTBOX_RETRY } from "../../../convex/model/retryPolicy";
 import { SWEEP_BATCH } from "../../../convex/outbox";
 import { notificationRows, outboxRows } from "../../helpers/backend";
-import { type Backend, MARCH_EMAIL_WORLD, runScheduled, setupWorld } from "../../helpers/world";
+import { type Backend, endedCallFields, MARCH_EMAIL_WORLD, runScheduled, setupWorld } from "../../helpers/world";
 
 // Every test here runs flows on the embedded backend; the first also loads the Convex modules.
 vi.setConfig({ testTimeout: 60_000 });
@@ -152,19 +152,7 @@ describe("emails in the outbox", () => {
     const { t, world, agencyId, opportunityId } = await setupWorld(MARCH_EMAIL_WORLD);
     const callId = await t.run(async (ctx) => {
       await ctx.db.patch("agencies", agencyId, { bookingLink: "https://cal.com/brightline/intro" });
-      return await ctx.db.insert("calls", {
-        agencyId,
-        opportunityId,
-        direction: "outbound",
-        status: "ended",
-        attempt: 1,
-        dialAt: NOW,
-        offeredSlotsISO: [],
-        agencyAvailabilityWindows: [],
-        futureMeetings: [],
-        promptContext: "",
-        updatedAt: NOW,
-      });
+      return await ctx.db.insert("calls", endedCallFields(agencyId, opportunityId));
     });
     // What carryOutPlan writes; the send it schedules never runs.
     await t.run((ctx) =>
@@ -190,19 +178,7 @@ describe("emails in the outbox", () => {
   test("an invite whose action died after claiming is resent under the same key: one email per recipient", async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld(MARCH_EMAIL_WORLD);
     const callId = await t.run((ctx) =>
-      ctx.db.insert("calls", {
-        agencyId,
-        opportunityId,
-        direction: "outbound",
-        status: "ended",
-        attempt: 1,
-        dialAt: NOW,
-        offeredSlotsISO: ["2026-03-10T10:30:00-04:00"],
-        agencyAvailabilityWindows: ["Mon-Fri 09:00-17:00"],
-        futureMeetings: [],
-        promptContext: "",
-        updatedAt: NOW,
-      }),
+      ctx.db.insert("calls", endedCallFields(agencyId, opportunityId, ["2026-03-10T10:30:00-04:00"])),
     );
     const { meetingId } = await t.mutation(internal.meetings.finalizeBooking, { callId, isoTimestamp: "2026-03-10T10:30:00-04:00" });
     await loseScheduledRuns(t);
@@ -231,19 +207,7 @@ describe("emails in the outbox", () => {
   test("a row whose sends keep dying ends as failed once its attempts are spent", async () => {
     const { t, world, agencyId, opportunityId } = await setupWorld(MARCH_EMAIL_WORLD);
     const deliveryId = await t.run(async (ctx) => {
-      const callId = await ctx.db.insert("calls", {
-        agencyId,
-        opportunityId,
-        direction: "outbound",
-        status: "ended",
-        attempt: 1,
-        dialAt: NOW,
-        offeredSlotsISO: [],
-        agencyAvailabilityWindows: [],
-        futureMeetings: [],
-        promptContext: "",
-        updatedAt: NOW,
-      });
+      const callId = await ctx.db.insert("calls", endedCallFields(agencyId, opportunityId));
       return await ctx.db.insert("outbox", {
         key: `booking_link:${callId}`,
         agencyId,
