@@ -265,6 +265,8 @@ export default defineSchema({
     cancellationReason: v.optional(v.string()),
     /** When the current sequence was issued (reschedule or cancel): the invite's DTSTAMP. */
     revisedAt: v.optional(v.number()),
+    /** The event in the agency's connected Google Calendar, once created (derived from the meeting id). */
+    googleEventId: v.optional(v.string()),
   })
     .index("by_agency_and_time", ["agencyId", "meetingTime"])
     .index("by_agency_status_and_time", ["agencyId", "status", "meetingTime"])
@@ -354,6 +356,17 @@ export default defineSchema({
     .index("by_status_and_check", ["status", "checkAt"])
     .index("by_agency_kind_and_created", ["agencyId", "message.kind", "createdAt"])
     .index("by_agency_kind_status_and_created", ["agencyId", "message.kind", "status", "createdAt"]),
+
+  /**
+   * Busy times from the agency's connected calendar (not Atlas's own meetings), for the agency's horizon:
+   * they block slots exactly as booked meetings do. Replaced wholesale by each successful sync.
+   */
+  calendarBusy: defineTable({
+    agencyId: v.id("agencies"),
+    start: v.number(),
+    end: v.number(),
+    source: v.literal("google"),
+  }).index("by_agency_and_end", ["agencyId", "end"]),
 
   /** Replaced by `outbox`: kept valid until migrations.migrateOutbox has moved every row (model/outbox/legacy.ts). */
   deliveries: defineTable(legacyDeliveryFields).index("by_key", ["key"]),
