@@ -52,12 +52,13 @@ const dialPlan = v.union(
 /**
  * Claims a scheduled call for dialling, exactly once: only a "scheduled" call
  * moves to "queued". Re-checks the prospect (booked, rejected or opted out since)
- * and refreshes a stale offer.
+ * and refreshes a stale offer, or one prepared before the calendar's busy times were synced.
  */
 export const claimDial = internalMutation({
-  args: { callId: v.id("calls") },
+  /** refreshOffer: the agency's busy blocks changed since the offer was prepared (calendar sync). */
+  args: { callId: v.id("calls"), refreshOffer: v.optional(v.boolean()) },
   returns: dialPlan,
-  handler: async (ctx, { callId }) => {
+  handler: async (ctx, { callId, refreshOffer }) => {
     const call = await ctx.db.get("calls", callId);
     if (!call || call.status !== "scheduled") return null;
     const opportunity = await ctx.db.get("opportunities", call.opportunityId);
@@ -86,7 +87,7 @@ export const claimDial = internalMutation({
       return null;
     }
     let offer = { promptContext: await offerPrompt(ctx, call), offeredSlotsISO: call.offeredSlotsISO };
-    if (now - call._creationTime > STALE_OFFER_MS) {
+    if (refreshOffer || now - call._creationTime > STALE_OFFER_MS) {
       try {
         const { promptContext, ...fresh } = await prepareOffer(ctx, agency, opportunity, now);
         await ctx.db.patch("calls", callId, fresh);

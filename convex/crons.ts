@@ -13,4 +13,7 @@ crons.interval("sweep deliveries", { minutes: 5 }, internal.outbox.sweep, {});
 /** Calls whose end never reached the webhook are fetched from Vapi (reconcile.ts). */
 crons.interval("reconcile calls", { minutes: 5 }, internal.reconcile.run, {});
 
+/** Busy times from every connected Google Calendar, fanned out a page of connections at a time (calendar.ts). */
+crons.interval("sync calendars", { minutes: 10 }, internal.calendar.syncAll, {});
+
 export default crons;

@@ -5,13 +5,15 @@ import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { inviteDeliveryKey, inviteMethod, type Recipient } from "./model/invites/invite";
 import { logEvent } from "./model/log";
+import { queueCalendarEvent } from "./model/calendar/events";
 import { deliver } from "./model/outbox/deliver";
 import { enqueue } from "./model/outbox/ledger";
 
 /**
  * Queues the meeting's current state in the outbox for the prospect and the
  * agency, one row per (meeting, sequence, recipient): a second run for the
- * same sequence queues nothing. Returns the rows to send now.
+ * same sequence queues nothing; with a connected Google Calendar, one row for
+ * it too (model/calendar/events.ts). Returns the rows to send now.
  */
 export const queueInvites = internalMutation({
   args: { meetingId: v.id("meetings") },
@@ -24,15 +26,18 @@ export const queueInvites = internalMutation({
       logEvent("invite.skipped", { meetingId, reason: "meeting_not_found" });
       return [];
     }
+    const queued: Id<"outbox">[] = [];
+    // The agency's own calendar hears of every change too, when one is connected.
+    const calendarRow = await queueCalendarEvent(ctx, meeting);
+    if (calendarRow?.queued) queued.push(calendarRow.outboxId);
     const method = inviteMethod(meeting.status);
     const recipients: Recipient[] = [];
     if (opportunity.email) recipients.push("prospect");
     if (agency.email) recipients.push("agency");
     if (!method || recipients.length === 0) {
       logEvent("invite.skipped", { meetingId, reason: method ? "no_recipient" : `meeting_${meeting.status}` });
-      return [];
+      return queued;
     }
-    const queued: Id<"outbox">[] = [];
     for (const recipient of recipients) {
       const row = await enqueue(
         ctx,

@@ -10,7 +10,7 @@ import schema from "./schema";
 import type { Id } from "./_generated/dataModel";
 import { internalAction, internalQuery } from "./_generated/server";
 import { internalMutation } from "./functions";
-import { channelInputFields, channelOf, destinationKind, normalizeDestination, type NormalizedDestination } from "./model/channels";
+import { channelInputFields, channelOf, destinationKind, normalizeDestination, type DestinationKind, type NormalizedDestination } from "./model/channels";
 import { twilioCredentials } from "./model/channels/sms";
 import { logEvent } from "./model/log";
 import { isEncrypted } from "./model/secrets";
@@ -280,7 +280,8 @@ export const listDeliveries = internalQuery({
       return {
         id: d._id,
         destinationId: message.destinationId,
-        kind: d.channel,
+        // Rows of kind "notification" go to a notification channel, never to a calendar.
+        kind: d.channel as DestinationKind,
         mode: message.mode,
         text: message.text,
         status: d.status,

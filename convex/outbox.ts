@@ -11,9 +11,10 @@ import { internal } from "./_generated/api";
 import { internalAction } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { channelOf } from "./model/channels";
+import { planCalendarWrite, recordEventWritten } from "./model/calendar/events";
 import { sendOutcome } from "./model/channels/shared";
 import { logEvent } from "./model/log";
-import { deliver } from "./model/outbox/deliver";
+import { deliver, isIdempotent } from "./model/outbox/deliver";
 import { scheduleSend } from "./model/outbox/ledger";
 import { claimedJob } from "./model/outbox/messages";
 import { render } from "./model/outbox/render";
@@ -37,6 +38,17 @@ export const claim = internalMutation({
     const claimed = row && claimRow(row, now);
     if (!row || !claimed) return null;
     const log = { outboxId, kind: row.message.kind, channel: row.channel };
+    if (row.channel === "google_calendar") {
+      const plan = await planCalendarWrite(ctx, row);
+      if (!("job" in plan)) {
+        const [status, reason] = "skip" in plan ? (["skipped", plan.skip] as const) : (["disabled", plan.disabled] as const);
+        await ctx.db.patch("outbox", outboxId, settle(status, reason));
+        logEvent("outbox.settled", { ...log, status, reason });
+        return null;
+      }
+      await ctx.db.patch("outbox", outboxId, claimed);
+      return plan.job;
+    }
     const disabled = channelOf(row.channel).disabledReason(process.env);
     const rendered = disabled === null ? await render(ctx, row) : { skip: disabled };
     if ("skip" in rendered) {
@@ -60,6 +72,7 @@ export const record = internalMutation({
     const next = row && afterAttempt(row, outcome, Date.now());
     if (!row || !next) return null;
     await ctx.db.patch("outbox", outboxId, next.patch);
+    if (outcome.ok) await recordEventWritten(ctx, row, outcome.providerMessageId);
     if (next.retryInMs !== null) await scheduleSend(ctx, outboxId, next.retryInMs);
     const result = next.retryInMs !== null ? "retry" : next.patch.status;
     logEvent(`${row.message.kind}.${result}`, {
@@ -106,7 +119,7 @@ export const sweep = internalMutation({
         .take(SWEEP_BATCH);
       full ||= stale.length === SWEEP_BATCH;
       for (const row of stale) {
-        const { outcome, patch } = sweepRow(row, channelOf(row.channel).idempotent, now);
+        const { outcome, patch } = sweepRow(row, isIdempotent(row.channel), now);
         await ctx.db.patch("outbox", row._id, patch);
         if (outcome === "resent") await scheduleSend(ctx, row._id);
         counts[outcome]++;

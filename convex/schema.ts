@@ -1,8 +1,8 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { notificationTables } from "./model/notifications/tables";
-import { destinationKind } from "./model/channels";
-import { outboxMessage } from "./model/outbox/messages";
+import { calendarTables } from "./model/calendar/tables";
+import { outboxChannel, outboxMessage } from "./model/outbox/messages";
 import { outboxStatus } from "./model/outbox/status";
 import { legacyDeliveryFields, legacyNotificationDeliveryFields } from "./model/outbox/legacy";
 import { timeZoneSource } from "./model/scheduling/prospectZone";
@@ -340,7 +340,7 @@ export default defineSchema({
     /** Names the message for ever; also the provider's idempotency key. */
     key: v.string(),
     agencyId: v.id("agencies"),
-    channel: destinationKind,
+    channel: outboxChannel,
     /** What it is; the claim builds its content from this when it is sent. */
     message: outboxMessage,
     status: outboxStatus,
@@ -372,6 +372,8 @@ export default defineSchema({
   deliveries: defineTable(legacyDeliveryFields).index("by_key", ["key"]),
 
   ...notificationTables,
+
+  ...calendarTables,
 
   /** Replaced by `outbox`: kept valid until migrations.migrateOutbox has moved every row (model/outbox/legacy.ts). */
   notificationDeliveries: defineTable(legacyNotificationDeliveryFields),

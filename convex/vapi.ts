@@ -20,6 +20,7 @@ import { FAILED_TOOL_ERROR, parseToolCall, type ToolRequest } from "./model/call
 import { assistantReply, SPOKEN } from "./model/calls/inbound";
 import { logEvent } from "./model/log";
 import { MAX_CALL_MINUTES } from "./model/scheduling/availability";
+import { syncBeforeOffer } from "./model/calendar/access";
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -52,7 +53,9 @@ export const startPhoneCall = internalAction({
   args: { callId: v.id("calls") },
   returns: v.null(),
   handler: async (ctx, { callId }) => {
-    const plan = await ctx.runMutation(internal.calls.claimDial, { callId });
+    // Fresh busy times from the agency's calendar first, so the offer the call carries leaves them out.
+    const refreshOffer = await syncBeforeOffer(ctx, callId);
+    const plan = await ctx.runMutation(internal.calls.claimDial, { callId, refreshOffer });
     if (!plan) return null;
     try {
       const client = new VapiClient({ token: requiredEnv("VAPI_API_KEY") });

@@ -16,6 +16,7 @@ import type {
 import type * as agencies from "../agencies.js";
 import type * as ai from "../ai.js";
 import type * as availability from "../availability.js";
+import type * as calendar from "../calendar.js";
 import type * as calls from "../calls.js";
 import type * as crons from "../crons.js";
 import type * as followUp from "../followUp.js";
@@ -34,6 +35,12 @@ import type * as model_analysis_reply from "../model/analysis/reply.js";
 import type * as model_booking_bookSlot from "../model/booking/bookSlot.js";
 import type * as model_booking_finalizeCallBooking from "../model/booking/finalizeCallBooking.js";
 import type * as model_booking_schedulerLinkTasks from "../model/booking/schedulerLinkTasks.js";
+import type * as model_calendar_access from "../model/calendar/access.js";
+import type * as model_calendar_busy from "../model/calendar/busy.js";
+import type * as model_calendar_connection from "../model/calendar/connection.js";
+import type * as model_calendar_consent from "../model/calendar/consent.js";
+import type * as model_calendar_events from "../model/calendar/events.js";
+import type * as model_calendar_tables from "../model/calendar/tables.js";
 import type * as model_calls_attempts from "../model/calls/attempts.js";
 import type * as model_calls_callRetry from "../model/calls/callRetry.js";
 import type * as model_calls_funnel from "../model/calls/funnel.js";
@@ -78,6 +85,7 @@ import type * as model_processes_prospectLink from "../model/processes/prospectL
 import type * as model_processes_prospectProposes from "../model/processes/prospectProposes.js";
 import type * as model_processes_spec from "../model/processes/spec.js";
 import type * as model_providers_calcom from "../model/providers/calcom.js";
+import type * as model_providers_googleCalendar from "../model/providers/googleCalendar.js";
 import type * as model_providers_groq from "../model/providers/groq.js";
 import type * as model_providers_schedulerLink from "../model/providers/schedulerLink.js";
 import type * as model_providers_structuredOutput from "../model/providers/structuredOutput.js";
@@ -113,6 +121,7 @@ declare const fullApi: ApiFromModules<{
   agencies: typeof agencies;
   ai: typeof ai;
   availability: typeof availability;
+  calendar: typeof calendar;
   calls: typeof calls;
   crons: typeof crons;
   followUp: typeof followUp;
@@ -131,6 +140,12 @@ declare const fullApi: ApiFromModules<{
   "model/booking/bookSlot": typeof model_booking_bookSlot;
   "model/booking/finalizeCallBooking": typeof model_booking_finalizeCallBooking;
   "model/booking/schedulerLinkTasks": typeof model_booking_schedulerLinkTasks;
+  "model/calendar/access": typeof model_calendar_access;
+  "model/calendar/busy": typeof model_calendar_busy;
+  "model/calendar/connection": typeof model_calendar_connection;
+  "model/calendar/consent": typeof model_calendar_consent;
+  "model/calendar/events": typeof model_calendar_events;
+  "model/calendar/tables": typeof model_calendar_tables;
   "model/calls/attempts": typeof model_calls_attempts;
   "model/calls/callRetry": typeof model_calls_callRetry;
   "model/calls/funnel": typeof model_calls_funnel;
@@ -175,6 +190,7 @@ declare const fullApi: ApiFromModules<{
   "model/processes/prospectProposes": typeof model_processes_prospectProposes;
   "model/processes/spec": typeof model_processes_spec;
   "model/providers/calcom": typeof model_providers_calcom;
+  "model/providers/googleCalendar": typeof model_providers_googleCalendar;
   "model/providers/groq": typeof model_providers_groq;
   "model/providers/schedulerLink": typeof model_providers_schedulerLink;
   "model/providers/structuredOutput": typeof model_providers_structuredOutput;

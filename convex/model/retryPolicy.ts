@@ -63,9 +63,13 @@ const RETRYABLE_CODES = new Set([
   "request_timeout",
   "service_unavailable",
   "json_validate_failed",
+  // Google Calendar's quota and backend reasons (403/500 `errors[].reason`): back off and try again.
+  "rateLimitExceeded",
+  "userRateLimitExceeded",
+  "backendError",
 ]);
 
-/** Shared by Resend, Slack, Twilio, Groq, Vapi and Cal.com: no reply, 408, 429, 5xx, or a transient code. */
+/** Shared by Resend, Slack, Twilio, Groq, Vapi, Cal.com and Google: no reply, 408, 429, 5xx, or a transient code. */
 export function isRetryable(failure: ProviderFailure): boolean {
   if (failure.code !== undefined && RETRYABLE_CODES.has(failure.code)) return true;
   if (failure.status === null) return true;

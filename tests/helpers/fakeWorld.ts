@@ -1,9 +1,10 @@
 /**
  * One fake of the outside world: a fetch interceptor routing Vapi, Groq, Resend,
- * Slack, Twilio and Cal.com requests to scripted handlers, recording every
+ * Slack, Twilio, Cal.com and Google requests to scripted handlers, recording every
  * request. Anything else fails loudly: a test never touches the network.
  */
 import { vi } from "vitest";
+import { FakeGoogle, GOOGLE_TEST_CLIENT } from "./fakeGoogle";
 
 export interface RecordedRequest {
   method: string;
@@ -16,7 +17,7 @@ export interface RecordedRequest {
   at: number;
 }
 
-type Reply = { status?: number; json?: unknown; text?: string } | Error;
+export type Reply = { status?: number; json?: unknown; text?: string } | Error;
 type Route = (req: RecordedRequest) => Reply | Promise<Reply>;
 
 export interface GroqReply {
@@ -173,8 +174,14 @@ export class FakeWorld {
   private serials = new Map<string, number>();
   /** What GET /call/{id} answers: Vapi's call object, or an HTTP error status. Unknown ids are 404. */
   vapiCallState = new Map<string, Record<string, unknown> | number>();
+  /** Google's token endpoint and Calendar API (tests/helpers/fakeGoogle.ts). */
+  google: FakeGoogle;
 
   constructor() {
+    this.google = new FakeGoogle(
+      () => this.requests,
+      (method, match, handle) => this.on(method, match, handle),
+    );
     this.on("POST", /^https:\/\/api\.vapi\.ai\/call$/, (req) => {
       // Vapi validates the body (OpenAPI CreateCustomerDTO) and refuses the whole call.
       const name = (req.body as { customer?: { name?: unknown } } | undefined)?.customer?.name;
@@ -342,7 +349,8 @@ export class FakeWorld {
     if (!route) throw new Error(`test tried to reach the network: ${request.method} ${request.url}`);
     const reply = await route.handle(recorded);
     if (reply instanceof Error) throw reply;
-    return new Response(reply.text ?? JSON.stringify(reply.json ?? {}), {
+    // 204 No Content (Google's events.delete) has no body at all.
+    return new Response(reply.status === 204 ? null : (reply.text ?? JSON.stringify(reply.json ?? {})), {
       status: reply.status ?? 200,
       headers: { "content-type": "application/json" },
     });
@@ -366,6 +374,9 @@ export const TEST_ENV = {
   GROQ_API_KEY: "groq-test-key",
   RESEND_API_KEY: "resend-test-key",
   EMAIL_FROM: "Atlas <atlas@example.com>",
+  GOOGLE_CLIENT_ID: GOOGLE_TEST_CLIENT.id,
+  GOOGLE_CLIENT_SECRET: GOOGLE_TEST_CLIENT.secret,
+  GOOGLE_REDIRECT_URI: "https://happy-otter-123.convex.site/oauth/google/callback",
   /** 32 bytes, base64: tests only. */
   ATLAS_ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 };

@@ -10,6 +10,8 @@ export const notificationEvent = v.union(
   v.literal("booking_conflict"),
   v.literal("analysis_failed"),
   v.literal("opted_out"),
+  /** Agency-level (no prospect): the Google Calendar connection needs a new consent. */
+  v.literal("calendar_disconnected"),
 );
 export type NotificationEvent = Infer<typeof notificationEvent>;
 
@@ -32,6 +34,7 @@ export const EVENT_LABELS: Record<NotificationEvent, string> = {
   booking_conflict: "Booking conflict",
   analysis_failed: "Analysis failed",
   opted_out: "Opted out",
+  calendar_disconnected: "Calendar disconnected",
 };
 
 export function clampText(text: string): string {

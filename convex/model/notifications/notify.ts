@@ -15,7 +15,8 @@ export const MAX_RULES_PER_EVENT = 20;
 
 export interface NotifyArgs {
   agencyId: Id<"agencies">;
-  opportunityId: Id<"opportunities">;
+  /** Absent for agency-level events (calendar_disconnected). */
+  opportunityId?: Id<"opportunities">;
   event: NotificationEvent;
   callId?: Id<"calls">;
   meetingId?: Id<"meetings">;
@@ -53,16 +54,19 @@ export async function notify(
       const destination = await ctx.db.get("notificationDestinations", rule.destinationId);
       if (!destination) continue;
       // Reading this index range makes concurrent notifies of the same triple serialize.
-      const recent = await ctx.db
-        .query("notificationItems")
-        .withIndex("by_opportunity_event_destination", (q) =>
-          q
-            .eq("opportunityId", e.opportunityId)
-            .eq("event", e.event)
-            .eq("destinationId", destination._id)
-            .gt("createdAt", now - windowMs),
-        )
-        .first();
+      // Agency-level events are raised once per change of state by their callers, so they are not deduped here.
+      const recent =
+        e.opportunityId !== undefined &&
+        (await ctx.db
+          .query("notificationItems")
+          .withIndex("by_opportunity_event_destination", (q) =>
+            q
+              .eq("opportunityId", e.opportunityId)
+              .eq("event", e.event)
+              .eq("destinationId", destination._id)
+              .gt("createdAt", now - windowMs),
+          )
+          .first());
       if (recent) {
         result.duplicates++;
         continue;

@@ -68,7 +68,8 @@ export const notificationTables = {
    */
   notificationItems: defineTable({
     agencyId: v.id("agencies"),
-    opportunityId: v.id("opportunities"),
+    /** Absent for agency-level events (calendar_disconnected): deduped per (event, destination). */
+    opportunityId: v.optional(v.id("opportunities")),
     event: notificationEvent,
     destinationId: v.id("notificationDestinations"),
     callId: v.optional(v.id("calls")),

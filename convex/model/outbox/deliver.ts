@@ -11,10 +11,11 @@ import type { ActionCtx } from "../../_generated/server";
 import { channelOf, openSecret } from "../channels";
 import { DestinationError, type SendOutcome } from "../channels/shared";
 import { decryptSecret, SecretError } from "../secrets";
-import type { claimedJob } from "./messages";
+import { writeCalendarEvent } from "../calendar/access";
+import type { channelJob, OutboxChannel } from "./messages";
 
 /** A secret that no longer decrypts (or fits its channel) fails the same way every time: not retried. */
-async function attempt(job: Infer<typeof claimedJob>): Promise<SendOutcome> {
+async function attempt(job: Infer<typeof channelJob>): Promise<SendOutcome> {
   let secret: unknown = null;
   if (job.sealedSecret) {
     try {
@@ -31,6 +32,11 @@ async function attempt(job: Infer<typeof claimedJob>): Promise<SendOutcome> {
 export async function deliver(ctx: ActionCtx, outboxId: Id<"outbox">): Promise<void> {
   const job = await ctx.runMutation(internal.outbox.claim, { outboxId });
   if (!job) return;
-  const outcome = await attempt(job);
+  const outcome = job.channel === "google_calendar" ? await writeCalendarEvent(ctx, job) : await attempt(job);
   await ctx.runMutation(internal.outbox.record, { outboxId, outcome });
+}
+
+/** Whether a row lost mid-attempt may go again: the channel drops repeats (Resend's key; Google's event id). */
+export function isIdempotent(channel: OutboxChannel): boolean {
+  return channel === "google_calendar" || channelOf(channel).idempotent;
 }

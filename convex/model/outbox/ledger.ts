@@ -5,8 +5,7 @@
 import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../../_generated/server";
-import type { DestinationKind } from "../channels";
-import type { OutboxMessage } from "./messages";
+import type { OutboxChannel, OutboxMessage } from "./messages";
 import { LEASE_MS } from "./status";
 
 export async function outboxByKey(ctx: QueryCtx, key: string): Promise<Doc<"outbox"> | null> {
@@ -29,7 +28,7 @@ export async function scheduleSend(ctx: MutationCtx, outboxId: Id<"outbox">, del
  */
 export async function enqueue(
   ctx: MutationCtx,
-  m: { key: string; agencyId: Id<"agencies">; channel: DestinationKind; message: OutboxMessage; composing?: boolean },
+  m: { key: string; agencyId: Id<"agencies">; channel: OutboxChannel; message: OutboxMessage; composing?: boolean },
   /** false: the caller (an action) sends it at once with model/outbox/deliver.ts; the sweep covers its death. */
   schedule = true,
 ): Promise<{ outboxId: Id<"outbox">; queued: boolean }> {

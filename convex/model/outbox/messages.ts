@@ -20,6 +20,10 @@ export const inviteRecipient = v.union(v.literal("prospect"), v.literal("agency"
 export const deliveryMode = v.union(v.literal("realtime"), v.literal("digest"));
 export type DeliveryMode = Infer<typeof deliveryMode>;
 
+/** Where a row goes: a notification channel, or the agency's connected Google Calendar (model/calendar/events.ts). */
+export const outboxChannel = v.union(destinationKind, v.literal("google_calendar"));
+export type OutboxChannel = Infer<typeof outboxChannel>;
+
 export const outboxMessage = v.union(
   v.object({ kind: v.literal("invite"), meetingId: v.id("meetings"), sequence: v.number(), recipient: inviteRecipient }),
   v.object({ kind: v.literal("prospect_email"), callId: v.id("calls"), email: prospectEmail }),
@@ -32,6 +36,8 @@ export const outboxMessage = v.union(
     /** Digest items this message carries (a digest counts all, lists the first MAX_DIGEST_LINES). */
     digestItems: v.optional(v.number()),
   }),
+  /** The meeting's state at `sequence` written to the agency's Google Calendar (insert, patch or cancel). */
+  v.object({ kind: v.literal("calendar_event"), meetingId: v.id("meetings"), sequence: v.number() }),
 );
 export type OutboxMessage = Infer<typeof outboxMessage>;
 export type MessageKind = OutboxMessage["kind"];
@@ -42,11 +48,34 @@ export const outboxKey = {
   notification: (itemId: string) => `notification:${itemId}`,
   /** A digest run that lapses and starts again keeps its date, so the time it was first composed tells runs apart. */
   digest: (destinationId: string, localDate: string, composedAt: number) => `digest:${destinationId}:${localDate}:${composedAt}`,
+  calendarEvent: (meetingId: string, sequence: number) => `calendar_event:${meetingId}:${sequence}`,
 };
 
 /** What a claim hands the sending action: the message built now, the secret still encrypted. */
-export const claimedJob = v.object({
+export const channelJob = v.object({
   channel: destinationKind,
   message: outgoingMessage,
   sealedSecret: v.optional(v.string()),
 });
+
+/** A calendar write as the claim built it: the event as the meeting is now, the tokens still with the connection. */
+export const calendarJob = v.object({
+  channel: v.literal("google_calendar"),
+  agencyId: v.id("agencies"),
+  calendarId: v.string(),
+  eventId: v.string(),
+  /** upsert: insert (409: patch); patch first when the event is known to exist. cancel: delete. */
+  operation: v.union(v.literal("insert"), v.literal("patch"), v.literal("cancel")),
+  event: v.optional(
+    v.object({
+      summary: v.string(),
+      description: v.string(),
+      start: v.object({ dateTime: v.string(), timeZone: v.string() }),
+      end: v.object({ dateTime: v.string(), timeZone: v.string() }),
+      attendees: v.array(v.object({ email: v.string(), displayName: v.optional(v.string()) })),
+    }),
+  ),
+});
+export type CalendarJob = Infer<typeof calendarJob>;
+
+export const claimedJob = v.union(channelJob, calendarJob);

@@ -97,5 +97,8 @@ export async function render(ctx: QueryCtx, row: Doc<"outbox">): Promise<Rendere
       return await renderProspectEmail(ctx, row.message);
     case "notification":
       return await renderNotification(ctx, row.message);
+    case "calendar_event":
+      // Built by the claim's calendar branch (model/calendar/events.ts planCalendarWrite), never as a message.
+      return { skip: "calendar rows are not messages" };
   }
 }

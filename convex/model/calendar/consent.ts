@@ -1,0 +1,74 @@
+/**
+ * The OAuth callback's work: refuse a Google error or an unknown, expired or
+ * spent `state` without writing anything; otherwise spend the state (the
+ * agency comes from it alone), exchange the code, and store the tokens
+ * encrypted. The page shown never echoes a parameter.
+ */
+import { internal } from "../../_generated/api";
+import type { ActionCtx } from "../../_generated/server";
+import { logEvent } from "../log";
+import { exchangeCode, GoogleConfigError, missingScopes, oauthClientFromEnv } from "../providers/googleCalendar";
+import { encryptSecret, SecretError } from "../secrets";
+
+export type ConsentOutcome =
+  | { ok: true }
+  | { ok: false; status: 400 | 500 | 502; message: string };
+
+const refused = (message: string): ConsentOutcome => ({ ok: false, status: 400, message });
+
+export async function completeConsent(
+  ctx: ActionCtx,
+  p: { code: string | null; state: string | null; error: string | null },
+): Promise<ConsentOutcome> {
+  if (p.error !== null) {
+    logEvent("calendar.consent_refused", { reason: "google_error" });
+    return refused("Google did not grant access to the calendar. Nothing was changed; ask for a new link to try again.");
+  }
+  if (!p.state || !p.code) return refused("This link is incomplete. Ask for a new connect link.");
+  let client;
+  try {
+    client = oauthClientFromEnv(process.env);
+  } catch (e) {
+    if (e instanceof GoogleConfigError) return { ok: false, status: 500, message: "Google Calendar is not configured on this deployment." };
+    throw e;
+  }
+  const spent = await ctx.runMutation(internal.calendar.consumeState, { state: p.state });
+  if ("refused" in spent) {
+    logEvent("calendar.consent_refused", { reason: `state_${spent.refused}` });
+    return refused("This connect link is invalid, expired or already used. Ask for a new link.");
+  }
+  const { agencyId } = spent;
+  const grant = await exchangeCode(client, p.code, Date.now());
+  if (!grant.ok) {
+    logEvent("calendar.consent_failed", { agencyId, error: grant.failure.error });
+    return { ok: false, status: 502, message: "Google did not accept the sign-in. Ask for a new connect link and try again." };
+  }
+  const missing = missingScopes(grant.value.scopes);
+  if (missing.length > 0) {
+    logEvent("calendar.consent_failed", { agencyId, error: "scopes_missing", missing: missing.length });
+    return refused("Atlas needs both calendar permissions (events, free/busy). Ask for a new link and leave both ticked.");
+  }
+  let sealed;
+  try {
+    sealed = {
+      sealedAccessToken: await encryptSecret(grant.value.accessToken),
+      sealedRefreshToken: grant.value.refreshToken ? await encryptSecret(grant.value.refreshToken) : undefined,
+    };
+  } catch (e) {
+    if (e instanceof SecretError) return { ok: false, status: 500, message: "Tokens cannot be stored encrypted on this deployment (ATLAS_ENCRYPTION_KEY)." };
+    throw e;
+  }
+  const saved = await ctx.runMutation(internal.calendar.saveConnection, { agencyId, ...sealed, accessTokenExpiresAt: grant.value.expiresAt });
+  if (saved === "no_refresh_token") {
+    return refused("Google sent no long-lived access. Remove Atlas at myaccount.google.com/permissions, then use a new connect link.");
+  }
+  return { ok: true };
+}
+
+export function callbackPage(outcome: ConsentOutcome): Response {
+  const [status, title, text] = outcome.ok
+    ? [200, "Connected", "Your Google Calendar is connected to Atlas. You can close this page."]
+    : [outcome.status, "Not connected", outcome.message];
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${text}</p></body></html>`;
+  return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
+}
