@@ -43,6 +43,8 @@ export class FakeGoogle {
   events = new Map<string, FakeEvent>();
   /** Calendar API replies used up before the real answer (an outage): any API request takes the next. */
   apiFailures: Reply[] = [];
+  /** API requests that take effect but whose reply is lost on the way (answered 503). */
+  lostReplies = 0;
   /** Token endpoint replies used up before the real answer. */
   tokenFailures: Reply[] = [];
   /** Seconds an access token lives. */
@@ -153,7 +155,12 @@ export class FakeGoogle {
         },
       };
     }
-    return this.apiFailures.shift() ?? answer();
+    const failure = this.apiFailures.shift();
+    if (failure) return failure;
+    const reply = answer();
+    if (this.lostReplies === 0) return reply;
+    this.lostReplies--;
+    return apiError(503, "backendError", "Backend Error");
   }
 
   private freeBusy(req: RecordedRequest): Reply {

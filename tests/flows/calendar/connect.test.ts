@@ -79,12 +79,13 @@ describe("connecting a Google Calendar", () => {
     const state = new URL(await t.mutation(internal.calendar.connectUrl, { agencyId })).searchParams.get("state")!;
     const before = await stored(t);
 
-    for (const params of [
+    const refusals: Record<string, string>[] = [
       { state: "forged-state-value", code: world.google.issueCode() },
       { state: agencyId, code: world.google.issueCode() },
       { state, error: "access_denied" },
       { code: world.google.issueCode() },
-    ]) {
+    ];
+    for (const params of refusals) {
       const res = await callback(t, params);
       expect(res.status).toBe(400);
       expect(await res.text()).not.toContain(params.state ?? "never-echoed");
