@@ -37,7 +37,15 @@ export function randomState(): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+/** Expired states removed by each new one: the table stays about as small as the links in use. */
+const EXPIRED_STATES_SWEPT = 20;
+
 export async function issueState(ctx: MutationCtx, agencyId: Id<"agencies">, now: number): Promise<string> {
+  const expired = await ctx.db
+    .query("oauthStates")
+    .withIndex("by_expires", (q) => q.lt("expiresAt", now))
+    .take(EXPIRED_STATES_SWEPT);
+  for (const row of expired) await ctx.db.delete("oauthStates", row._id);
   const state = randomState();
   await ctx.db.insert("oauthStates", { state, agencyId, provider: "google", expiresAt: now + STATE_TTL_MS });
   return state;
