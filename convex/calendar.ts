@@ -27,6 +27,7 @@ import {
 import { callbackPage, completeConsent } from "./model/calendar/consent";
 import { connectionStatus } from "./model/calendar/tables";
 import { logEvent } from "./model/log";
+import { backoffMs, CALENDAR_SYNC_RETRY } from "./model/retryPolicy";
 import { consentUrl, GoogleConfigError, oauthClientFromEnv } from "./model/providers/googleCalendar";
 
 /** Connections whose sync one cron transaction schedules; a full page schedules the next. */
@@ -162,11 +163,15 @@ const syncResult = v.union(
 
 /** Refreshes the agency's busy blocks and sends the event writes held while the calendar could not be used. */
 export const sync = internalAction({
-  args: { agencyId: v.id("agencies") },
+  /** attempt: 1 for a first run; a passing failure runs again after the shared policy's wait. */
+  args: { agencyId: v.id("agencies"), attempt: v.optional(v.number()) },
   returns: syncResult,
-  handler: async (ctx, { agencyId }) => {
+  handler: async (ctx, { agencyId, attempt }) => {
     const result = await syncBusy(ctx, agencyId);
     if (result.outcome !== "skipped") await ctx.runMutation(internal.calendar.releaseHeld, { agencyId });
+    const tries = attempt ?? 1;
+    const wait = result.outcome === "retry" ? backoffMs(CALENDAR_SYNC_RETRY, tries) : null;
+    if (wait !== null) await ctx.scheduler.runAfter(wait, internal.calendar.sync, { agencyId, attempt: tries + 1 });
     return result;
   },
 });

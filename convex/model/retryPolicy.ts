@@ -29,6 +29,9 @@ export const OUTBOX_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 60_000, fac
 /** Transcript analysis at Groq: 30 s, 2 min, 8 min, then a review task. */
 export const ANALYSIS_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 30_000, factor: 4, maxDelayMs: 10 * 60_000, jitter: 0.2 };
 
+/** A Google Calendar sync that failed for a passing reason (a refresh under way, Google unreachable): 30 s, 2 min, then the 10-minute cron. */
+export const CALENDAR_SYNC_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 30_000, factor: 4, maxDelayMs: 5 * 60_000, jitter: 0.2 };
+
 /** A random number in [0, 1): injected by tests, Math.random otherwise. */
 export type RandomSource = () => number;
 

@@ -92,7 +92,9 @@ export async function syncBusy(ctx: ActionCtx, agencyId: Id<"agencies">): Promis
   if (!reply.ok) {
     await afterApiFailure(ctx, agencyId, reply.failure);
     await ctx.runMutation(internal.calendar.flagSyncError, { agencyId, reason: reply.failure.error });
-    return { outcome: reply.failure.retryable ? "retry" : "unknown", reason: reply.failure.error };
+    // A refused token (401) is refreshed on the next attempt, so it is worth one.
+    const passing = reply.failure.retryable || reply.failure.status === 401;
+    return { outcome: passing ? "retry" : "unknown", reason: reply.failure.error };
   }
   if ("unknown" in reply.value) {
     await ctx.runMutation(internal.calendar.flagSyncError, { agencyId, reason: reply.value.unknown });

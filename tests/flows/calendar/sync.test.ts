@@ -3,6 +3,7 @@ import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { notificationRows } from "../../helpers/backend";
 import { bookAt, busyBlocks, connectCalendar, connectionOf } from "../../helpers/calendar";
+import { apiError } from "../../helpers/fakeGoogle";
 import { placeCall, runScheduled, setupWorld, slackOn, type Backend } from "../../helpers/world";
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -84,6 +85,19 @@ describe("busy blocks from the agency's Google Calendar", () => {
     world.google.busy = [];
     expect(await sync(t, agencyId)).toEqual({ outcome: "synced", blocks: 0 });
     expect(await t.query(internal.calendar.status, { agencyId })).toMatchObject({ status: "connected", busyBlocks: 0 });
+  });
+
+  test("a sync Google could not answer runs again after the shared backoff", async () => {
+    const { t, world, agencyId } = await connected();
+    world.google.busy = [{ start: "2026-11-23T15:00:00Z", end: "2026-11-23T16:00:00Z" }];
+    world.google.apiFailures = [apiError(503, "backendError", "Backend Error")];
+    expect(await sync(t, agencyId)).toMatchObject({ outcome: "retry" });
+    expect(await busyBlocks(t, agencyId)).toEqual([]);
+    await runScheduled(t);
+    const [first, second] = world.google.freeBusyRequests;
+    expect(second.at - first.at).toBeGreaterThanOrEqual(30_000);
+    expect(await busyBlocks(t, agencyId)).toHaveLength(1);
+    expect(await t.query(internal.calendar.status, { agencyId })).toMatchObject({ status: "connected" });
   });
 
   test("a call's dial syncs stale blocks first, then dials; fresh blocks are not fetched again", async () => {
