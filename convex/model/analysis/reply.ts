@@ -49,6 +49,10 @@ export const analysisReply = z.object({
   bookOnSchedulerLink: z.boolean().optional(),
   qualificationAnswers: z.array(z.object({ question: z.string(), answer: z.string() })).optional(),
   optOut: z.boolean().optional(),
+  /** What the caller wants the business to know, in a sentence or two (model/callbacks/intake.ts). */
+  messageForStaff: z.string().nullish(),
+  /** The caller said it cannot wait (an emergency, a same-day deadline). */
+  urgent: z.boolean().optional(),
 });
 export type AnalysisReply = z.infer<typeof analysisReply>;
 
