@@ -122,21 +122,24 @@ describe("a caller's message becomes a staff call that connects them", () => {
     expect(await rows(w.t, "staffMessages")).toEqual([]);
   });
 
-  test("a staff member who hears the message and says no is recorded as declined; one who hangs up as delivered", async () => {
+  test("a staff member who hears the message and says no is recorded as declined", async () => {
     const w = await callbackWorld();
     await callerLeavesMessage(w);
-    const [first] = staffCalls(w.world);
-    await staffReport(w.t, first.vapiCallId, first.attemptId, { endedReason: "customer-ended-call", declined: true, lines: [["AI", "Shall I connect you?"], ["User", "No, not now."]] });
-    expect((await attempts(w.t))[0].status).toBe("declined");
+    const [call] = staffCalls(w.world);
+    await staffReport(w.t, call.vapiCallId, call.attemptId, { endedReason: "customer-ended-call", declined: true, lines: [["AI", "Shall I connect you?"], ["User", "No, not now."]] });
+    expect((await attempts(w.t))[0]).toMatchObject({ status: "declined", cost: 0.07 });
     expect(await theMessage(w.t)).toMatchObject({ status: "declined" });
+  });
 
-    const other = await callbackWorld();
-    await callerLeavesMessage(other);
-    const [call] = staffCalls(other.world);
-    await staffReport(other.t, call.vapiCallId, call.attemptId, { endedReason: "customer-ended-call", lines: [["AI", "Shall I connect you?"], ["User", "Got it, thanks, bye."]] });
-    expect((await attempts(other.t))[0].status).toBe("delivered");
-    await runDue(other.t);
-    expect(fallbackEmails(other.world)).toEqual([]);
+  test("a staff member who hears the message and hangs up is recorded as delivered; nothing falls back", async () => {
+    const w = await callbackWorld();
+    await callerLeavesMessage(w);
+    const [call] = staffCalls(w.world);
+    await staffReport(w.t, call.vapiCallId, call.attemptId, { endedReason: "customer-ended-call", lines: [["AI", "Shall I connect you?"], ["User", "Got it, thanks, bye."]] });
+    expect((await attempts(w.t))[0].status).toBe("delivered");
+    expect(await theMessage(w.t)).toMatchObject({ status: "delivered" });
+    await runDue(w.t);
+    expect(fallbackEmails(w.world)).toEqual([]);
   });
 
   test("the list shows messages newest first with their attempts, and the funnel counts them", async () => {
