@@ -5,16 +5,24 @@
  */
 import { v } from "convex/values";
 import { VapiClient } from "@vapi-ai/server-sdk";
-import { internalAction } from "./_generated/server";
+import { internalAction, internalQuery } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { internal } from "./_generated/api";
-import { claimAttempt, settle, staffCallDialPlan } from "./model/callbacks/flow";
+import { claimAttempt, settle, STAFF_CALL_MAX_SECONDS, staffCallDialPlan } from "./model/callbacks/flow";
+import { staffReportFields } from "./model/callbacks/webhook";
+import { vapiCallObject } from "./model/providers/vapiMessages";
+import { MINUTE } from "./model/scheduling/availability";
 import { claimConnect, findAttempt, ONLY_CONNECT_ERROR, recordTransferFailure, TRANSFER_FAILED_ERROR } from "./model/callbacks/connect";
 import { staffCallRequest } from "./model/callbacks/dial";
-import { isNoAnswerEnding, staffCallOutcome, transferResult } from "./model/callbacks/outcomes";
+import { isNoAnswerEnding, LIVE, staffCallOutcome, transferResult } from "./model/callbacks/outcomes";
 import { CONNECT_TO_CUSTOMER } from "./model/calls/tools";
 import { requiredEnv, vapiFailure } from "./model/providers/vapiErrors";
 import { logEvent } from "./model/log";
+
+/** Vapi ends a staff call by STAFF_CALL_MAX_SECONDS and reports seconds later: after this the report is lost. */
+const REPORT_CHECK_AFTER_MS = STAFF_CALL_MAX_SECONDS * 1000 + 5 * MINUTE;
+const REPORT_CHECK_AGAIN_MS = 5 * MINUTE;
+const MAX_REPORT_CHECKS = 3;
 
 /**
  * Places one staff call. Every staff call goes through here (a pacing gate wraps
@@ -49,12 +57,59 @@ export const claimStaffCall = internalMutation({
   handler: async (ctx, { attemptId }) => await claimAttempt(ctx, attemptId),
 });
 
+/** The staff call exists at Vapi; its report is checked for once the call must have ended (Vapi sends webhooks once). */
 export const recordStaffDialed = internalMutation({
   args: { attemptId: v.id("callbackAttempts"), vapiCallId: v.string(), controlUrl: v.optional(v.string()) },
   returns: v.null(),
   handler: async (ctx, { attemptId, vapiCallId, controlUrl }) => {
     await ctx.db.patch("callbackAttempts", attemptId, { vapiCallId, controlUrl, updatedAt: Date.now() });
+    await ctx.scheduler.runAfter(REPORT_CHECK_AFTER_MS, internal.staffCalls.checkStaffCall, { attemptId, round: 1 });
     logEvent("callback.dialed", { attemptId, vapiCallId });
+    return null;
+  },
+});
+
+export const liveAttempt = internalQuery({
+  args: { attemptId: v.id("callbackAttempts") },
+  returns: v.union(v.null(), v.object({ vapiCallId: v.string() })),
+  handler: async (ctx, { attemptId }) => {
+    const attempt = await ctx.db.get("callbackAttempts", attemptId);
+    if (!attempt?.vapiCallId || !(LIVE as readonly string[]).includes(attempt.status)) return null;
+    return { vapiCallId: attempt.vapiCallId };
+  },
+});
+
+/**
+ * A staff call still open when it must have ended lost its report: Vapi's call
+ * object settles it through the report's own path. Still live: looked at again,
+ * a few times; Vapi unreachable or silent to the end: the attempt failed and the
+ * message goes the fallback way, never left waiting.
+ */
+export const checkStaffCall = internalAction({
+  args: { attemptId: v.id("callbackAttempts"), round: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { attemptId, round }) => {
+    const live = await ctx.runQuery(internal.staffCalls.liveAttempt, { attemptId });
+    if (!live) return null;
+    let failure: string;
+    try {
+      const client = new VapiClient({ token: requiredEnv("VAPI_API_KEY") });
+      const raw = await client.calls.get({ id: live.vapiCallId }, { maxRetries: 0, timeoutInSeconds: 15 });
+      const parsed = vapiCallObject.safeParse(raw);
+      if (parsed.success && parsed.data.status === "ended") {
+        const analysis = (raw as { analysis?: unknown }).analysis;
+        await ctx.runMutation(internal.staffCalls.applyStaffReport, { attemptId, ...staffReportFields(parsed.data, analysis, raw) });
+        return null;
+      }
+      failure = parsed.success ? "Vapi still shows the staff call live" : "Vapi's call object did not parse";
+    } catch (e) {
+      failure = vapiFailure(e).message;
+    }
+    if (round < MAX_REPORT_CHECKS) {
+      await ctx.scheduler.runAfter(REPORT_CHECK_AGAIN_MS, internal.staffCalls.checkStaffCall, { attemptId, round: round + 1 });
+    } else {
+      await ctx.runMutation(internal.staffCalls.recordStaffDialFailure, { attemptId, message: `no report: ${failure}` });
+    }
     return null;
   },
 });

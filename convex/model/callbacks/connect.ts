@@ -14,6 +14,7 @@ export const ALREADY_CONNECTING_REPLY = "Already connecting you; please hold.";
 export const ALREADY_CONNECTED_ERROR = "This message's caller is already connected; nothing more to do.";
 export const CALL_OVER_ERROR = "This staff call is no longer live; nobody was connected.";
 export const TRANSFER_FAILED_ERROR = "The transfer could not be started; the message will be emailed to the team.";
+export const OPTED_OUT_ERROR = "The caller has asked not to be called; nobody was connected.";
 export const ONLY_CONNECT_ERROR = "Only connect_to_customer works on a staff callback call.";
 
 export interface Destination {
@@ -46,6 +47,8 @@ export async function findAttempt(ctx: MutationCtx, ref: { attemptId?: string; v
 export async function claimConnect(ctx: MutationCtx, attempt: Doc<"callbackAttempts">, webhookControlUrl: string | undefined): Promise<ConnectClaim> {
   const message = await ctx.db.get("staffMessages", attempt.staffMessageId);
   if (!message || message.status === "connected") return { ok: false, error: ALREADY_CONNECTED_ERROR };
+  const opportunity = await ctx.db.get("opportunities", message.opportunityId);
+  if (!opportunity || opportunity.doNotCall) return { ok: false, error: OPTED_OUT_ERROR };
   const agency = await ctx.db.get("agencies", attempt.agencyId);
   const destination: Destination = { number: attempt.customerPhone, ...(agency?.inboundPhoneNumber ? { callerId: agency.inboundPhoneNumber } : {}) };
   if (attempt.status === "connecting") return { ok: true, result: ALREADY_CONNECTING_REPLY, destination, post: false };

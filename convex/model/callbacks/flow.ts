@@ -186,6 +186,13 @@ export async function claimAttempt(ctx: MutationCtx, attemptId: Id<"callbackAtte
   const settings = await settingsOf(ctx, attempt.agencyId);
   const now = Date.now();
   if (!message || !agency) return null;
+  const opportunity = await ctx.db.get("opportunities", message.opportunityId);
+  if (message.status === "calling" && (!opportunity || opportunity.doNotCall)) {
+    // Opted out since the message: nobody is put through to them, and no task asks a person to call.
+    await leaveTaken(ctx, message, "the caller opted out of calls");
+    await settle(ctx, attempt, "failed", { failure: { message: "the caller opted out before the staff call" } });
+    return null;
+  }
   if (message.status !== "calling" || !settings?.enabled) {
     await settle(ctx, attempt, "failed", { failure: { message: "callbacks turned off or message settled before the call" } });
     return null;

@@ -12,6 +12,8 @@ import { postTransfer } from "../providers/vapiControl";
 import {
   endOfCallReport,
   normaliseReport,
+  type reportFields,
+  staffCallAnalysis,
   statusUpdate,
   toolCalls,
   transferStatuses,
@@ -42,21 +44,28 @@ function refOf(call: VapiCall | undefined, attemptId: string) {
   return { attemptId, vapiCallId: call?.id };
 }
 
-async function onReport(ctx: ActionCtx, message: Record<string, unknown>, attemptId: string): Promise<Response> {
-  const parsed = endOfCallReport.safeParse(message);
-  if (!parsed.success) return json(400, { error: "invalid end-of-call-report" });
-  const report = normaliseReport(parsed.data);
-  const onCall = callArtifact.safeParse(parsed.data.call);
-  const statuses = transferStatuses(parsed.data.artifact);
+/** What applyStaffReport needs from a report (webhook) or from Vapi's call object (staffCalls.checkStaffCall). */
+export function staffReportFields(data: z.infer<typeof reportFields>, analysis: unknown, call: unknown) {
+  const report = normaliseReport(data);
+  const onCall = callArtifact.safeParse(call);
+  const statuses = transferStatuses(data.artifact);
   const transfers = statuses.length > 0 ? statuses : (onCall.success ? (onCall.data.artifact?.transfers ?? []) : []).map((t) => t.status);
-  const result = await ctx.runMutation(internal.staffCalls.applyStaffReport, {
-    ...refOf(parsed.data.call, attemptId),
+  return {
     endedReason: report.endedReason,
     cost: report.cost,
     startedAt: report.startedAt,
     transferStatuses: statusList(transfers),
     staffTurns: report.messages.filter((m) => m.role === "user").length,
-    declined: parsed.data.analysis?.structuredData?.declined === true,
+    declined: staffCallAnalysis.parse(analysis)?.structuredData?.declined === true,
+  };
+}
+
+async function onReport(ctx: ActionCtx, message: Record<string, unknown>, attemptId: string): Promise<Response> {
+  const parsed = endOfCallReport.safeParse(message);
+  if (!parsed.success) return json(400, { error: "invalid end-of-call-report" });
+  const result = await ctx.runMutation(internal.staffCalls.applyStaffReport, {
+    ...refOf(parsed.data.call, attemptId),
+    ...staffReportFields(parsed.data, message.analysis, message.call),
   });
   return json(200, { result });
 }

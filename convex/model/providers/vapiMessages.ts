@@ -164,7 +164,6 @@ export const statusUpdate = z.object({
 export const endOfCallReport = reportFields.extend({
   type: z.literal("end-of-call-report"),
   call: vapiCall.optional(),
-  analysis: staffCallAnalysis,
 });
 
 /** Entries are parsed one by one (model/calls/tools.ts): one bad entry must not sink the others. */

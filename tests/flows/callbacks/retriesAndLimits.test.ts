@@ -223,3 +223,35 @@ describe("callbacks.configure", () => {
     expect(settings[0]).toMatchObject({ enabled: false, staffPhone: "+12125550143", maxAttempts: 0, retryDelayMinutes: 5, maxCallbacksPerDay: 20 });
   });
 });
+
+describe("a staff call whose report is lost", () => {
+  test("Vapi's call object settles it: unanswered, then the fallback", async () => {
+    const w = await callbackWorld();
+    await callerLeavesMessage(w);
+    const [{ vapiCallId }] = staffCalls(w.world);
+    w.world.vapiCallState.set(vapiCallId, { status: "ended", endedReason: "customer-did-not-answer", cost: 0.01, artifact: { messages: [], transfers: null } });
+    await after(w.t, 11 * MINUTE);
+    expect((await attempts(w.t))[0]).toMatchObject({ status: "no_answer", cost: 0.01 });
+    expect(fallbackEmails(w.world)).toHaveLength(1);
+  });
+
+  test("Vapi never answers: after the last check the attempt failed and the message falls back, once", async () => {
+    const w = await callbackWorld();
+    await callerLeavesMessage(w);
+    for (let i = 0; i < 5; i++) await after(w.t, 5 * MINUTE);
+    expect(w.world.to(/api\.vapi\.ai\/call\/vapi-call-1$/)).toHaveLength(3);
+    expect((await attempts(w.t))[0]).toMatchObject({ status: "failed", failure: { message: expect.stringMatching(/^no report/) } });
+    expect(fallbackEmails(w.world)).toHaveLength(1);
+  });
+
+  test("a caller who opted out before the staff call is not called about and no task asks to call them", async () => {
+    const w = await callbackWorld({ now: Date.parse("2026-11-21T15:00:00Z") });
+    await callerLeavesMessage(w);
+    const message = await theMessage(w.t);
+    await w.t.run((ctx) => ctx.db.patch("opportunities", message.opportunityId, { doNotCall: true }));
+    await after(w.t, 3 * 24 * 60 * MINUTE);
+    expect(staffCalls(w.world)).toHaveLength(0);
+    expect(await theMessage(w.t)).toMatchObject({ status: "taken", reason: "the caller opted out of calls" });
+    expect(fallbackEmails(w.world)).toEqual([]);
+  });
+});
