@@ -29,7 +29,8 @@ async function aCall() {
 }
 
 describe("calls.bookingAnalysis", () => {
-  test("refuses a shape we do not define", async () => {
+  // The first backend test of the file loads every Convex module: it gets the backend tests' timeout.
+  test("refuses a shape we do not define", { timeout: 60_000 }, async () => {
     const { t, callId } = await aCall();
     await expect(
       t.run((ctx) => ctx.db.patch("calls", callId, { bookingAnalysis: { decision: "maybe", reason: "x" } as never })),
