@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ANALYSIS_RETRY } from "../retryPolicy";
 import { nullsAsAbsent, strictJsonSchema, type JsonSchema } from "../providers/structuredOutput";
 
-export const ANALYSIS_VERSION = "2026-11-29.1";
+export const ANALYSIS_VERSION = "2026-11-29.2";
 export const DEFAULT_MIN_CONFIDENCE = 0.7;
 /** Attempts per analysis (model/retryPolicy.ts ANALYSIS_RETRY decides the waits between them). */
 export const MAX_ANALYSIS_ATTEMPTS = ANALYSIS_RETRY.attempts;
