@@ -2,7 +2,8 @@ import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import { outboxRows } from "../../helpers/backend";
 import { controlUrlOf } from "../../helpers/fakeWorld";
-import { toolCall, toolCallsMessage } from "../../helpers/vapiPayloads";
+import type { Vapi } from "@vapi-ai/server-sdk";
+import { endOfCallReportWithNulls, toolCall, toolCallsMessage, vapiCall } from "../../helpers/vapiPayloads";
 import { placeCall, postWebhook, rows } from "../../helpers/world";
 import {
   attempts,
@@ -91,6 +92,26 @@ describe("a caller's message becomes a staff call that connects them", () => {
     // A report without transfer records does not undo what the transfer-update said.
     await staffReport(w.t, vapiCallId, attemptId, { transfers: null, cost: 0.09 });
     expect((await attempts(w.t))[0]).toMatchObject({ status: "connected", cost: 0.09 });
+    expect(await theMessage(w.t)).toMatchObject({ status: "connected" });
+  });
+
+  test("a report as Vapi's SDK types it, nulls and all, with a connected transfer record settles the connection", async () => {
+    const w = await callbackWorld();
+    await callerLeavesMessage(w);
+    const [{ vapiCallId, attemptId }] = staffCalls(w.world);
+    await staffToolCall(w.t, vapiCallId, attemptId, "call_connect_1");
+    const transfer: Vapi.TransferArtifact = {
+      destination: { type: "number", number: CALLER_PHONE },
+      mode: "blind-transfer",
+      status: "connected",
+    };
+    const body = endOfCallReportWithNulls(vapiCallId, "unused", [["AI", "Shall I connect you?"], ["User", "Yes please."]], {
+      endedReason: "assistant-forwarded-call",
+      artifact: { messages: null, transcript: "AI: Shall I connect you?\nUser: Yes please.", recordingUrl: null, transfers: [transfer], structuredOutputs: null },
+    });
+    body.message.call = vapiCall(vapiCallId, null, { status: "ended", assistantOverrides: { metadata: { callbackAttemptId: attemptId }, variableValues: null } });
+    expect((await postWebhook(w.t, body)).status).toBe(200);
+    expect((await attempts(w.t))[0]).toMatchObject({ status: "connected", cost: 0.21, endedReason: "assistant-forwarded-call" });
     expect(await theMessage(w.t)).toMatchObject({ status: "connected" });
   });
 
