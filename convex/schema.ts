@@ -9,6 +9,7 @@ import { timeZoneSource } from "./model/scheduling/prospectZone";
 import { PROCESS_NAMES } from "./model/processes";
 import { bookingAnalysis } from "./model/analysis/record";
 import { taskDetails } from "./model/tasks";
+import { callbackTables } from "./model/callbacks/tables";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
 
@@ -329,6 +330,8 @@ export default defineSchema({
     result: v.optional(v.string()),
     error: v.optional(v.string()),
     meetingId: v.optional(v.id("meetings")),
+    /** A staff callback call's tool (connect_to_customer): its calls are not in `calls`. */
+    callbackAttemptId: v.optional(v.id("callbackAttempts")),
   }).index("by_tool_call_id_and_call", ["toolCallId", "callId"]),
 
   /**
@@ -374,6 +377,7 @@ export default defineSchema({
   ...notificationTables,
 
   ...calendarTables,
+  ...callbackTables,
 
   /** Replaced by `outbox`: kept valid until migrations.migrateOutbox has moved every row (model/outbox/legacy.ts). */
   notificationDeliveries: defineTable(legacyNotificationDeliveryFields),

@@ -1,5 +1,5 @@
 import { v } from "convex/values";
-import { VapiClient, VapiError } from "@vapi-ai/server-sdk";
+import { VapiClient } from "@vapi-ai/server-sdk";
 import { httpAction, internalAction, type ActionCtx } from "./_generated/server";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
@@ -12,6 +12,7 @@ import {
   inboundParties,
   MAX_CUSTOMER_NAME_CHARS,
   normaliseReport,
+  ourCallbackAttemptId,
   ourCallId,
   statusUpdate,
   toolCalls,
@@ -21,28 +22,8 @@ import { assistantReply, SPOKEN } from "./model/calls/inbound";
 import { logEvent } from "./model/log";
 import { MAX_CALL_MINUTES } from "./model/scheduling/availability";
 import { syncBeforeOffer } from "./model/calendar/access";
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}
-
-/** Vapi's messages may echo the number dialled; what we store about a failure must not. */
-function withoutPhoneNumbers(text: string): string {
-  return text.replace(/\+?\d[\d\s().-]{5,}\d/g, "[number]");
-}
-
-/** A short, secret-free reason from a failed Vapi request. */
-function vapiFailure(e: unknown): { statusCode?: number; message: string } {
-  if (e instanceof VapiError) {
-    const body = e.body as { message?: unknown; error?: unknown } | undefined;
-    const detail = Array.isArray(body?.message) ? body.message.join("; ") : (body?.message ?? body?.error ?? e.message);
-    return { statusCode: e.statusCode, message: withoutPhoneNumbers(String(detail)).slice(0, 300) };
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  return { message: withoutPhoneNumbers(`Vapi request failed: ${message}`).slice(0, 300) };
-}
+import { requiredEnv, vapiFailure } from "./model/providers/vapiErrors";
+import { callbackWebhook, NOT_A_CALLBACK_TRANSFER } from "./model/callbacks/webhook";
 
 /**
  * Places the outbound call with the saved assistant (its server URL and webhook
@@ -189,6 +170,8 @@ export const webhookHandlers: Record<string, Handler> = {
   "end-of-call-report": onEndOfCallReport,
   "tool-calls": onToolCalls,
   "assistant-request": onAssistantRequest,
+  // Staff callback calls are routed before this table; no other call is ever transferred.
+  "transfer-destination-request": async () => json(200, { error: NOT_A_CALLBACK_TRANSFER }),
 };
 
 /** POST /vapi/webhook: authenticate first, then parse, then dispatch by type. */
@@ -206,7 +189,10 @@ export const webhook = httpAction(async (ctx, request) => {
   const parsed = envelope.safeParse(body);
   if (!parsed.success) return json(400, { error: "body has no message.type" });
   const message = parsed.data.message;
-  const handler = webhookHandlers[message.type];
+  const callbackAttemptId = ourCallbackAttemptId(message.call);
+  const handler = callbackAttemptId
+    ? (ctx: ActionCtx, m: Record<string, unknown>) => callbackWebhook(ctx, m, callbackAttemptId)
+    : webhookHandlers[message.type];
   if (!handler) {
     logEvent("webhook.ignored", { type: message.type });
     return json(200, {});

@@ -20,3 +20,11 @@ export async function drainScheduled(t: Backend, clock: ReturnType<typeof instal
   }
   throw new Error(`scheduled functions still pending after ${maxSteps} steps`);
 }
+
+/** Runs the scheduled functions due now (and what they schedule for now), leaving later ones waiting. */
+export async function drainDue(t: Backend, clock: ReturnType<typeof installClock>, rounds = 30) {
+  for (let i = 0; i < rounds; i++) {
+    clock.tick(0);
+    await t.finishInProgressScheduledFunctions();
+  }
+}

@@ -5,11 +5,12 @@
  */
 import { DateTime } from "luxon";
 import { internal } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
 import { slotLabel } from "../convex/model/scheduling/availability";
 import { parseAnalysisReply } from "../convex/model/analysis/reply";
 import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
-import { drainScheduled, installClock } from "./clock";
+import { drainDue, drainScheduled, installClock, type Backend } from "./clock";
 
 const realGroqKey = process.env.GROQ_API_KEY;
 const realFetch = globalThis.fetch;
@@ -38,6 +39,7 @@ async function main() {
     timeZone: AGENCY_ZONE,
     availability: ["Mon-Fri 09:00-12:00", "Mon-Fri 13:00-17:00"],
     email: "team@brightline.example",
+    inboundPhoneNumber: "(212) 555-0100",
   });
   const opportunityId = await t.mutation(internal.opportunities.create, {
     agencyId,
@@ -125,8 +127,98 @@ async function main() {
   const invite = (emails[0]?.body as { attachments?: { content: string }[] } | undefined)?.attachments?.[0]?.content;
   if (invite) print(Buffer.from(invite, "base64").toString("utf8").trim());
   print(`\n${meetings.length === 1 ? "Booked exactly once." : `Expected one meeting, found ${meetings.length}.`}`);
-  clock.uninstall();
   if (meetings.length !== 1) process.exitCode = 1;
+
+  const connected = await staffCallbackScene(t, world, clock, agencyId);
+  clock.uninstall();
+  if (!connected) process.exitCode = 1;
+}
+
+const STAFF_PHONE = "+12125550142";
+const CALLER = { number: "+12015550187", name: "Sam Ortiz" };
+
+/** Scene 2: a caller leaves a message, the AI phones staff with it and connects them. True when connected. */
+async function staffCallbackScene(t: Backend, world: FakeWorld, clock: ReturnType<typeof installClock>, agencyId: Id<"agencies">) {
+  print("\n\n#### Scene 2: a caller's message, the staff call and the connection");
+  // A weekday morning in New York, inside the agency's hours.
+  let morning = DateTime.fromMillis(Date.now(), { zone: AGENCY_ZONE }).plus({ days: 1 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
+  while (morning.weekday > 5) morning = morning.plus({ days: 1 });
+  clock.setSystemTime(morning.toMillis());
+
+  step(7, "callbacks.configure: the staff phone, no retries");
+  await t.mutation(internal.callbacks.configure, { agencyId, enabled: true, staffPhone: STAFF_PHONE });
+  print(`callbacks on for ${morning.toFormat("cccc h:mm a ZZZZ")}, staff phone ${STAFF_PHONE}`);
+
+  step(8, "A caller rings the agency's number and leaves a message");
+  const headers = { "content-type": "application/json", authorization: `Bearer ${TEST_ENV.VAPI_WEBHOOK_SECRET}` };
+  const post = async (message: unknown) => {
+    const res = await t.fetch("/vapi/webhook", { method: "POST", headers, body: JSON.stringify({ message }) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const ringing = await post({ type: "assistant-request", call: { id: "vapi-inbound-demo", type: "inboundPhoneCall", customer: CALLER }, phoneNumber: { number: "+12125550100" }, customer: CALLER });
+  const callId = (ringing.body.assistantOverrides as { metadata: { callId: string } }).metadata.callId;
+  const said = "This is Sam Ortiz from Ortiz Dental. Our booking system is down; can someone call me back today about switching over?";
+  const started = Date.now();
+  const lines: [string, string][] = [
+    ["bot", "Thanks for calling Brightline Growth. Who am I speaking with?"],
+    ["user", said],
+    ["bot", "I'll pass that on to the team right away."],
+  ];
+  world.groqReplies = [{ meetingBooked: false, slotIso: null, confidence: 0.9, evidence: null, messageForStaff: "Sam Ortiz of Ortiz Dental: their booking system is down; call back today about switching over.", urgent: true }];
+  const report = await post({
+    type: "end-of-call-report",
+    endedReason: "customer-ended-call",
+    startedAt: new Date(started).toISOString(),
+    endedAt: new Date(started + 40_000).toISOString(),
+    call: { id: "vapi-inbound-demo", assistantOverrides: { metadata: { callId } } },
+    artifact: { messages: lines.map(([role, message], i) => ({ role, message, time: started + i * 8000, secondsFromStart: i * 8 })) },
+  });
+  print(`inbound call ${callId}: end-of-call-report -> ${report.status}`);
+
+  step(9, "The analysis takes the message; Atlas phones staff with the callback assistant");
+  await drainDue(t, clock);
+  const [message] = await t.query(internal.callbacks.list, { agencyId });
+  if (!message) {
+    print("no message for staff was taken");
+    return false;
+  }
+  print(`message (${message.urgent ? "urgent" : "not urgent"}): ${message.text}`);
+  const create = world.vapiCreates.at(-1)!.body as { assistantId: string; customer: { number: string }; assistantOverrides: { variableValues: unknown; metadata: { callbackAttemptId: string } } };
+  print(`POST https://api.vapi.ai/call: assistant ${create.assistantId}, staff phone ${create.customer.number}`);
+  print("variableValues:", JSON.stringify(create.assistantOverrides.variableValues));
+  const attemptId = create.assistantOverrides.metadata.callbackAttemptId;
+  const vapiCallId = `vapi-call-${world.vapiCreates.length}`;
+  const staffCall = { id: vapiCallId, assistantOverrides: { metadata: { callbackAttemptId: attemptId } } };
+
+  step(10, 'The staff member says "yes": connect_to_customer transfers the live call');
+  clock.tick(45_000); // the staff member picks up and hears the message
+  const tool = { id: "call_connect_demo", type: "function", function: { name: "connect_to_customer", arguments: "{}" } };
+  const answer = await post({ type: "tool-calls", call: staffCall, toolCallList: [tool] });
+  print("tool answer:", JSON.stringify(answer.body));
+  const transfer = world.controlRequests.at(-1);
+  if (transfer) print(`POST ${transfer.url}\n${JSON.stringify(transfer.body)}`);
+  const replay = await post({ type: "tool-calls", call: staffCall, toolCallList: [tool] });
+  print(`replayed tool call -> ${JSON.stringify(replay.body)}; transfers posted: ${world.controlRequests.length}`);
+
+  step(11, "The staff call's report: the transfer connected");
+  clock.tick(120_000);
+  await post({
+    type: "end-of-call-report",
+    endedReason: "assistant-forwarded-call",
+    cost: 0.07,
+    call: staffCall,
+    artifact: {
+      messages: [{ role: "bot", message: "Sam Ortiz called for Brightline Growth. Shall I connect you?" }, { role: "user", message: "Yes, put me through." }],
+      transfers: [{ destination: { type: "number", number: CALLER.number }, mode: "blind-transfer", status: "connected" }],
+    },
+  });
+  const [listed] = await t.query(internal.callbacks.list, { agencyId });
+  for (const a of listed.attempts) print(`staff call ${a.attemptNumber}: ${a.status}, cost $${a.cost}`);
+  const funnel = await t.query(internal.callbacks.funnel, { agencyId, from: 0, to: Date.now() + 1 });
+  print(`funnel: ${funnel.messagesTaken} message(s) taken, ${funnel.callbacksConnected} connected, median ${funnel.medianMinutesToConnection} min to connection`);
+  const ok = listed.status === "connected" && world.controlRequests.length === 1;
+  print(`\n${ok ? "Connected once." : `Expected one connection, message is ${listed.status}.`}`);
+  return ok;
 }
 
 main().catch((e) => {

@@ -176,6 +176,8 @@ export class FakeWorld {
   vapiCallState = new Map<string, Record<string, unknown> | number>();
   /** Google's token endpoint and Calendar API (tests/helpers/fakeGoogle.ts). */
   google: FakeGoogle;
+  /** Answers to successive live-control POSTs, used up in order, then 200. */
+  controlReplies: Reply[] = [];
 
   constructor() {
     this.google = new FakeGoogle(
@@ -188,8 +190,12 @@ export class FakeWorld {
       if (typeof name === "string" && name.length > 40) {
         return { status: 400, json: { message: ["customer.name must be shorter than or equal to 40 characters"], error: "Bad Request", statusCode: 400 } };
       }
-      return { status: 201, json: { id: `vapi-call-${this.serial("vapi")}`, status: "queued" } };
+      const id = `vapi-call-${this.serial("vapi")}`;
+      // Vapi's create reply carries the call's live listen and control URLs (monitor).
+      return { status: 201, json: { id, status: "queued", monitor: { listenUrl: `wss://${VAPI_MONITOR_HOST}/${id}/listen`, controlUrl: controlUrlOf(id) } } };
     });
+    // Live call control: a transfer (or say, end-call) posted to a call's control URL.
+    this.on("POST", new RegExp(`^https://${VAPI_MONITOR_HOST.replace(/\./g, "\\.")}/[^/]+/control$`), () => this.controlReplies.shift() ?? { status: 200, json: {} });
     this.on("GET", /^https:\/\/api\.vapi\.ai\/call\/[^/?]+$/, (req) => {
       const id = decodeURIComponent(req.url.split("/").pop()!);
       const state = this.vapiCallState.get(id);
@@ -238,6 +244,11 @@ export class FakeWorld {
   /** Vapi's call create answers with this status and body from now on. */
   failVapiCreate(status: number, json: unknown): this {
     return this.on("POST", /^https:\/\/api\.vapi\.ai\/call$/, () => ({ status, json }));
+  }
+
+  /** Live-control POSTs (transfers) received, in order. */
+  get controlRequests(): RecordedRequest[] {
+    return this.to(/\/control$/);
   }
 
   get groqRequests(): RecordedRequest[] {
@@ -366,10 +377,19 @@ function groqAnswer(reply: Reply | GroqErrorReply): Reply {
   return reply instanceof GroqErrorReply ? { status: reply.status, json: { error: reply.error } } : reply;
 }
 
+/** Where the fake Vapi's monitor URLs live (Vapi's are phone-call-websocket.<region>.vapi.ai). */
+export const VAPI_MONITOR_HOST = "phone-call-websocket.fake.vapi.ai";
+
+/** The control URL the fake Vapi gives the call it created with this id. */
+export function controlUrlOf(vapiCallId: string): string {
+  return `https://${VAPI_MONITOR_HOST}/${vapiCallId}/control`;
+}
+
 export const TEST_ENV = {
   VAPI_API_KEY: "vapi-test-key",
   VAPI_PHONE_NUMBER_ID: "phone-number-1",
   VAPI_ASSISTANT_ID: "assistant-1",
+  VAPI_CALLBACK_ASSISTANT_ID: "callback-assistant-1",
   VAPI_WEBHOOK_SECRET: "webhook-secret-123",
   GROQ_API_KEY: "groq-test-key",
   RESEND_API_KEY: "resend-test-key",

@@ -29,6 +29,7 @@ async function aCall() {
 }
 
 describe("calls.bookingAnalysis", () => {
+  // The first backend test of the file loads every Convex module: it gets the backend tests' timeout.
   test("refuses a shape we do not define", { timeout: 60_000 }, async () => {
     const { t, callId } = await aCall();
     await expect(

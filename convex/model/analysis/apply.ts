@@ -20,6 +20,7 @@ import type { NotificationEvent } from "../notifications/events";
 import { effectiveProcess } from "../processes";
 import { planPostCall } from "../processes/postCall";
 import { carryOutPlan } from "../processes/carryOut";
+import { takeStaffMessages } from "../callbacks/intake";
 import { logEvent } from "../log";
 import { ANALYSIS_VERSION, DEFAULT_MIN_CONFIDENCE, type AnalysisReply, type Decision } from "./reply";
 import { decide } from "./decide";
@@ -151,6 +152,8 @@ export async function applyReply(
   }
   // After the decision: a prospect may accept a time and still ask not to be called again.
   if (reply.optOut === true) await recordOptOut(ctx, call.opportunityId);
+  // A message for the business or a call-back request becomes a staff callback (after the opt-out: none to a number that opted out).
+  await takeStaffMessages(ctx, call, reply);
   await ctx.db.patch("calls", call._id, {
     analysisStatus: "done",
     analysisAttempts: meta.attempt ?? 1,

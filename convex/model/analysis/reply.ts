@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ANALYSIS_RETRY } from "../retryPolicy";
 import { nullsAsAbsent, strictJsonSchema, type JsonSchema } from "../providers/structuredOutput";
 
-export const ANALYSIS_VERSION = "2026-11-29.1";
+export const ANALYSIS_VERSION = "2026-11-29.2";
 export const DEFAULT_MIN_CONFIDENCE = 0.7;
 /** Attempts per analysis (model/retryPolicy.ts ANALYSIS_RETRY decides the waits between them). */
 export const MAX_ANALYSIS_ATTEMPTS = ANALYSIS_RETRY.attempts;
@@ -49,6 +49,10 @@ export const analysisReply = z.object({
   bookOnSchedulerLink: z.boolean().optional(),
   qualificationAnswers: z.array(z.object({ question: z.string(), answer: z.string() })).optional(),
   optOut: z.boolean().optional(),
+  /** What the caller wants the business to know, in a sentence or two (model/callbacks/intake.ts). */
+  messageForStaff: z.string().nullish(),
+  /** The caller said it cannot wait (an emergency, a same-day deadline). */
+  urgent: z.boolean().optional(),
 });
 export type AnalysisReply = z.infer<typeof analysisReply>;
 

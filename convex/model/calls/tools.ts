@@ -13,6 +13,8 @@ import { MAX_ID_CHARS, MAX_TOOL_ARGUMENTS_CHARS } from "../providers/vapiMessage
 
 export const CHECK_AVAILABILITY = "check_availability";
 export const BOOK_MEETING = "book_meeting";
+/** The staff callback assistant's tool (model/callbacks/connect.ts answers it). */
+export const CONNECT_TO_CUSTOMER = "connect_to_customer";
 
 /** Slots a check_availability answer lists, and alternatives a refused booking names. */
 export const MAX_LISTED_SLOTS = 4;
@@ -69,6 +71,35 @@ export const TOOL_DEFINITIONS = [
     },
   },
 ] as const;
+
+/**
+ * The staff callback assistant's tool, for its `model.tools`: once the staff member
+ * says yes, Atlas transfers the live call to the caller. No arguments: the number
+ * is Atlas's own record of the message, never one the model says.
+ */
+export const CALLBACK_TOOL_DEFINITIONS = [
+  {
+    type: "function",
+    async: false,
+    function: {
+      name: CONNECT_TO_CUSTOMER,
+      description:
+        "Connects this call to the customer who left the message, once the staff member clearly said yes to being put through. " +
+        "Say nothing after calling it unless its result says it did not connect.",
+      parameters: { type: "object", properties: {}, required: [] },
+    },
+  },
+] as const;
+
+/** A connect_to_customer on a prospect call: refused in one line, nothing transferred. */
+export const NOT_A_CALLBACK_ERROR = "connect_to_customer only works on a staff callback call; nobody was connected.";
+
+/** A tool call's id and name, whatever its shape; null when it has no usable id. */
+export function toolCallName(raw: unknown): { toolCallId: string; name: string } | null {
+  const parsed = rawToolCall.safeParse(raw);
+  if (!parsed.success) return null;
+  return { toolCallId: parsed.data.id, name: parsed.data.function?.name ?? parsed.data.name ?? "" };
+}
 
 /** A tool call after parsing: a known tool with valid arguments, or an error to answer with. */
 export const toolRequest = v.union(
@@ -170,6 +201,7 @@ export function parseToolCall(raw: unknown): ToolRequest | null {
   const name = call.function?.name ?? call.name ?? "";
   const args = argumentsObject(call.function ? call.function.arguments : (call.parameters ?? call.arguments));
   const invalid = (error: string): ToolRequest => ({ toolCallId, tool: "invalid", name, error: oneLine(error).slice(0, 300) });
+  if (name === CONNECT_TO_CUSTOMER) return invalid(NOT_A_CALLBACK_ERROR);
   if (name !== CHECK_AVAILABILITY && name !== BOOK_MEETING) return invalid(`unknown tool; use ${CHECK_AVAILABILITY} or ${BOOK_MEETING}`);
   if (typeof args === "string") return invalid(`${name}: ${args}`);
   if (name === CHECK_AVAILABILITY) {

@@ -38,6 +38,8 @@ export const outboxMessage = v.union(
   }),
   /** The meeting's state at `sequence` written to the agency's Google Calendar (insert, patch or cancel). */
   v.object({ kind: v.literal("calendar_event"), meetingId: v.id("meetings"), sequence: v.number() }),
+  /** A caller's message no staff call got through: to the agency's email (model/callbacks/flow.ts). */
+  v.object({ kind: v.literal("callback_fallback"), staffMessageId: v.id("staffMessages") }),
 );
 export type OutboxMessage = Infer<typeof outboxMessage>;
 export type MessageKind = OutboxMessage["kind"];
@@ -46,6 +48,7 @@ export type MessageKind = OutboxMessage["kind"];
 export const outboxKey = {
   prospectEmail: (callId: string, email: ProspectEmail) => `${email.kind}:${callId}`,
   notification: (itemId: string) => `notification:${itemId}`,
+  callbackFallback: (staffMessageId: string) => `callback_fallback:${staffMessageId}`,
   /** A digest run that lapses and starts again keeps its date, so the time it was first composed tells runs apart. */
   digest: (destinationId: string, localDate: string, composedAt: number) => `digest:${destinationId}:${localDate}:${composedAt}`,
   calendarEvent: (meetingId: string, sequence: number) => `calendar_event:${meetingId}:${sequence}`,

@@ -12,6 +12,7 @@ import { addressOf, buildIcs, inviteEmail, inviteMethod, type InviteMeeting, typ
 import { bookingLinkEmail, freeSlotsEmail } from "../processes/emails";
 import { hearingZone } from "../scheduling/prospectZone";
 import type { OutboxMessage } from "./messages";
+import { fallbackEmail } from "../callbacks/fallback";
 
 type Draft = Omit<OutgoingMessage, "idempotencyKey">;
 export type Rendered = { draft: Draft; sealedSecret?: string } | { skip: string };
@@ -89,6 +90,14 @@ async function renderNotification(ctx: QueryCtx, m: MessageOf<"notification">): 
   return { draft, sealedSecret: secret.sealed };
 }
 
+async function renderCallbackFallback(ctx: QueryCtx, m: MessageOf<"callback_fallback">): Promise<Rendered> {
+  const message = await ctx.db.get("staffMessages", m.staffMessageId);
+  const agency = message && (await ctx.db.get("agencies", message.agencyId));
+  if (!message || !agency) return { skip: "message or agency not found" };
+  if (!agency.email) return { skip: "the agency has no email address" };
+  return { draft: { to: agency.email, ...fallbackEmail(message) } };
+}
+
 export async function render(ctx: QueryCtx, row: Doc<"outbox">): Promise<Rendered> {
   switch (row.message.kind) {
     case "invite":
@@ -100,5 +109,7 @@ export async function render(ctx: QueryCtx, row: Doc<"outbox">): Promise<Rendere
     case "calendar_event":
       // Built by the claim's calendar branch (model/calendar/events.ts planCalendarWrite), never as a message.
       return { skip: "calendar rows are not messages" };
+    case "callback_fallback":
+      return await renderCallbackFallback(ctx, row.message);
   }
 }

@@ -70,6 +70,8 @@ export const vapiCall = z.object({
   customer: party.optional(),
   phoneNumberId: z.string().optional(),
   phoneNumber: z.object({ number: z.string().optional() }).loose().optional(),
+  /** Live control (`monitorPlan.controlEnabled`): where a transfer is posted. */
+  monitor: z.object({ controlUrl: token(MAX_URL_CHARS) }).loose().optional(),
 }).loose();
 export type VapiCall = z.infer<typeof vapiCall>;
 
@@ -99,6 +101,8 @@ const artifact = z.object({
     stereoUrl: token(MAX_URL_CHARS),
     mono: z.object({ combinedUrl: token(MAX_URL_CHARS) }).loose().optional(),
   }).loose().optional(),
+  /** One record per transfer attempt; `status` is its terminal state (openapi TransferArtifact). */
+  transfers: z.array(z.object({ status: z.string().max(40).optional().catch(undefined) }).loose()).optional().catch(undefined),
 }).loose();
 
 /** Fields shared by the end-of-call report and Vapi's call object (GET /call/{id}). */
@@ -123,6 +127,32 @@ export const vapiCallObject = z.preprocess(
     status: z.string().optional(),
   }),
 );
+
+/** A staff callback call (staffCalls.placeStaffCall) carries its attempt id instead of a call id. */
+export function ourCallbackAttemptId(call: VapiCall | undefined): string | undefined {
+  const fromOverrides = call?.assistantOverrides?.metadata?.callbackAttemptId;
+  const id = typeof fromOverrides === "string" ? fromOverrides : call?.metadata?.callbackAttemptId;
+  return typeof id === "string" ? id : undefined;
+}
+
+/** A transfer happened; its live artifact may already carry the transfer's status. */
+export const transferUpdate = z.object({
+  type: z.literal("transfer-update"),
+  call: vapiCall.optional(),
+  artifact: artifact.optional(),
+}).loose();
+
+/** The transfers' statuses, in order, from a report's or a transfer-update's artifact. */
+export function transferStatuses(a: z.infer<typeof artifact> | undefined): (string | undefined)[] {
+  return (a?.transfers ?? []).map((t) => t.status);
+}
+
+/** `analysis.structuredData.declined` of a staff call (its analysisPlan asks for it). */
+export const staffCallAnalysis = z
+  .object({ structuredData: z.object({ declined: z.boolean().optional().catch(undefined) }).loose().optional().catch(undefined) })
+  .loose()
+  .optional()
+  .catch(undefined);
 
 export const statusUpdate = z.object({
   type: z.literal("status-update"),
