@@ -36,10 +36,13 @@ export interface SchedulingRules {
   horizonDays: number;
 }
 
-/** A booked meeting as far as availability cares. */
+/**
+ * A busy time as far as availability cares: a booked meeting, or a busy block from the
+ * agency's connected calendar, which counts as a meeting over the same time. Instants, [start, end).
+ */
 export interface BusyMeeting {
   start: number;
-  durationMinutes: number;
+  end: number;
 }
 
 /** Why the booking rule refuses a slot (the one list: tools' replies and bookSlot's result name these). */
@@ -199,12 +202,12 @@ export function busyReadRange(rules: SchedulingRules, now: number): Range {
   };
 }
 
-/** Meetings block [start - buffer, end + buffer). */
+/** Meetings (and calendar busy blocks) block [start - buffer, end + buffer). */
 export function overlapsMeeting(slotStart: number, rules: SchedulingRules, m: BusyMeeting): boolean {
   const buffer = rules.bufferMinutes * MINUTE;
   const slotEnd = slotStart + rules.meetingDurationMinutes * MINUTE;
   const blockedStart = m.start - buffer;
-  const blockedEnd = m.start + m.durationMinutes * MINUTE + buffer;
+  const blockedEnd = m.end + buffer;
   return slotStart < blockedEnd && blockedStart < slotEnd;
 }
 
@@ -244,7 +247,27 @@ function boundedVerdict(
 export function freeSlots(rules: SchedulingRules, now: number, busy: BusyMeeting[]): number[] {
   const earliest = earliestStart(rules, now);
   const horizon = horizonEnd(rules, now);
-  return gridSlots(rules, earliest, horizon).filter((s) => boundedVerdict(rules, s, earliest, horizon, busy).ok);
+  const near = busyNear(rules, busy);
+  return gridSlots(rules, earliest, horizon).filter((s) => boundedVerdict(rules, s, earliest, horizon, near(s)).ok);
+}
+
+/**
+ * For slot starts asked in ascending order, the busy times that may overlap each: the
+ * list is walked once instead of once per slot (a calendar brings hundreds of blocks, a
+ * dense grid 17,000 slots). It only leaves out times that cannot overlap this slot or a
+ * later one, so `overlapsMeeting` still decides.
+ */
+function busyNear(rules: SchedulingRules, busy: BusyMeeting[]): (slotStart: number) => BusyMeeting[] {
+  const buffer = rules.bufferMinutes * MINUTE;
+  const duration = rules.meetingDurationMinutes * MINUTE;
+  const byStart = [...busy].sort((a, b) => a.start - b.start);
+  let next = 0;
+  let open: BusyMeeting[] = [];
+  return (slotStart) => {
+    while (next < byStart.length && byStart[next].start - buffer < slotStart + duration) open.push(byStart[next++]);
+    open = open.filter((m) => m.end + buffer > slotStart);
+    return open;
+  };
 }
 
 /** Parses an ISO timestamp with an offset (or Z) into an instant; null when unparseable or offset-less. */
