@@ -1,5 +1,5 @@
 /** Calendar busy blocks join the booked meetings as busy times: the merge rule and its effect on the one slot rule. */
-import { describe, expect, test } from "vitest";
+import { beforeEach, describe, expect, test, vi } from "vitest";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { evaluateSlot, freeSlots, gridSlots, horizonEnd, MINUTE, type BusyMeeting } from "../../../convex/model/scheduling/availability";
 import { busyTimes } from "../../../convex/model/scheduling/schedule";
@@ -87,29 +87,35 @@ describe("a busy block blocks slots as a meeting over the same time does", () =>
 });
 
 describe("busy blocks across the New York fall-back (Sun 1 Nov 2026, 02:00 EDT -> 01:00 EST)", () => {
-  // Sunday 00:00-04:00 local is five hours that night; the grid's 01:00 and 01:30 are the EST ones.
+  // Sunday 00:00-04:00 local is five hours that night. Which of the two instants the grid's 01:00 and 01:30
+  // are follows the clock's present offset (Luxon's guess for a repeated wall time): pinned in EDT here.
   const r = rules(["Sun 00:00-04:00"]);
   const now = utc("2026-10-29T12:00:00Z");
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(now);
+  });
   const night = utcList(
     "2026-11-01T04:00:00Z", // 00:00 EDT
     "2026-11-01T04:30:00Z",
-    "2026-11-01T06:00:00Z", // 01:00 EST
-    "2026-11-01T06:30:00Z",
-    "2026-11-01T07:00:00Z",
+    "2026-11-01T05:00:00Z", // 01:00 EDT
+    "2026-11-01T05:30:00Z",
+    "2026-11-01T07:00:00Z", // 02:00 EST
     "2026-11-01T07:30:00Z",
     "2026-11-01T08:00:00Z",
     "2026-11-01T08:30:00Z", // 03:30 EST
   );
+  const taking = (...isos: string[]) => night.filter((s) => !utcList(...isos).includes(s));
 
-  test("a block from 01:15 EDT to 01:15 EST is an hour, not nothing: it takes the 01:00 EST slot", () => {
+  test("a block from 01:15 EDT to 01:15 EST is an hour, not nothing: it takes the slots of that hour", () => {
     expect(freeSlots(r, now, [])).toEqual(night);
     const busy = [block("2026-11-01T01:15:00-04:00", "2026-11-01T01:15:00-05:00")];
-    expect(freeSlots(r, now, busy)).toEqual(night.filter((s) => s !== utc("2026-11-01T06:00:00Z")));
+    expect(freeSlots(r, now, busy)).toEqual(taking("2026-11-01T05:00:00Z", "2026-11-01T05:30:00Z"));
   });
 
-  test("a block from 00:45 EDT to 01:00 EST takes the 00:30 EDT slot and leaves 01:00 EST free", () => {
-    const busy = [block("2026-11-01T00:45:00-04:00", "2026-11-01T01:00:00-05:00")];
-    expect(freeSlots(r, now, busy)).toEqual(night.filter((s) => s !== utc("2026-11-01T04:30:00Z")));
+  test("a block from 01:45 to 02:15 EST takes only the 02:00 EST slot: the 01:30 EDT one ended an hour before it", () => {
+    const busy = [block("2026-11-01T01:45:00-05:00", "2026-11-01T02:15:00-05:00")];
+    expect(freeSlots(r, now, busy)).toEqual(taking("2026-11-01T07:00:00Z"));
   });
 });
 
