@@ -3,7 +3,9 @@
  *
  * - availability_*: the real getAvailableSlots handler on an index-faithful
  *   store (scripts/indexedStore.ts), an agency with no history vs one with
- *   100,000 past meetings; medians of interleaved runs.
+ *   100,000 past meetings, both with the same 500 calendar busy blocks in the
+ *   horizon (availability_busy_blocks counts them, read back through the index;
+ *   availability_free_slots is what the listing leaves); medians of interleaved runs.
  * - funnel_history_ratio: the real calls.funnel handler on the same store, over
  *   the whole history of an agency with 100,000 calls vs one with 1,000 (one
  *   call every 10 minutes, with their funnel counters); medians of interleaved runs.
@@ -67,23 +69,57 @@ function agencyStore(historyMeetings: number) {
   });
   const meeting = (meetingTime: number) =>
     store.insert("meetings", { agencyId, opportunityId: "o", meetingTime, durationMinutes: 30, source: "ai_call", status: "booked", sequence: 0 });
-  // The same 20 upcoming meetings in both stores; only the past differs.
+  // The same 20 upcoming meetings and calendar busy blocks in both stores; only the past differs.
   for (let i = 0; i < 20; i++) meeting(NOW + DAY + i * 7 * 3_600_000);
+  for (const block of busyBlocks()) store.insert("calendarBusy", { agencyId, ...block, source: "google" });
   for (let i = 0; i < historyMeetings; i++) meeting(NOW - 2 * DAY - i * 3_600_000);
   return { store: store.build(), agencyId };
 }
 
+/**
+ * A full connected calendar: 500 busy blocks in the 7-day horizon. Two hour-long meetings each
+ * working day (10:00 and 14:00 New York), Thursday blocked all day, and the rest 10-minute
+ * blocks every 11 minutes from 18:00 each evening into the early morning.
+ */
+function busyBlocks(): { start: number; end: number }[] {
+  const HOUR = 3_600_000;
+  const blocks: { start: number; end: number }[] = [];
+  for (let day = 2; day < 7; day++) {
+    const ten = NOW + day * DAY; // 10:00 EST, Monday to Friday
+    blocks.push({ start: ten, end: ten + HOUR }, { start: ten + 4 * HOUR, end: ten + 5 * HOUR });
+  }
+  blocks.push({ start: NOW + 5 * DAY - 10 * HOUR, end: NOW + 6 * DAY - 10 * HOUR }); // Thursday 00:00 to Friday 00:00 EST
+  for (let i = 0; blocks.length < 500; i++) {
+    const start = NOW + (i % 7) * DAY + 8 * HOUR + Math.floor(i / 7) * 11 * 60_000; // from 18:00 EST, Saturday to Friday
+    blocks.push({ start, end: start + 10 * 60_000 });
+  }
+  return blocks;
+}
+
+/** The busy blocks of the agency that lie in its horizon, read back through the index the handler reads. */
+async function blocksInHorizon(s: ReturnType<typeof agencyStore>): Promise<number> {
+  const rows = await s.store.db
+    .query("calendarBusy")
+    .withIndex("by_agency_and_end", (q) => q.eq("agencyId", s.agencyId).gt("end", NOW))
+    .collect();
+  return rows.filter((b) => (b.start as number) < NOW + 7 * DAY).length;
+}
+
 async function benchAvailability() {
-  const handler = (getAvailableSlots as unknown as { _handler: (ctx: unknown, args: unknown) => Promise<{ slots: unknown[] }> })._handler;
+  const handler = (getAvailableSlots as unknown as { _handler: (ctx: unknown, args: unknown) => Promise<{ slots: unknown[]; total: number }> })._handler;
   const empty = agencyStore(0);
   const history = agencyStore(100_000);
   const realNow = Date.now;
   Date.now = () => NOW;
+  const listing = (s: ReturnType<typeof agencyStore>) => handler({ db: s.store.db }, { agencyId: s.agencyId });
   const time = async (s: ReturnType<typeof agencyStore>) => {
     const start = performance.now();
-    await handler({ db: s.store.db }, { agencyId: s.agencyId });
+    await listing(s);
     return performance.now() - start;
   };
+  // The upcoming meetings and the calendar decide the listing, not the history: both list the same slots.
+  const free = (await listing(empty)).total;
+  if ((await listing(history)).total !== free) throw new Error("the agencies with and without history list different free slots");
   for (let i = 0; i < 30; i++) await Promise.all([time(empty), time(history)]);
   const a: number[] = [];
   const b: number[] = [];
@@ -94,6 +130,8 @@ async function benchAvailability() {
   Date.now = realNow;
   const emptyMs = median(a);
   const historyMs = median(b);
+  print("availability_busy_blocks", await blocksInHorizon(history));
+  print("availability_free_slots", free);
   print("availability_ms_empty", round(emptyMs));
   print("availability_ms_100k_history", round(historyMs));
   print("availability_history_ratio", round(historyMs / emptyMs, 2));
