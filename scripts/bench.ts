@@ -4,8 +4,7 @@
  * - availability_*: the real getAvailableSlots handler on an index-faithful
  *   store (scripts/indexedStore.ts), an agency with no history vs one with
  *   100,000 past meetings, both with the same 500 calendar busy blocks in the
- *   horizon (availability_busy_blocks counts them, read back through the index;
- *   availability_free_slots is what the listing leaves); medians of interleaved runs.
+ *   horizon (scripts/busyCalendar.ts); medians of interleaved runs.
  * - funnel_history_ratio: the real calls.funnel handler on the same store, over
  *   the whole history of an agency with 100,000 calls vs one with 1,000 (one
  *   call every 10 minutes, with their funnel counters); medians of interleaved runs.
@@ -37,6 +36,7 @@ import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
 import { drainScheduled, installClock } from "./clock";
+import { blocksBetween, busyBlocks } from "./busyCalendar";
 import { callHistory, funnelNodesFor } from "./funnelHistory";
 import { IndexedStore } from "./indexedStore";
 import { CONVEX_LIMITS, TxStore, type Usage } from "./txStore";
@@ -71,38 +71,9 @@ function agencyStore(historyMeetings: number) {
     store.insert("meetings", { agencyId, opportunityId: "o", meetingTime, durationMinutes: 30, source: "ai_call", status: "booked", sequence: 0 });
   // The same 20 upcoming meetings and calendar busy blocks in both stores; only the past differs.
   for (let i = 0; i < 20; i++) meeting(NOW + DAY + i * 7 * 3_600_000);
-  for (const block of busyBlocks()) store.insert("calendarBusy", { agencyId, ...block, source: "google" });
+  for (const block of busyBlocks(NOW)) store.insert("calendarBusy", { agencyId, ...block, source: "google" });
   for (let i = 0; i < historyMeetings; i++) meeting(NOW - 2 * DAY - i * 3_600_000);
   return { store: store.build(), agencyId };
-}
-
-/**
- * A full connected calendar: 500 busy blocks in the 7-day horizon. Two hour-long meetings each
- * working day (10:00 and 14:00 New York), Thursday blocked all day, and the rest 10-minute
- * blocks every 11 minutes from 18:00 each evening into the early morning.
- */
-function busyBlocks(): { start: number; end: number }[] {
-  const HOUR = 3_600_000;
-  const blocks: { start: number; end: number }[] = [];
-  for (let day = 2; day < 7; day++) {
-    const ten = NOW + day * DAY; // 10:00 EST, Monday to Friday
-    blocks.push({ start: ten, end: ten + HOUR }, { start: ten + 4 * HOUR, end: ten + 5 * HOUR });
-  }
-  blocks.push({ start: NOW + 5 * DAY - 10 * HOUR, end: NOW + 6 * DAY - 10 * HOUR }); // Thursday 00:00 to Friday 00:00 EST
-  for (let i = 0; blocks.length < 500; i++) {
-    const start = NOW + (i % 7) * DAY + 8 * HOUR + Math.floor(i / 7) * 11 * 60_000; // from 18:00 EST, Saturday to Friday
-    blocks.push({ start, end: start + 10 * 60_000 });
-  }
-  return blocks;
-}
-
-/** The busy blocks of the agency that lie in its horizon, read back through the index the handler reads. */
-async function blocksInHorizon(s: ReturnType<typeof agencyStore>): Promise<number> {
-  const rows = await s.store.db
-    .query("calendarBusy")
-    .withIndex("by_agency_and_end", (q) => q.eq("agencyId", s.agencyId).gt("end", NOW))
-    .collect();
-  return rows.filter((b) => (b.start as number) < NOW + 7 * DAY).length;
 }
 
 async function benchAvailability() {
@@ -130,7 +101,7 @@ async function benchAvailability() {
   Date.now = realNow;
   const emptyMs = median(a);
   const historyMs = median(b);
-  print("availability_busy_blocks", await blocksInHorizon(history));
+  print("availability_busy_blocks", await blocksBetween(history.store, history.agencyId, NOW, NOW + 7 * DAY));
   print("availability_free_slots", free);
   print("availability_ms_empty", round(emptyMs));
   print("availability_ms_100k_history", round(historyMs));
