@@ -196,9 +196,14 @@ export function earliestStart(rules: SchedulingRules, now: number): number {
 
 /** The range of meeting start times that can block any slot in the horizon. */
 export function busyReadRange(rules: SchedulingRules, now: number): Range {
+  return slotsReadRange(rules, earliestStart(rules, now), horizonEnd(rules, now));
+}
+
+/** The range of meeting start times that can block a slot starting from `first` to `last`. */
+export function slotsReadRange(rules: SchedulingRules, first: number, last: number): Range {
   return {
-    start: earliestStart(rules, now) - (MAX_MEETING_MINUTES + rules.bufferMinutes) * MINUTE,
-    end: horizonEnd(rules, now) + (rules.meetingDurationMinutes + rules.bufferMinutes) * MINUTE,
+    start: first - (MAX_MEETING_MINUTES + rules.bufferMinutes) * MINUTE,
+    end: last + (rules.meetingDurationMinutes + rules.bufferMinutes) * MINUTE,
   };
 }
 

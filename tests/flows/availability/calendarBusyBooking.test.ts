@@ -90,3 +90,21 @@ describe("the booking transaction and staff changes", () => {
     expect(moved).toMatchObject({ status: "booked", meetingTime: Date.parse(tue("14:15")), sequence: 1 });
   });
 });
+
+describe("a scheduler-link claim", () => {
+  test("checks every candidate against the calendar in one read: 500 blocks and 150 blocked candidates stay within the limits", async () => {
+    const { t, agencyId, opportunityId } = await setupWorld({ transactionLimits: true });
+    const { slots } = await t.query(internal.availability.getAvailableSlots, { agencyId });
+    const candidates = slots.map((s) => Date.parse(s.iso));
+    expect(candidates.length).toBeGreaterThan(150);
+    // Busy all week until Friday 16:00, then 499 one-minute blocks from Friday 18:00 New York.
+    await calendarBusyBlock(t, agencyId, "2026-11-23T00:00:00-05:00", "2026-11-27T16:00:00-05:00");
+    const evening = Date.parse("2026-11-27T18:00:00-05:00");
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 499; i++) await ctx.db.insert("calendarBusy", { agencyId, start: evening + i * 120_000, end: evening + i * 120_000 + 60_000, source: "google" });
+    });
+
+    const claim = await t.mutation(internal.schedulerLinks.claimBooking, { opportunityId, link: "https://cal.com/dana/intro", candidates });
+    expect(claim).toMatchObject({ claimed: true, slotStart: Date.parse("2026-11-27T16:00:00-05:00") });
+  });
+});
