@@ -15,8 +15,7 @@ import {
   earliestStart,
   evaluateSlot,
   horizonEnd,
-  MAX_MEETING_MINUTES,
-  MINUTE,
+  slotsReadRange,
   toZonedIso,
 } from "./model/scheduling/availability";
 import { CalcomError, createCalcomBooking, fetchCalcomSlots, intersectWithAvailability } from "./model/providers/calcom";
@@ -124,11 +123,11 @@ export const claimBooking = internalMutation({
     // Re-check here so we do not book on the prospect's calendar a slot bookSlot would refuse.
     const rules = rulesFor(agency);
     const now = Date.now();
+    // One read for every candidate: the calendar's blocks are read from the range's start to the
+    // horizon's end, which once per candidate would multiply hundreds of blocks by hundreds of times.
+    const range = slotsReadRange(rules, Math.min(...candidates), Math.max(...candidates));
+    const busy = candidates.length === 0 ? [] : await loadBusyMeetings(ctx, agency._id, range);
     for (const slotStart of candidates) {
-      const busy = await loadBusyMeetings(ctx, agency._id, {
-        start: slotStart - (MAX_MEETING_MINUTES + rules.bufferMinutes) * MINUTE,
-        end: slotStart + (rules.meetingDurationMinutes + rules.bufferMinutes) * MINUTE,
-      });
       if (!evaluateSlot(rules, slotStart, now, busy).ok) continue;
       const claimId = await ctx.db.insert("schedulerBookings", {
         agencyId: agency._id,

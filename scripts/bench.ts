@@ -3,7 +3,8 @@
  *
  * - availability_*: the real getAvailableSlots handler on an index-faithful
  *   store (scripts/indexedStore.ts), an agency with no history vs one with
- *   100,000 past meetings; medians of interleaved runs.
+ *   100,000 past meetings, both with the same 500 calendar busy blocks in the
+ *   horizon (scripts/busyCalendar.ts); medians of interleaved runs.
  * - funnel_history_ratio: the real calls.funnel handler on the same store, over
  *   the whole history of an agency with 100,000 calls vs one with 1,000 (one
  *   call every 10 minutes, with their funnel counters); medians of interleaved runs.
@@ -35,6 +36,7 @@ import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
 import { drainScheduled, installClock } from "./clock";
+import { blocksBetween, busyBlocks } from "./busyCalendar";
 import { callHistory, funnelNodesFor } from "./funnelHistory";
 import { IndexedStore } from "./indexedStore";
 import { CONVEX_LIMITS, TxStore, type Usage } from "./txStore";
@@ -67,23 +69,28 @@ function agencyStore(historyMeetings: number) {
   });
   const meeting = (meetingTime: number) =>
     store.insert("meetings", { agencyId, opportunityId: "o", meetingTime, durationMinutes: 30, source: "ai_call", status: "booked", sequence: 0 });
-  // The same 20 upcoming meetings in both stores; only the past differs.
+  // The same 20 upcoming meetings and calendar busy blocks in both stores; only the past differs.
   for (let i = 0; i < 20; i++) meeting(NOW + DAY + i * 7 * 3_600_000);
+  for (const block of busyBlocks(NOW)) store.insert("calendarBusy", { agencyId, ...block, source: "google" });
   for (let i = 0; i < historyMeetings; i++) meeting(NOW - 2 * DAY - i * 3_600_000);
   return { store: store.build(), agencyId };
 }
 
 async function benchAvailability() {
-  const handler = (getAvailableSlots as unknown as { _handler: (ctx: unknown, args: unknown) => Promise<{ slots: unknown[] }> })._handler;
+  const handler = (getAvailableSlots as unknown as { _handler: (ctx: unknown, args: unknown) => Promise<{ slots: unknown[]; total: number }> })._handler;
   const empty = agencyStore(0);
   const history = agencyStore(100_000);
   const realNow = Date.now;
   Date.now = () => NOW;
+  const listing = (s: ReturnType<typeof agencyStore>) => handler({ db: s.store.db }, { agencyId: s.agencyId });
   const time = async (s: ReturnType<typeof agencyStore>) => {
     const start = performance.now();
-    await handler({ db: s.store.db }, { agencyId: s.agencyId });
+    await listing(s);
     return performance.now() - start;
   };
+  // The upcoming meetings and the calendar decide the listing, not the history: both list the same slots.
+  const free = (await listing(empty)).total;
+  if ((await listing(history)).total !== free) throw new Error("the agencies with and without history list different free slots");
   for (let i = 0; i < 30; i++) await Promise.all([time(empty), time(history)]);
   const a: number[] = [];
   const b: number[] = [];
@@ -94,6 +101,8 @@ async function benchAvailability() {
   Date.now = realNow;
   const emptyMs = median(a);
   const historyMs = median(b);
+  print("availability_busy_blocks", await blocksBetween(history.store, history.agencyId, NOW, NOW + 7 * DAY));
+  print("availability_free_slots", free);
   print("availability_ms_empty", round(emptyMs));
   print("availability_ms_100k_history", round(historyMs));
   print("availability_history_ratio", round(historyMs / emptyMs, 2));

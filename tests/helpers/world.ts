@@ -207,3 +207,8 @@ export async function slackOn(t: Backend, agencyId: Id<"agencies">, event: Notif
 export function endedCallFields(agencyId: Id<"agencies">, opportunityId: Id<"opportunities">, offeredSlotsISO: string[] = []) {
   return { agencyId, opportunityId, direction: "outbound" as const, status: "ended" as const, attempt: 1, dialAt: NOW, offeredSlotsISO, updatedAt: NOW };
 }
+
+/** A busy block of the agency's connected calendar from `startIso` to `endIso`, stored as the calendar sync stores it. */
+export async function calendarBusyBlock(t: Backend, agencyId: Id<"agencies">, startIso: string, endIso: string) {
+  return await t.run((ctx) => ctx.db.insert("calendarBusy", { agencyId, start: Date.parse(startIso), end: Date.parse(endIso), source: "google" }));
+}

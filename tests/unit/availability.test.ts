@@ -89,7 +89,7 @@ describe("meetings, durations and buffers", () => {
   // Tue 2026-03-10, EDT: 10:00 = 14:00Z.
   const now = utc("2026-03-09T12:00:00Z");
   const tuesday = utcList("2026-03-10T14:00:00Z", "2026-03-10T14:30:00Z", "2026-03-10T15:00:00Z", "2026-03-10T15:30:00Z");
-  const at = (iso: string, durationMinutes: number): BusyMeeting => ({ start: utc(iso), durationMinutes });
+  const at = (iso: string, durationMinutes: number): BusyMeeting => ({ start: utc(iso), end: utc(iso) + durationMinutes * MINUTE });
 
   test("no meetings: every slot whose whole meeting fits", () => {
     expect(freeSlots(rules(["Tue 10:00-12:00"]), now, [])).toEqual(tuesday);
@@ -189,15 +189,15 @@ describe("busyReadRange", () => {
   });
 
   test("a meeting starting before it cannot block the earliest slot; one inside it can", () => {
-    const longest = (start: number): BusyMeeting => ({ start, durationMinutes: MAX_MEETING_MINUTES });
+    const longest = (start: number): BusyMeeting => ({ start, end: start + MAX_MEETING_MINUTES * MINUTE });
     expect(overlapsMeeting(earliest, r, longest(range.start - MINUTE))).toBe(false);
     expect(overlapsMeeting(earliest, r, longest(range.start + MINUTE))).toBe(true);
   });
 
   test("a meeting starting at its end cannot block the latest possible slot; one just before can", () => {
     const latest = utc("2026-03-16T12:00:00Z") - 1; // slots start before the horizon end
-    expect(overlapsMeeting(latest, r, { start: range.end, durationMinutes: 30 })).toBe(false);
-    expect(overlapsMeeting(latest, r, { start: range.end - MINUTE, durationMinutes: 30 })).toBe(true);
+    expect(overlapsMeeting(latest, r, { start: range.end, end: range.end + 30 * MINUTE })).toBe(false);
+    expect(overlapsMeeting(latest, r, { start: range.end - MINUTE, end: range.end + 29 * MINUTE })).toBe(true);
   });
 });
 
@@ -210,9 +210,9 @@ describe("evaluateSlot agrees with freeSlots", () => {
   });
   const now = utc("2026-03-05T15:07:00Z"); // Thu before the spring-forward week
   const busy: BusyMeeting[] = [
-    { start: utc("2026-03-06T15:00:00Z"), durationMinutes: 60 },
-    { start: utc("2026-03-09T18:20:00Z"), durationMinutes: 25 },
-    { start: utc("2026-03-10T12:30:00Z"), durationMinutes: 120 },
+    { start: utc("2026-03-06T15:00:00Z"), end: utc("2026-03-06T15:00:00Z") + 60 * MINUTE },
+    { start: utc("2026-03-09T18:20:00Z"), end: utc("2026-03-09T18:20:00Z") + 25 * MINUTE },
+    { start: utc("2026-03-10T12:30:00Z"), end: utc("2026-03-10T12:30:00Z") + 120 * MINUTE },
   ];
   const free = freeSlots(r, now, busy);
 

@@ -102,7 +102,7 @@ const at = (hour: number, minute = 0) => Date.UTC(2026, 2, 10, hour + 4, minute)
 
 describe("intersectWithAvailability", () => {
   test("keeps only starts the agency could book, sorted and unique", () => {
-    const busy = [{ start: at(10), durationMinutes: 30 }];
+    const busy = [{ start: at(10), end: at(10, 30) }];
     const provider = [
       at(11), // free on both
       at(9), // before the agency window

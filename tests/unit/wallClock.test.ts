@@ -86,7 +86,7 @@ describe("offered slots", () => {
     expect(evaluateSlot(rules, slot, now, [])).toEqual({ ok: false, reason: "too_soon" });
     expect(evaluateSlot(rules, slot, now, [], { offered: true })).toEqual({ ok: true });
     expect(evaluateSlot(rules, slot, slot, [], { offered: true })).toEqual({ ok: false, reason: "too_soon" });
-    expect(evaluateSlot(rules, slot, now, [{ start: slot, durationMinutes: 30 }], { offered: true })).toEqual({ ok: false, reason: "conflict" });
+    expect(evaluateSlot(rules, slot, now, [{ start: slot, end: slot + 30 * 60_000 }], { offered: true })).toEqual({ ok: false, reason: "conflict" });
   });
 });
 

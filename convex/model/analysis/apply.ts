@@ -61,11 +61,10 @@ export function isSupersededRetry(attempt: number, status: Doc<"calls">["analysi
 /**
  * The agency's schedule as this call's analysis sees it. A meeting this call booked
  * live must still count as free here, or the analysis could not confirm the very
- * time the call booked. Nothing else can start at it.
+ * time the call booked: it is left out by id, as a meeting being moved is.
  */
 export async function callSchedule(ctx: QueryCtx, call: Doc<"calls">, agency: Doc<"agencies">, now: number) {
-  const schedule = await loadSchedule(ctx, agency, now);
-  return { ...schedule, busy: schedule.busy.filter((m) => !(call.meetingId && m.start === call.meetingTime)) };
+  return await loadSchedule(ctx, agency, now, call.meetingId);
 }
 
 /** The reply decided against the meetings as they are now, in the transaction that acts on it. */

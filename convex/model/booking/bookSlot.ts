@@ -2,7 +2,7 @@ import type { MutationCtx } from "../../_generated/server";
 import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { rulesFor } from "../agency";
-import { evaluateSlot, MAX_MEETING_MINUTES, MINUTE, slotLabel, type SchedulingRules, type SlotRefusal, type SlotVerdict } from "../scheduling/availability";
+import { evaluateSlot, slotLabel, slotsReadRange, type SchedulingRules, type SlotRefusal, type SlotVerdict } from "../scheduling/availability";
 import { loadBusyMeetings } from "../scheduling/schedule";
 import { cancelWaitingAttempts } from "../calls/attempts";
 import { notify } from "../notifications/notify";
@@ -17,7 +17,8 @@ export type BookingResult =
 
 /**
  * The booking rule against the meetings table: `evaluateSlot` over the booked
- * meetings that could overlap, read through the index over that narrow range.
+ * meetings that could overlap, read through the index over that narrow range,
+ * and the agency's calendar busy blocks (loadBusyMeetings).
  * Inside a mutation the read range is what makes colliding writers conflict.
  */
 export async function checkSlot(
@@ -28,15 +29,7 @@ export async function checkSlot(
   now: number,
   opts: { excludeMeetingId?: Id<"meetings">; offered?: boolean } = {},
 ): Promise<SlotVerdict> {
-  const busy = await loadBusyMeetings(
-    ctx,
-    agencyId,
-    {
-      start: slotStart - (MAX_MEETING_MINUTES + rules.bufferMinutes) * MINUTE,
-      end: slotStart + (rules.meetingDurationMinutes + rules.bufferMinutes) * MINUTE,
-    },
-    opts.excludeMeetingId,
-  );
+  const busy = await loadBusyMeetings(ctx, agencyId, slotsReadRange(rules, slotStart, slotStart), opts.excludeMeetingId);
   return evaluateSlot(rules, slotStart, now, busy, { offered: opts.offered });
 }
 

@@ -36,10 +36,13 @@ export interface SchedulingRules {
   horizonDays: number;
 }
 
-/** A booked meeting as far as availability cares. */
+/**
+ * A busy time as far as availability cares: a booked meeting, or a busy block from the
+ * agency's connected calendar, which counts as a meeting over the same time. Instants, [start, end).
+ */
 export interface BusyMeeting {
   start: number;
-  durationMinutes: number;
+  end: number;
 }
 
 /** Why the booking rule refuses a slot (the one list: tools' replies and bookSlot's result name these). */
@@ -193,18 +196,23 @@ export function earliestStart(rules: SchedulingRules, now: number): number {
 
 /** The range of meeting start times that can block any slot in the horizon. */
 export function busyReadRange(rules: SchedulingRules, now: number): Range {
+  return slotsReadRange(rules, earliestStart(rules, now), horizonEnd(rules, now));
+}
+
+/** The range of meeting start times that can block a slot starting from `first` to `last`. */
+export function slotsReadRange(rules: SchedulingRules, first: number, last: number): Range {
   return {
-    start: earliestStart(rules, now) - (MAX_MEETING_MINUTES + rules.bufferMinutes) * MINUTE,
-    end: horizonEnd(rules, now) + (rules.meetingDurationMinutes + rules.bufferMinutes) * MINUTE,
+    start: first - (MAX_MEETING_MINUTES + rules.bufferMinutes) * MINUTE,
+    end: last + (rules.meetingDurationMinutes + rules.bufferMinutes) * MINUTE,
   };
 }
 
-/** Meetings block [start - buffer, end + buffer). */
+/** Meetings (and calendar busy blocks) block [start - buffer, end + buffer). */
 export function overlapsMeeting(slotStart: number, rules: SchedulingRules, m: BusyMeeting): boolean {
   const buffer = rules.bufferMinutes * MINUTE;
   const slotEnd = slotStart + rules.meetingDurationMinutes * MINUTE;
   const blockedStart = m.start - buffer;
-  const blockedEnd = m.start + m.durationMinutes * MINUTE + buffer;
+  const blockedEnd = m.end + buffer;
   return slotStart < blockedEnd && blockedStart < slotEnd;
 }
 
@@ -244,7 +252,27 @@ function boundedVerdict(
 export function freeSlots(rules: SchedulingRules, now: number, busy: BusyMeeting[]): number[] {
   const earliest = earliestStart(rules, now);
   const horizon = horizonEnd(rules, now);
-  return gridSlots(rules, earliest, horizon).filter((s) => boundedVerdict(rules, s, earliest, horizon, busy).ok);
+  const near = busyNear(rules, busy);
+  return gridSlots(rules, earliest, horizon).filter((s) => boundedVerdict(rules, s, earliest, horizon, near(s)).ok);
+}
+
+/**
+ * For slot starts asked in ascending order, the busy times that may overlap each: the
+ * list is walked once instead of once per slot (a calendar brings hundreds of blocks, a
+ * dense grid 17,000 slots). It only leaves out times that cannot overlap this slot or a
+ * later one, so `overlapsMeeting` still decides.
+ */
+function busyNear(rules: SchedulingRules, busy: BusyMeeting[]): (slotStart: number) => BusyMeeting[] {
+  const buffer = rules.bufferMinutes * MINUTE;
+  const duration = rules.meetingDurationMinutes * MINUTE;
+  const byStart = [...busy].sort((a, b) => a.start - b.start);
+  let next = 0;
+  let open: BusyMeeting[] = [];
+  return (slotStart) => {
+    while (next < byStart.length && byStart[next].start - buffer < slotStart + duration) open.push(byStart[next++]);
+    open = open.filter((m) => m.end + buffer > slotStart);
+    return open;
+  };
 }
 
 /** Parses an ISO timestamp with an offset (or Z) into an instant; null when unparseable or offset-less. */
