@@ -7,11 +7,13 @@ import { inviteDeliveryKey, inviteMethod, type Recipient } from "./model/invites
 import { logEvent } from "./model/log";
 import { deliver } from "./model/outbox/deliver";
 import { enqueue } from "./model/outbox/ledger";
+import { queueBookingText } from "./model/texts/bookingText";
 
 /**
  * Queues the meeting's current state in the outbox for the prospect and the
- * agency, one row per (meeting, sequence, recipient): a second run for the
- * same sequence queues nothing. Returns the rows to send now.
+ * agency, one row per (meeting, sequence, recipient), and the prospect's text
+ * when the agency confirms bookings by text: a second run for the same
+ * sequence queues nothing. Returns the rows to send now.
  */
 export const queueInvites = internalMutation({
   args: { meetingId: v.id("meetings") },
@@ -24,15 +26,17 @@ export const queueInvites = internalMutation({
       logEvent("invite.skipped", { meetingId, reason: "meeting_not_found" });
       return [];
     }
+    // The prospect's text (when the agency confirms by text) goes whether or not anyone has an email.
+    const text = await queueBookingText(ctx, meeting, agency, opportunity, false);
+    const queued: Id<"outbox">[] = text?.outboxId ? [text.outboxId] : [];
     const method = inviteMethod(meeting.status);
     const recipients: Recipient[] = [];
     if (opportunity.email) recipients.push("prospect");
     if (agency.email) recipients.push("agency");
     if (!method || recipients.length === 0) {
       logEvent("invite.skipped", { meetingId, reason: method ? "no_recipient" : `meeting_${meeting.status}` });
-      return [];
+      return queued;
     }
-    const queued: Id<"outbox">[] = [];
     for (const recipient of recipients) {
       const row = await enqueue(
         ctx,

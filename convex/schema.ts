@@ -9,6 +9,7 @@ import { timeZoneSource } from "./model/scheduling/prospectZone";
 import { PROCESS_NAMES } from "./model/processes";
 import { bookingAnalysis } from "./model/analysis/record";
 import { taskDetails } from "./model/tasks";
+import { textTables } from "./model/texts/tables";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
 
@@ -121,6 +122,8 @@ export default defineSchema({
     minNoticeMinutes: v.number(),
     horizonDays: v.number(),
     inboundPhoneNumber: v.optional(v.string()),
+    /** E.164 number the agency's texts come from (texts.configureSms); absent: inboundPhoneNumber. */
+    smsFromNumber: v.optional(v.string()),
     maxAttempts: v.optional(v.number()),
     retryDelayMinutes: v.optional(v.number()),
     bookingProcess: v.optional(bookingProcess),
@@ -177,6 +180,8 @@ export default defineSchema({
     ...callReportFields,
     failure: v.optional(v.object({ statusCode: v.optional(v.number()), message: v.string() })),
     messageCount: v.optional(v.number()),
+    /** Messages the caller said, from the report: a call with none was never a conversation (model/texts/missedCall.ts). */
+    callerTurns: v.optional(v.number()),
     /** Set once by the first end-of-call report (webhook or reconciler). */
     reportReceivedAt: v.optional(v.number()),
     analysisStatus: v.optional(analysisStatus),
@@ -372,6 +377,8 @@ export default defineSchema({
   deliveries: defineTable(legacyDeliveryFields).index("by_key", ["key"]),
 
   ...notificationTables,
+
+  ...textTables,
 
   /** Replaced by `outbox`: kept valid until migrations.migrateOutbox has moved every row (model/outbox/legacy.ts). */
   notificationDeliveries: defineTable(legacyNotificationDeliveryFields),

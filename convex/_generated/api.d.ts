@@ -16,6 +16,7 @@ import type {
 import type * as agencies from "../agencies.js";
 import type * as ai from "../ai.js";
 import type * as availability from "../availability.js";
+import type * as callbacks from "../callbacks.js";
 import type * as calls from "../calls.js";
 import type * as crons from "../crons.js";
 import type * as followUp from "../followUp.js";
@@ -93,11 +94,18 @@ import type * as model_scheduling_schedule from "../model/scheduling/schedule.js
 import type * as model_scheduling_wallClock from "../model/scheduling/wallClock.js";
 import type * as model_secrets from "../model/secrets.js";
 import type * as model_tasks from "../model/tasks.js";
+import type * as model_texts_bookingText from "../model/texts/bookingText.js";
+import type * as model_texts_compose from "../model/texts/compose.js";
+import type * as model_texts_ledger from "../model/texts/ledger.js";
+import type * as model_texts_missedCall from "../model/texts/missedCall.js";
+import type * as model_texts_tables from "../model/texts/tables.js";
+import type * as model_texts_textBack from "../model/texts/textBack.js";
 import type * as notifications from "../notifications.js";
 import type * as opportunities from "../opportunities.js";
 import type * as outbox from "../outbox.js";
 import type * as reconcile from "../reconcile.js";
 import type * as schedulerLinks from "../schedulerLinks.js";
+import type * as texts from "../texts.js";
 import type * as tools from "../tools.js";
 import type * as vapi from "../vapi.js";
 
@@ -113,6 +121,7 @@ declare const fullApi: ApiFromModules<{
   agencies: typeof agencies;
   ai: typeof ai;
   availability: typeof availability;
+  callbacks: typeof callbacks;
   calls: typeof calls;
   crons: typeof crons;
   followUp: typeof followUp;
@@ -190,11 +199,18 @@ declare const fullApi: ApiFromModules<{
   "model/scheduling/wallClock": typeof model_scheduling_wallClock;
   "model/secrets": typeof model_secrets;
   "model/tasks": typeof model_tasks;
+  "model/texts/bookingText": typeof model_texts_bookingText;
+  "model/texts/compose": typeof model_texts_compose;
+  "model/texts/ledger": typeof model_texts_ledger;
+  "model/texts/missedCall": typeof model_texts_missedCall;
+  "model/texts/tables": typeof model_texts_tables;
+  "model/texts/textBack": typeof model_texts_textBack;
   notifications: typeof notifications;
   opportunities: typeof opportunities;
   outbox: typeof outbox;
   reconcile: typeof reconcile;
   schedulerLinks: typeof schedulerLinks;
+  texts: typeof texts;
   tools: typeof tools;
   vapi: typeof vapi;
 }>;

@@ -32,6 +32,8 @@ export const outboxMessage = v.union(
     /** Digest items this message carries (a digest counts all, lists the first MAX_DIGEST_LINES). */
     digestItems: v.optional(v.number()),
   }),
+  /** An SMS to a prospect or to staff (model/texts/ledger.ts): its number, body and status live in its `texts` row. */
+  v.object({ kind: v.literal("text"), textId: v.id("texts") }),
 );
 export type OutboxMessage = Infer<typeof outboxMessage>;
 export type MessageKind = OutboxMessage["kind"];
