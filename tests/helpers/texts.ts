@@ -56,5 +56,8 @@ export async function texts(t: Backend) {
 
 /** What Twilio was asked to send, read from the form bodies. */
 export function textRequests(world: { to(host: RegExp): { raw: string; at: number; url: string }[] }) {
-  return world.to(TWILIO_MESSAGES_URL).map((r) => ({ ...Object.fromEntries(new URLSearchParams(r.raw)), at: r.at, url: r.url }));
+  return world.to(TWILIO_MESSAGES_URL).map((r) => {
+    const form = new URLSearchParams(r.raw);
+    return { To: form.get("To"), From: form.get("From"), Body: form.get("Body"), at: r.at, url: r.url };
+  });
 }
