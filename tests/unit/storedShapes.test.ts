@@ -29,7 +29,7 @@ async function aCall() {
 }
 
 describe("calls.bookingAnalysis", () => {
-  test("refuses a shape we do not define", async () => {
+  test("refuses a shape we do not define", { timeout: 60_000 }, async () => {
     const { t, callId } = await aCall();
     await expect(
       t.run((ctx) => ctx.db.patch("calls", callId, { bookingAnalysis: { decision: "maybe", reason: "x" } as never })),
