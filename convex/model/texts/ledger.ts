@@ -124,11 +124,29 @@ export function sendingNumber(agency: Doc<"agencies">): string | undefined {
   return agency.smsFromNumber ?? agency.inboundPhoneNumber;
 }
 
+export type Sender = { from: string; sealedSecret?: string } | { missing: string };
+
+/**
+ * How the agency texts now: its number, and its own Twilio account (sealed) or
+ * none (the deployment's account, read by the sending action); else why it cannot.
+ * Other features ask `"from" in sender` before promising a text.
+ */
+export async function agencySender(ctx: QueryCtx, agency: Doc<"agencies">): Promise<Sender> {
+  const from = sendingNumber(agency);
+  if (!from) return { missing: "the agency has no smsFromNumber or inboundPhoneNumber to text from" };
+  const own = await ctx.db
+    .query("agencySmsCredentials")
+    .withIndex("by_agency", (q) => q.eq("agencyId", agency._id))
+    .unique();
+  if (own) return { from, sealedSecret: own.sealed };
+  if (!deploymentTwilio(process.env)) return { missing: "twilio not configured (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN)" };
+  return { from };
+}
+
 /**
  * A claimed text as it is sent now (outbox/render.ts): skipped when the number
  * opted out since it was queued, the meeting moved on, or there is no account
- * or number to send from. The agency's own account goes sealed to the sending
- * action; without one the action uses the deployment's.
+ * or number to send from.
  */
 export async function renderText(ctx: QueryCtx, textId: Id<"texts">): Promise<Rendered> {
   const text = await ctx.db.get("texts", textId);
@@ -142,16 +160,10 @@ export async function renderText(ctx: QueryCtx, textId: Id<"texts">): Promise<Re
     if (!meeting) return { skip: "meeting not found" };
     if (meeting.sequence > text.sequence) return { skip: `superseded by sequence ${meeting.sequence}` };
   }
-  const from = sendingNumber(agency);
-  if (!from) return { skip: "the agency has no smsFromNumber or inboundPhoneNumber to text from" };
-  const draft = { to: text.to, from, subject: "", text: text.body };
-  const own = await ctx.db
-    .query("agencySmsCredentials")
-    .withIndex("by_agency", (q) => q.eq("agencyId", agency._id))
-    .unique();
-  if (own) return { draft, sealedSecret: own.sealed };
-  if (!deploymentTwilio(process.env)) return { skip: "twilio not configured (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN)" };
-  return { draft };
+  const sender = await agencySender(ctx, agency);
+  if ("missing" in sender) return { skip: sender.missing };
+  const draft = { to: text.to, from: sender.from, subject: "", text: text.body };
+  return sender.sealedSecret ? { draft, sealedSecret: sender.sealedSecret } : { draft };
 }
 
 const TEXT_STATUS: Record<OutboxStatus, TextStatus> = {
