@@ -4,6 +4,8 @@
  * request. Anything else fails loudly: a test never touches the network.
  */
 import { vi } from "vitest";
+import { type Text, TWILIO_MESSAGES, TwilioError, twilioError, twilioMessage } from "./fakeTwilio";
+export { type Text, TwilioError } from "./fakeTwilio";
 
 export interface RecordedRequest {
   method: string;
@@ -131,31 +133,6 @@ function readEmail(req: RecordedRequest): Email {
       content: new TextDecoder().decode(Uint8Array.from(atob(a.content), (c) => c.charCodeAt(0))),
     })),
   };
-}
-
-const TWILIO_MESSAGES = /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
-
-/** A text as Twilio accepted it. */
-export interface Text {
-  accountSid: string;
-  to: string;
-  from: string;
-  body: string;
-  sid: string;
-}
-
-/** Twilio's error answer: HTTP status and Twilio's error code (twilio.com/docs/api/errors). */
-export class TwilioError {
-  constructor(
-    readonly status: number,
-    readonly code: number,
-    readonly message: string,
-  ) {}
-}
-
-/** The body Twilio's REST API sends with an error: `{code, message, more_info, status}`. */
-function twilioError(e: TwilioError): Reply {
-  return { status: e.status, json: { code: e.code, message: e.message, more_info: `https://www.twilio.com/docs/errors/${e.code}`, status: e.status } };
 }
 
 function resendError(status: number, message: string): Reply {
@@ -307,32 +284,7 @@ export class FakeWorld {
     const sid = `SM${this.serial("sms").toString(16).padStart(32, "0")}`;
     this.deliveredTexts.push({ accountSid, to, from, body, sid });
     if (next === "lost") return new Error("socket hang up");
-    const created = new Date(Date.now()).toUTCString().replace("GMT", "+0000");
-    return {
-      status: 201,
-      json: {
-        account_sid: accountSid,
-        api_version: "2010-04-01",
-        body,
-        date_created: created,
-        date_sent: null,
-        date_updated: created,
-        direction: "outbound-api",
-        error_code: null,
-        error_message: null,
-        from,
-        messaging_service_sid: null,
-        num_media: "0",
-        num_segments: String(Math.ceil(body.length / 160)),
-        price: null,
-        price_unit: "USD",
-        sid,
-        status: "queued",
-        subresource_uris: { media: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}/Media.json` },
-        to,
-        uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
-      },
-    };
+    return { status: 201, json: twilioMessage({ accountSid, sid, to, from, body }, Date.now()) };
   }
 
   private resendSend(req: RecordedRequest): Reply {
