@@ -9,11 +9,10 @@
 import type { Doc, Id } from "../../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../../_generated/server";
 import { deploymentTwilio, TWILIO_UNSUBSCRIBED } from "../channels/sms";
-import type { SendOutcome } from "../channels/shared";
+import type { OutgoingMessage, SendOutcome } from "../channels/shared";
 import { logEvent } from "../log";
 import { enqueue } from "../outbox/ledger";
 import type { OutboxStatus, Transition } from "../outbox/status";
-import type { Rendered } from "../outbox/render";
 import { canReceiveTexts } from "./compose";
 import type { TextPurpose, TextStatus } from "./tables";
 
@@ -148,7 +147,10 @@ export async function agencySender(ctx: QueryCtx, agency: Doc<"agencies">): Prom
  * opted out since it was queued, the meeting moved on, or there is no account
  * or number to send from.
  */
-export async function renderText(ctx: QueryCtx, textId: Id<"texts">): Promise<Rendered> {
+export async function renderText(
+  ctx: QueryCtx,
+  textId: Id<"texts">,
+): Promise<{ draft: Omit<OutgoingMessage, "idempotencyKey">; sealedSecret?: string } | { skip: string }> {
   const text = await ctx.db.get("texts", textId);
   if (!text) return { skip: "text not found" };
   const agency = await ctx.db.get("agencies", text.agencyId);
