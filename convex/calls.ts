@@ -14,6 +14,8 @@ import { liveCall, refusalToCall, scheduleAttempt, scheduleRetry, withdrawRetry 
 import { findCall } from "./model/calls/lookup";
 import { callSummaryFields, toCallSummary } from "./model/calls/summary";
 import { listLimit } from "./model/paging";
+import { afterInboundReport } from "./model/texts/textBack";
+import { countCallerTurns } from "./model/texts/missedCall";
 
 /** A dial job may fire a moment before its time (timer rounding): that is not a dial outside calling hours. */
 const DIAL_EARLY_TOLERANCE_MS = MINUTE;
@@ -210,6 +212,7 @@ export const finalizeReport = internalMutation({
       recordingUrl: report.recordingUrl,
       stereoRecordingUrl: report.stereoRecordingUrl,
       messageCount: report.messages.length,
+      callerTurns: countCallerTurns(report.messages),
       reportReceivedAt: now,
       analysisStatus: "scheduled",
       updatedAt: now,
@@ -223,6 +226,8 @@ export const finalizeReport = internalMutation({
     // status-update's guess; otherwise at most one retry per call, whichever message said it ended first.
     if (isConnectedOutcome(outcome)) await withdrawRetry(ctx, call);
     else await scheduleRetry(ctx, call, outcome);
+    // An inbound call that never became a conversation earns the caller a text-back.
+    await afterInboundReport(ctx, { ...call, vapiCallId: call.vapiCallId ?? vapiCallId }, report);
     logEvent("report.applied", { callId: call._id, messages: report.messages.length, outcome });
     return "applied";
   },

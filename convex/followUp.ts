@@ -8,11 +8,13 @@ import { logEvent } from "./model/log";
 import { queueCalendarEvent } from "./model/calendar/events";
 import { deliver } from "./model/outbox/deliver";
 import { enqueue } from "./model/outbox/ledger";
+import { queueBookingText } from "./model/texts/bookingText";
 
 /**
  * Queues the meeting's current state in the outbox for the prospect and the
- * agency, one row per (meeting, sequence, recipient): a second run for the
- * same sequence queues nothing; with a connected Google Calendar, one row for
+ * agency, one row per (meeting, sequence, recipient), and the prospect's text
+ * when the agency confirms bookings by text: a second run for the same
+ * sequence queues nothing; with a connected Google Calendar, one row for
  * it too (model/calendar/events.ts). Returns the rows to send now.
  */
 export const queueInvites = internalMutation({
@@ -26,7 +28,9 @@ export const queueInvites = internalMutation({
       logEvent("invite.skipped", { meetingId, reason: "meeting_not_found" });
       return [];
     }
-    const queued: Id<"outbox">[] = [];
+    // The prospect's text (when the agency confirms by text) goes whether or not anyone has an email.
+    const text = await queueBookingText(ctx, meeting, agency, opportunity, false);
+    const queued: Id<"outbox">[] = text?.outboxId ? [text.outboxId] : [];
     // The agency's own calendar hears of every change too, when one is connected.
     const calendarRow = await queueCalendarEvent(ctx, meeting);
     if (calendarRow?.queued) queued.push(calendarRow.outboxId);

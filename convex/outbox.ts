@@ -19,6 +19,7 @@ import { scheduleSend } from "./model/outbox/ledger";
 import { claimedJob } from "./model/outbox/messages";
 import { render } from "./model/outbox/render";
 import { afterAttempt, claim as claimRow, settle, sweep as sweepRow } from "./model/outbox/status";
+import { afterOutboxChange } from "./model/texts/ledger";
 
 /** Stale rows settled per sweep transaction and status; a full batch sweeps again at once. */
 export const SWEEP_BATCH = 100;
@@ -53,7 +54,9 @@ export const claim = internalMutation({
     const rendered = disabled === null ? await render(ctx, row) : { skip: disabled };
     if ("skip" in rendered) {
       const status = disabled === null ? "skipped" : "disabled";
-      await ctx.db.patch("outbox", outboxId, settle(status, rendered.skip));
+      const settled = settle(status, rendered.skip);
+      await ctx.db.patch("outbox", outboxId, settled);
+      await afterOutboxChange(ctx, row, settled);
       logEvent("outbox.settled", { ...log, status, reason: rendered.skip });
       return null;
     }
@@ -69,10 +72,11 @@ export const record = internalMutation({
   returns: v.null(),
   handler: async (ctx, { outboxId, outcome }) => {
     const row = await ctx.db.get("outbox", outboxId);
-    const next = row && afterAttempt(row, outcome, Date.now());
+    const next = row && afterAttempt(row, outcome, Date.now(), undefined, isIdempotent(row.channel));
     if (!row || !next) return null;
     await ctx.db.patch("outbox", outboxId, next.patch);
     if (outcome.ok) await recordEventWritten(ctx, row, outcome.providerMessageId);
+    await afterOutboxChange(ctx, row, next.patch, outcome);
     if (next.retryInMs !== null) await scheduleSend(ctx, outboxId, next.retryInMs);
     const result = next.retryInMs !== null ? "retry" : next.patch.status;
     logEvent(`${row.message.kind}.${result}`, {
@@ -121,6 +125,7 @@ export const sweep = internalMutation({
       for (const row of stale) {
         const { outcome, patch } = sweepRow(row, isIdempotent(row.channel), now);
         await ctx.db.patch("outbox", row._id, patch);
+        await afterOutboxChange(ctx, row, patch);
         if (outcome === "resent") await scheduleSend(ctx, row._id);
         counts[outcome]++;
         logEvent("outbox.swept", { outboxId: row._id, kind: row.message.kind, channel: row.channel, was: status, outcome });

@@ -10,6 +10,7 @@ import { PROCESS_NAMES } from "./model/processes";
 import { bookingAnalysis } from "./model/analysis/record";
 import { taskDetails } from "./model/tasks";
 import { callbackTables } from "./model/callbacks/tables";
+import { textTables } from "./model/texts/tables";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
 
@@ -122,6 +123,8 @@ export default defineSchema({
     minNoticeMinutes: v.number(),
     horizonDays: v.number(),
     inboundPhoneNumber: v.optional(v.string()),
+    /** E.164 number the agency's texts come from (texts.configureSms); absent: inboundPhoneNumber. */
+    smsFromNumber: v.optional(v.string()),
     maxAttempts: v.optional(v.number()),
     retryDelayMinutes: v.optional(v.number()),
     bookingProcess: v.optional(bookingProcess),
@@ -178,6 +181,8 @@ export default defineSchema({
     ...callReportFields,
     failure: v.optional(v.object({ statusCode: v.optional(v.number()), message: v.string() })),
     messageCount: v.optional(v.number()),
+    /** Messages the caller said, from the report: a call with none was never a conversation (model/texts/missedCall.ts). */
+    callerTurns: v.optional(v.number()),
     /** Set once by the first end-of-call report (webhook or reconciler). */
     reportReceivedAt: v.optional(v.number()),
     analysisStatus: v.optional(analysisStatus),
@@ -378,6 +383,7 @@ export default defineSchema({
 
   ...calendarTables,
   ...callbackTables,
+  ...textTables,
 
   /** Replaced by `outbox`: kept valid until migrations.migrateOutbox has moved every row (model/outbox/legacy.ts). */
   notificationDeliveries: defineTable(legacyNotificationDeliveryFields),

@@ -148,21 +148,33 @@ const onAssistantRequest: Handler = async (ctx, message) => {
   const assistantId = process.env.VAPI_ASSISTANT_ID;
   if (!parsed.success || !vapiCallId || !assistantId) {
     logEvent("inbound.cannot_answer", { parsed: parsed.success, hasCallId: !!vapiCallId, hasAssistant: !!assistantId });
+    if (parsed.success && vapiCallId) await noteFailedAnswer(ctx, vapiCallId, inboundParties(parsed.data));
     return json(200, { error: SPOKEN.unavailable });
   }
+  const parties = inboundParties(parsed.data);
   try {
-    const answer = await ctx.runMutation(internal.inbound.answerAssistantRequest, {
-      vapiCallId,
-      ...inboundParties(parsed.data),
-    });
+    const answer = await ctx.runMutation(internal.inbound.answerAssistantRequest, { vapiCallId, ...parties });
     if (answer.status === "unknown_number") return json(200, { error: SPOKEN.unknownNumber });
     if (answer.status === "no_caller_id") return json(200, { error: SPOKEN.noCallerId });
     return json(200, assistantReply(assistantId, answer));
   } catch (e) {
     logEvent("inbound.failed", { vapiCallId, error: e instanceof Error ? e.name : "unknown" });
+    await noteFailedAnswer(ctx, vapiCallId, parties);
     return json(200, { error: SPOKEN.unavailable });
   }
 };
+
+/**
+ * The caller heard our error and the call ended: they are owed a missed-call text-back
+ * (an unknown number or a hidden caller id has no one to text). Never fails the reply.
+ */
+async function noteFailedAnswer(ctx: ActionCtx, vapiCallId: string, parties: { calledNumber?: string; callerNumber?: string }) {
+  try {
+    await ctx.runMutation(internal.texts.noteFailedAnswer, { vapiCallId, calledNumber: parties.calledNumber, callerNumber: parties.callerNumber });
+  } catch (e) {
+    logEvent("text_back.note_failed", { vapiCallId, error: e instanceof Error ? e.name : "unknown" });
+  }
+}
 
 /** Message types that need work or an answer; everything else gets a fast 200. */
 export const webhookHandlers: Record<string, Handler> = {

@@ -5,6 +5,8 @@
  */
 import { vi } from "vitest";
 import { FakeGoogle, GOOGLE_TEST_CLIENT } from "./fakeGoogle";
+import { type Text, TWILIO_MESSAGES, TwilioError, twilioError, twilioMessage } from "./fakeTwilio";
+export { type Text, TwilioError } from "./fakeTwilio";
 
 export interface RecordedRequest {
   method: string;
@@ -172,6 +174,12 @@ export class FakeWorld {
    */
   calcomOrganization: string | null = null;
   private serials = new Map<string, number>();
+  /** Numbers that texted STOP to Twilio: a send to them gets error 21610, as Twilio answers. */
+  twilioUnsubscribed = new Set<string>();
+  /** Twilio's answers to successive sends, used up in order, then accepted: a TwilioError, or "lost" (accepted, reply lost). */
+  twilioReplies: (TwilioError | "lost")[] = [];
+  /** Texts Twilio accepted (a lost reply's text too: Twilio has no idempotency key, a resend would arrive twice). */
+  deliveredTexts: Text[] = [];
   /** What GET /call/{id} answers: Vapi's call object, or an HTTP error status. Unknown ids are 404. */
   vapiCallState = new Map<string, Record<string, unknown> | number>();
   /** Google's token endpoint and Calendar API (tests/helpers/fakeGoogle.ts). */
@@ -209,10 +217,7 @@ export class FakeWorld {
     this.on("POST", /^https:\/\/slack\.com\/api\/chat\.postMessage$/, () => ({ json: { ok: true, ts: `${this.serial("slack")}.000100` } }));
     const twilioAccount = /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/([^/]+)\.json$/;
     this.on("GET", twilioAccount, (req) => ({ json: { sid: decodeURIComponent(twilioAccount.exec(req.url)![1]), status: "active" } }));
-    this.on("POST", /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/[^/]+\/Messages\.json$/, () => ({
-      status: 201,
-      json: { sid: `SM${this.serial("sms")}` },
-    }));
+    this.on("POST", TWILIO_MESSAGES, (req) => this.twilioSend(req));
     this.on("GET", /^https:\/\/api\.cal\.(com|eu)\/v2\/slots(\?|$)/, (req) => {
       if (!this.calcomUserFound(new URL(req.url).searchParams.get("organizationSlug"))) return this.calcomUserNotFound();
       return {
@@ -280,6 +285,24 @@ export class FakeWorld {
     const n = (this.serials.get(kind) ?? 0) + 1;
     this.serials.set(kind, n);
     return n;
+  }
+
+  /** Twilio's Messages API: Basic auth for the account in the URL, form body, the 201 message resource or its error body. */
+  private twilioSend(req: RecordedRequest): Reply {
+    const accountSid = decodeURIComponent(TWILIO_MESSAGES.exec(req.url)![1]);
+    const [user] = atob((req.headers.authorization ?? "").replace(/^Basic /, "")).split(":");
+    if (user !== accountSid) return twilioError(new TwilioError(401, 20003, "Authenticate"));
+    const form = new URLSearchParams(req.raw);
+    const [to, from, body] = [form.get("To") ?? "", form.get("From") ?? "", form.get("Body") ?? ""];
+    if (!from) return twilioError(new TwilioError(400, 21603, "A 'From' phone number is required."));
+    if (!body) return twilioError(new TwilioError(400, 21602, "Message body is required."));
+    if (this.twilioUnsubscribed.has(to)) return twilioError(new TwilioError(400, 21610, "Attempt to send to unsubscribed recipient"));
+    const next = this.twilioReplies.shift();
+    if (next instanceof TwilioError) return twilioError(next);
+    const sid = `SM${this.serial("sms").toString(16).padStart(32, "0")}`;
+    this.deliveredTexts.push({ accountSid, to, from, body, sid });
+    if (next === "lost") return new Error("socket hang up");
+    return { status: 201, json: twilioMessage({ accountSid, sid, to, from, body }, Date.now()) };
   }
 
   private resendSend(req: RecordedRequest): Reply {
@@ -392,6 +415,8 @@ export const TEST_ENV = {
   VAPI_CALLBACK_ASSISTANT_ID: "callback-assistant-1",
   VAPI_WEBHOOK_SECRET: "webhook-secret-123",
   GROQ_API_KEY: "groq-test-key",
+  TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000001",
+  TWILIO_AUTH_TOKEN: "twilio-deployment-token",
   RESEND_API_KEY: "resend-test-key",
   EMAIL_FROM: "Atlas <atlas@example.com>",
   GOOGLE_CLIENT_ID: GOOGLE_TEST_CLIENT.id,

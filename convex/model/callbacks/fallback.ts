@@ -23,3 +23,10 @@ export function fallbackEmail(m: Message): { subject: string; text: string } {
 export function callBackRequestText(name: string, phone: string): string {
   return `${name || "A prospect"} asked for a person to call them back on ${phone}.`;
 }
+
+/** The same message as one text to the staff phone: short, since SMS bills per 160-character segment. */
+export function fallbackText(m: Message): string {
+  const who = m.customerName || "A caller";
+  const text = m.text.length > 300 ? `${m.text.slice(0, 299)}…` : m.text;
+  return `${m.urgent ? "URGENT: " : ""}${who} (${m.customerPhone}) left a message no staff call got through: "${text}" Please call them back.`;
+}

@@ -16,6 +16,8 @@ import { enqueue } from "../outbox/ledger";
 import { outboxKey } from "../outbox/messages";
 import { openTask } from "../tasks";
 import { logEvent } from "../log";
+import { agencySender, queueText, textKey } from "../texts/ledger";
+import { fallbackText } from "./fallback";
 import { staffCallDueAt } from "./timing";
 import { isRetryable, LIVE, needsFallback, SETTLED, type AttemptOutcome, type AttemptStatus } from "./outcomes";
 
@@ -273,8 +275,30 @@ async function closeCallBackTasks(ctx: MutationCtx, message: Message) {
 
 /**
  * The message reaches the agency another way, once: an email through the outbox
- * (its key makes a second queueing send nothing) and an open call_back task.
+ * (its key makes a second queueing send nothing), a text to the staff phone when
+ * the agency can text, and an open call_back task.
  */
+/** The fallback text to the staff phone, when the agency can text (Twilio and a sending number); its key sends it once. */
+async function textStaffPhone(ctx: MutationCtx, message: Message): Promise<void> {
+  const settings = await settingsOf(ctx, message.agencyId);
+  const agency = await ctx.db.get("agencies", message.agencyId);
+  if (!settings || !agency) return;
+  const sender = await agencySender(ctx, agency);
+  if (!("from" in sender)) {
+    logEvent("callback.fallback_text_skipped", { staffMessageId: message._id, reason: sender.missing });
+    return;
+  }
+  await queueText(ctx, {
+    key: textKey.staff(`callback_fallback:${message._id}`),
+    agencyId: message.agencyId,
+    purpose: "staff",
+    to: settings.staffPhone,
+    body: fallbackText(message),
+    opportunityId: message.opportunityId,
+    callId: message.callId,
+  });
+}
+
 export async function sendFallback(ctx: MutationCtx, message: Message, reason: string): Promise<void> {
   if (message.fallbackAt !== undefined) return;
   const now = Date.now();
@@ -284,8 +308,7 @@ export async function sendFallback(ctx: MutationCtx, message: Message, reason: s
     channel: "email",
     message: { kind: "callback_fallback", staffMessageId: message._id },
   });
-  // SMS TO THE STAFF PHONE (lead, at merge): queue the same message as a text through the Twilio
-  // sender of the text-back work here, keyed `callback_fallback_sms:${message._id}`, when Twilio is configured.
+  await textStaffPhone(ctx, message);
   await openTask(
     ctx,
     {

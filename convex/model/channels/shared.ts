@@ -9,7 +9,15 @@ import { isRetryable, type ProviderFailure } from "../retryPolicy";
 /** What one attempt at a provider came to. */
 export const sendOutcome = v.union(
   v.object({ ok: v.literal(true), providerMessageId: v.optional(v.string()) }),
-  v.object({ ok: v.literal(false), retryable: v.boolean(), error: v.string() }),
+  v.object({
+    ok: v.literal(false),
+    retryable: v.boolean(),
+    error: v.string(),
+    /** The provider's own error code when it gave one (Twilio 21610: the recipient unsubscribed). */
+    code: v.optional(v.string()),
+    /** No reply came: the provider may have acted on the request (outbox/status.ts decides by the channel's idempotency). */
+    noReply: v.optional(v.boolean()),
+  }),
 );
 export type SendOutcome = Infer<typeof sendOutcome>;
 
@@ -22,6 +30,8 @@ export const outgoingMessage = v.object({
   /** The outbox key: channels with idempotency (Resend) pass it on, so a resend after a lost reply is dropped. */
   idempotencyKey: v.string(),
   replyTo: v.optional(v.string()),
+  /** The sender's own address when it is not the channel's (an agency's SMS number). */
+  from: v.optional(v.string()),
   attachments: v.optional(v.array(v.object({ filename: v.string(), content: v.string(), contentType: v.string() }))),
 });
 export type OutgoingMessage = Infer<typeof outgoingMessage>;
@@ -79,7 +89,8 @@ export function maskSecret(secret: string): string {
 /** A failed provider answer as an outcome: retryable per model/retryPolicy.ts, described by status and code. */
 export function failed(service: string, failure: ProviderFailure): SendOutcome {
   const status = failure.status === null ? "network error" : `HTTP ${failure.status}`;
-  return { ok: false, retryable: isRetryable(failure), error: `${service}: ${status}${failure.code ? ` ${failure.code}` : ""}` };
+  const error = `${service}: ${status}${failure.code ? ` ${failure.code}` : ""}`;
+  return { ok: false, retryable: isRetryable(failure), error, ...(failure.status === null ? { noReply: true } : {}) };
 }
 
 /** fetch resolved at call time (tests stub it); null when no reply came. */

@@ -12,6 +12,16 @@ type SmsSecret = Infer<typeof smsSecret>;
 
 const twilioReply = z.object({ sid: z.string().optional(), code: z.number().nullish() });
 
+/** Twilio's error for a recipient who texted STOP: nothing reaches them until they text START. */
+export const TWILIO_UNSUBSCRIBED = "21610";
+
+/** The deployment's Twilio account (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN), or null when either is unset. */
+export function deploymentTwilio(env: Record<string, string | undefined>): Pick<TwilioCredentials, "accountSid" | "authToken"> | null {
+  const accountSid = env.TWILIO_ACCOUNT_SID?.trim();
+  const authToken = env.TWILIO_AUTH_TOKEN?.trim();
+  return accountSid && authToken ? { accountSid, authToken } : null;
+}
+
 function twilioAuth(creds: Pick<TwilioCredentials, "accountSid" | "authToken">): string {
   return `Basic ${btoa(`${creds.accountSid}:${creds.authToken}`)}`;
 }
@@ -50,18 +60,27 @@ export const smsChannel = defineChannel<SmsSecret>()({
     const outcome = res?.ok ? null : failed("twilio", { status: res?.status ?? null });
     return outcome && !outcome.ok ? `Twilio refused twilioAccountSid and twilioAuthToken (${outcome.error})` : null;
   },
+  /**
+   * Sends with the destination's (or agency's) stored account, else the deployment's; from
+   * `message.from` when the message names its sender (an agency's number), else the stored one.
+   */
   async send(message, secret) {
-    if (!secret) return { ok: false, retryable: false, error: "twilio not configured" };
-    const { twilio } = secret;
-    const res = await request(`${twilioAccountUrl(twilio.accountSid)}/Messages.json`, {
+    const account = secret?.twilio ?? deploymentTwilio(process.env);
+    const from = message.from ?? secret?.twilio.fromNumber;
+    if (!account || !from) return { ok: false, retryable: false, error: "twilio not configured" };
+    const res = await request(`${twilioAccountUrl(account.accountSid)}/Messages.json`, {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: twilioAuth(twilio) },
-      body: new URLSearchParams({ To: message.to, From: twilio.fromNumber, Body: message.text }).toString(),
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: twilioAuth(account) },
+      body: new URLSearchParams({ To: message.to, From: from, Body: message.text }).toString(),
     });
     if (!res) return failed("twilio", { status: null });
     const reply = twilioReply.safeParse(await jsonOrNull(res));
     const data = reply.success ? reply.data : {};
-    if (!res.ok) return failed("twilio", { status: res.status, code: data.code ? `code ${data.code}` : undefined });
+    if (!res.ok) {
+      const code = data.code ? String(data.code) : undefined;
+      const outcome = failed("twilio", { status: res.status, code: code && `code ${code}` });
+      return outcome.ok ? outcome : { ...outcome, code };
+    }
     return { ok: true, providerMessageId: data.sid };
   },
   disabledReason: () => null,

@@ -40,6 +40,8 @@ export const outboxMessage = v.union(
   v.object({ kind: v.literal("calendar_event"), meetingId: v.id("meetings"), sequence: v.number() }),
   /** A caller's message no staff call got through: to the agency's email (model/callbacks/flow.ts). */
   v.object({ kind: v.literal("callback_fallback"), staffMessageId: v.id("staffMessages") }),
+  /** An SMS to a prospect or to staff (model/texts/ledger.ts): its number, body and status live in its `texts` row. */
+  v.object({ kind: v.literal("text"), textId: v.id("texts") }),
 );
 export type OutboxMessage = Infer<typeof outboxMessage>;
 export type MessageKind = OutboxMessage["kind"];

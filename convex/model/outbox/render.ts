@@ -2,7 +2,7 @@
  * Builds a claimed row's message as it is now (the claim runs this in its
  * transaction), or says why there is nothing to send. Invites are rendered
  * from the meeting's current state, prospect emails from the call, staff
- * notifications from their stored text and destination.
+ * notifications from their stored text and destination, texts from their `texts` row.
  */
 import type { Doc } from "../../_generated/dataModel";
 import type { QueryCtx } from "../../_generated/server";
@@ -11,6 +11,7 @@ import type { OutgoingMessage } from "../channels/shared";
 import { addressOf, buildIcs, inviteEmail, inviteMethod, type InviteMeeting, type InviteParties } from "../invites/invite";
 import { bookingLinkEmail, freeSlotsEmail } from "../processes/emails";
 import { hearingZone } from "../scheduling/prospectZone";
+import { renderText } from "../texts/ledger";
 import type { OutboxMessage } from "./messages";
 import { fallbackEmail } from "../callbacks/fallback";
 
@@ -111,5 +112,7 @@ export async function render(ctx: QueryCtx, row: Doc<"outbox">): Promise<Rendere
       return { skip: "calendar rows are not messages" };
     case "callback_fallback":
       return await renderCallbackFallback(ctx, row.message);
+    case "text":
+      return await renderText(ctx, row.message.textId);
   }
 }

@@ -5,8 +5,8 @@
  *   composing ──release──▶ pending ──claim──▶ sending ──sent──▶ sent
  *                            ▲                   │
  *                            └──retryable, wait──┤──permanent / attempts spent──▶ failed
- *                                                └──lost (lease over): idempotent channel ▶ pending again,
- *                                                                       otherwise ▶ unknown (staff decide)
+ *                                                └──lost (lease over, or no reply): idempotent channel ▶ pending again,
+ *                                                                                     otherwise ▶ unknown (staff decide)
  *   pending ──claim finds the channel off / the target gone──▶ disabled / skipped
  *
  * One idempotency rule per channel (model/channels): where the provider drops
@@ -68,11 +68,17 @@ export function afterAttempt(
   outcome: SendOutcome,
   now: number,
   random?: RandomSource,
+  /** The channel drops a repeat of the key (model/channels Channel.idempotent). */
+  idempotent = true,
 ): { patch: Transition; retryInMs: number | null } | null {
   if (outcome.ok && (row.status === "sending" || row.status === "unknown")) {
     return { patch: { status: "sent", sentAt: now, providerMessageId: outcome.providerMessageId, checkAt: undefined }, retryInMs: null };
   }
   if (row.status !== "sending" || outcome.ok) return null;
+  if (outcome.noReply && !idempotent) {
+    // The request may have reached the provider: a resend could deliver it twice.
+    return { patch: { status: "unknown", lastError: `${outcome.error}: it may have arrived, so it is not resent`, checkAt: undefined }, retryInMs: null };
+  }
   const retryInMs = outcome.retryable ? backoffMs(OUTBOX_RETRY, row.attempts, random) : null;
   if (retryInMs === null) return { patch: { status: "failed", lastError: outcome.error, checkAt: undefined }, retryInMs };
   return { patch: { status: "pending", lastError: outcome.error, checkAt: now + retryInMs + LEASE_MS }, retryInMs };

@@ -163,7 +163,7 @@ describe("SMS", () => {
       Body: "[Atlas] Call requested: Dana asks for a call",
     });
     expect(post.headers.authorization).toBe(`Basic ${btoa(`${TWILIO_SID}:${TWILIO_TOKEN}`)}`);
-    expect((await deliveries(t))[0]).toMatchObject({ status: "sent", providerMessageId: "SM1" });
+    expect((await deliveries(t))[0]).toMatchObject({ status: "sent", providerMessageId: world.deliveredTexts[0].sid });
   });
 });
 

@@ -45,6 +45,16 @@ describe("status machine", () => {
     });
   });
 
+  test("no reply: an idempotent channel tries again, the others (Slack, SMS) mark it unknown and never resend", () => {
+    const sending = { status: "sending" as const, attempts: 1 };
+    const noReply = { ok: false as const, retryable: true, error: "twilio: network error", noReply: true };
+    expect(afterAttempt(sending, noReply, NOW, never, true)).toMatchObject({ patch: { status: "pending" }, retryInMs: 60_000 });
+    expect(afterAttempt(sending, noReply, NOW, never, false)).toEqual({
+      patch: { status: "unknown", lastError: "twilio: network error: it may have arrived, so it is not resent", checkAt: undefined },
+      retryInMs: null,
+    });
+  });
+
   test("a report nobody waits for changes nothing; an unknown row learns a late success", () => {
     expect(afterAttempt({ status: "sent", attempts: 1 }, { ok: true }, NOW)).toBeNull();
     expect(afterAttempt({ status: "pending", attempts: 1 }, { ok: false, retryable: true, error: "x" }, NOW)).toBeNull();
