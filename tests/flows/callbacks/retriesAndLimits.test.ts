@@ -14,6 +14,7 @@ import {
   staffCalls,
   staffReport,
   staffToolCall,
+  STAFF_PHONE,
   theMessage,
 } from "../../helpers/callbacks";
 
@@ -59,6 +60,12 @@ describe("staff not reached: retries, then one fallback", () => {
     expect(tasks[0]).toMatchObject({ status: "open", details: { callbackPhone: CALLER_PHONE, numberValid: true } });
     expect(await theMessage(w.t)).toMatchObject({ status: "fallback" });
     expect((await outboxRows(w.t)).filter((r) => r.message.kind === "callback_fallback")).toHaveLength(1);
+    // The staff phone gets the message as one text too, from the agency's number.
+    const texts = w.world.deliveredTexts.filter((t) => t.to === STAFF_PHONE);
+    expect(texts).toHaveLength(1);
+    expect(texts[0].from).toBe("+12125550100");
+    expect(texts[0].body).toContain(CALLER_PHONE);
+    expect(texts[0].body).toContain(MESSAGE);
   });
 
   test("a connection that fails falls back at once: one email, one open task, no retry", async () => {
