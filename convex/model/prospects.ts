@@ -105,12 +105,10 @@ export function readWith<S extends typeof prospectInput | typeof leadInput>(sche
     ? []
     : parsed.error.issues.map((issue) => ({ field: issue.path.join(".") || "body", reason: reasonFor(issue) }));
   const shaped = parsed.success ? parsed.data : null;
-  const checked = checkProspectFields({
-    // A field that failed its shape is reported once, by its shape.
-    phone: errors.some((e) => e.field === "phone") ? undefined : (shaped?.phone ?? stringField(raw, "phone")),
-    email: errors.some((e) => e.field === "email") ? undefined : (shaped?.email ?? undefined),
-    timeZone: errors.some((e) => e.field === "timeZone") ? undefined : (shaped?.timeZone ?? undefined),
-  });
+  // A field that failed its shape is reported once, by its shape; the others are still checked.
+  const field = (name: "phone" | "email" | "timeZone") =>
+    errors.some((e) => e.field === name) ? undefined : shaped ? shaped[name] : stringField(raw, name);
+  const checked = checkProspectFields({ phone: field("phone"), email: field("email"), timeZone: field("timeZone") });
   errors.push(...checked.errors);
   if (errors.length > 0 || !shaped) return { ok: false, errors };
   return { ok: true, value: { ...shaped, phone: checked.phone! } as z.output<S> };
@@ -118,7 +116,7 @@ export function readWith<S extends typeof prospectInput | typeof leadInput>(sche
 
 function stringField(raw: object, name: string): string | undefined {
   const value = (raw as Record<string, unknown>)[name];
-  return typeof value === "string" && value.trim() ? value : undefined;
+  return typeof value === "string" && value.trim() ? value.trim() : undefined;
 }
 
 /** A prospect's fields read from raw input, phone in E.164. */
