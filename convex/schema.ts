@@ -401,7 +401,7 @@ export default defineSchema({
     .index("by_prefix", ["prefix"])
     .index("by_agency", ["agencyId"]),
 
-  /** A lead request's answer by its Idempotency-Key, per API key: a retried POST gets the first answer. */
+  /** A lead request's answer by its Idempotency-Key, per API key, for 24 hours: a retried POST gets the first answer. */
   leadRequests: defineTable({
     keyId: v.id("apiKeys"),
     idempotencyKey: v.string(),
@@ -411,7 +411,9 @@ export default defineSchema({
     opportunityId: v.id("opportunities"),
     callId: v.optional(v.id("calls")),
     createdAt: v.number(),
-  }).index("by_key_and_idempotency_key", ["keyId", "idempotencyKey"]),
+  })
+    .index("by_key_and_idempotency_key", ["keyId", "idempotencyKey"])
+    .index("by_key_and_created", ["keyId", "createdAt"]),
 
   /** Usage for billing, one row per agency and UTC month, raised in the mutations that book, end calls or send texts. */
   usageMonths: defineTable({

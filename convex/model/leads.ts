@@ -53,6 +53,18 @@ export async function callLeadNow(
   }
 }
 
+/** How long a retried POST with the same Idempotency-Key gets the first answer. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Each stored answer removes up to two expired ones of its key, so the table holds about a day of requests. */
+async function forgetExpiredAnswers(ctx: MutationCtx, keyId: Id<"apiKeys">, now: number): Promise<void> {
+  const expired = await ctx.db
+    .query("leadRequests")
+    .withIndex("by_key_and_created", (q) => q.eq("keyId", keyId).lt("createdAt", now - IDEMPOTENCY_TTL_MS))
+    .take(2);
+  for (const row of expired) await ctx.db.delete("leadRequests", row._id);
+}
+
 /**
  * Answers one POST /api/leads. Nothing is written for an unknown or revoked key; a known
  * key's request counts against its limit whatever its body. The same phone for the agency
@@ -71,10 +83,12 @@ export async function receiveLead(ctx: MutationCtx, req: LeadRequest): Promise<L
 
   if (!req.lead) return { status: 400, errors: req.errors, keyId: key._id };
   if (req.idempotencyKey !== undefined) {
-    const earlier = await ctx.db
+    const stored = await ctx.db
       .query("leadRequests")
       .withIndex("by_key_and_idempotency_key", (q) => q.eq("keyId", key._id).eq("idempotencyKey", req.idempotencyKey!))
       .unique();
+    const earlier = stored && now - stored.createdAt < IDEMPOTENCY_TTL_MS ? stored : null;
+    if (stored && !earlier) await ctx.db.delete("leadRequests", stored._id);
     if (earlier && earlier.bodyHash !== req.bodyHash) {
       return { status: 422, errors: [{ field: "Idempotency-Key", reason: "was already used with a different body" }], keyId: key._id };
     }
@@ -96,6 +110,7 @@ export async function receiveLead(ctx: MutationCtx, req: LeadRequest): Promise<L
     answer = { status: 201, opportunityId, ...(callId ? { callId } : {}), keyId: key._id };
   }
   if (req.idempotencyKey !== undefined) {
+    await forgetExpiredAnswers(ctx, key._id, now);
     await ctx.db.insert("leadRequests", {
       keyId: key._id,
       idempotencyKey: req.idempotencyKey,

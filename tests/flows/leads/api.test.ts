@@ -210,6 +210,14 @@ describe("POST /api/leads", () => {
     await runScheduled(t);
     expect(await rows(t, "calls")).toHaveLength(1);
     expect(fake.vapiCreates).toHaveLength(1);
+
+    expect((await postLead(t, key, { name: "Old", phone: "+12015550179" }, { "idempotency-key": "old-2" })).status).toBe(201);
+    // A day later the key is forgotten: the same key with another body is a new request, and old answers go.
+    vi.advanceTimersByTime(24 * 3_600_000 + 1);
+    const later = await postLead(t, key, { ...LEAD, phone: "+12015550177" }, headers);
+    expect(later.status).toBe(201);
+    expect(await postLead(t, key, { name: "Another", phone: "+12015550178" }, { "idempotency-key": "next" })).toHaveProperty("status", 201);
+    expect((await rows(t, "leadRequests")).map((r) => r.idempotencyKey).sort()).toEqual(["ghl-webhook-7f3a", "next"]);
   });
 
   test("every request and outcome is logged with ids only", async () => {
