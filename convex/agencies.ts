@@ -1,103 +1,44 @@
 import { ConvexError, v } from "convex/values";
 import { internalMutation } from "./functions";
-import { bookingProcess } from "./schema";
-import { AGENCY_DEFAULTS } from "./model/agency";
-import { assertTimeZone, AvailabilityError, MAX_MEETING_MINUTES, parseWindows } from "./model/scheduling/availability";
-import { isEmailAddress } from "./model/channels/email";
-import { PhoneError, toE164 } from "./model/scheduling/phone";
-import { processRefusal } from "./model/processes";
+import { agencySettings, validatedAgency } from "./model/agencySettings";
 import { logEvent } from "./model/log";
-
-function wholeMinutes(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConvexError(`${name} must be a whole number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function httpUrl(name: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConvexError(`${name} is not a URL`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConvexError(`${name} must be an http(s) URL`);
-  return url.toString();
-}
-
-// Errors name the field and why, never the value typed: Convex writes failed calls' errors to its logs.
 
 /** Staff create an agency from the dashboard. Everything is validated before anything is written. */
 export const create = internalMutation({
-  args: {
-    name: v.string(),
-    timeZone: v.string(),
-    availability: v.array(v.string()),
-    email: v.optional(v.string()),
-    slotIntervalMinutes: v.optional(v.number()),
-    meetingDurationMinutes: v.optional(v.number()),
-    bufferMinutes: v.optional(v.number()),
-    minNoticeMinutes: v.optional(v.number()),
-    horizonDays: v.optional(v.number()),
-    inboundPhoneNumber: v.optional(v.string()),
-    maxAttempts: v.optional(v.number()),
-    retryDelayMinutes: v.optional(v.number()),
-    bookingProcess: v.optional(bookingProcess),
-    bookingLink: v.optional(v.string()),
-    qualificationQuestions: v.optional(v.array(v.string())),
-  },
+  args: agencySettings,
   returns: v.id("agencies"),
   handler: async (ctx, args) => {
-    if (!args.name.trim()) throw new ConvexError("name is empty");
-    try {
-      assertTimeZone(args.timeZone);
-      parseWindows(args.availability);
-    } catch (e) {
-      if (e instanceof AvailabilityError) throw new ConvexError(e.message);
-      throw e;
-    }
-    if (args.email !== undefined && !isEmailAddress(args.email)) throw new ConvexError("email is not a valid address");
-    const d = AGENCY_DEFAULTS;
-    const doc = {
-      name: args.name.trim(),
-      timeZone: args.timeZone,
-      availability: args.availability.map((w) => w.trim()),
-      email: args.email,
-      slotIntervalMinutes: wholeMinutes("slotIntervalMinutes", args.slotIntervalMinutes ?? d.slotIntervalMinutes, 5, 240),
-      meetingDurationMinutes: wholeMinutes(
-        "meetingDurationMinutes",
-        args.meetingDurationMinutes ?? d.meetingDurationMinutes,
-        5,
-        MAX_MEETING_MINUTES,
-      ),
-      bufferMinutes: wholeMinutes("bufferMinutes", args.bufferMinutes ?? d.bufferMinutes, 0, 240),
-      minNoticeMinutes: wholeMinutes("minNoticeMinutes", args.minNoticeMinutes ?? d.minNoticeMinutes, 0, 14 * 24 * 60),
-      horizonDays: wholeMinutes("horizonDays", args.horizonDays ?? d.horizonDays, 1, 60),
-      maxAttempts: wholeMinutes("maxAttempts", args.maxAttempts ?? d.maxAttempts, 1, 10),
-      retryDelayMinutes: wholeMinutes("retryDelayMinutes", args.retryDelayMinutes ?? d.retryDelayMinutes, 5, 14 * 24 * 60),
-      bookingProcess: args.bookingProcess,
-      bookingLink: args.bookingLink === undefined ? undefined : httpUrl("bookingLink", args.bookingLink),
-      qualificationQuestions: args.qualificationQuestions?.map((q) => q.trim()).filter((q) => q.length > 0),
-      inboundPhoneNumber: undefined as string | undefined,
-    };
-    const refusal = args.bookingProcess ? processRefusal(args.bookingProcess, doc) : null;
-    if (refusal) throw new ConvexError(refusal);
-    if (args.inboundPhoneNumber !== undefined) {
-      try {
-        doc.inboundPhoneNumber = toE164(args.inboundPhoneNumber, "US", "inboundPhoneNumber");
-      } catch (e) {
-        if (e instanceof PhoneError) throw new ConvexError(e.message);
-        throw e;
-      }
-      const taken = await ctx.db
-        .query("agencies")
-        .withIndex("by_inbound_number", (q) => q.eq("inboundPhoneNumber", doc.inboundPhoneNumber))
-        .first();
-      if (taken) throw new ConvexError("inboundPhoneNumber already belongs to another agency");
-    }
+    const doc = await validatedAgency(ctx, args);
     const id = await ctx.db.insert("agencies", doc);
     logEvent("agency.created", { agencyId: id, windows: doc.availability.length });
     return id;
+  },
+});
+
+const { name, timeZone, availability, ...optionalSettings } = agencySettings;
+
+/**
+ * Staff change an agency's settings: the fields given replace the stored ones and the
+ * whole result passes the same validation as create, or nothing is written. A new
+ * availability applies to offers made from now on; booked meetings stay as they are.
+ */
+export const update = internalMutation({
+  args: {
+    agencyId: v.id("agencies"),
+    name: v.optional(name),
+    timeZone: v.optional(timeZone),
+    availability: v.optional(availability),
+    ...optionalSettings,
+  },
+  returns: v.null(),
+  handler: async (ctx, { agencyId, ...changes }) => {
+    const agency = await ctx.db.get("agencies", agencyId);
+    if (!agency) throw new ConvexError(`agency ${agencyId} not found`);
+    const { _id, _creationTime, ...current } = agency;
+    const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+    const doc = await validatedAgency(ctx, { ...current, ...given }, agencyId);
+    await ctx.db.replace("agencies", agencyId, { ...current, ...doc });
+    logEvent("agency.updated", { agencyId, fields: Object.keys(given).sort().join(",") });
+    return null;
   },
 });

@@ -8,6 +8,7 @@ import { MINUTE } from "./model/scheduling/availability";
 import { nextCallingMoment } from "./model/scheduling/callingHours";
 import { isConnectedOutcome, nextStatus, outcomeForEndedReason } from "./model/calls/outcomes";
 import { readFunnel } from "./model/calls/funnelCounters";
+import { funnelValue } from "./model/calls/funnel";
 import { logEvent } from "./model/log";
 import { callingZones, offerPrompt, prepareOffer, saveOfferPrompt, STALE_OFFER_MS } from "./model/calls/offer";
 import { liveCall, refusalToCall, scheduleAttempt, scheduleRetry, withdrawRetry } from "./model/calls/attempts";
@@ -294,7 +295,8 @@ export const listForAgency = internalQuery({
 /**
  * The outbound funnel for calls dialled in [from, to): placed (reached Vapi),
  * connected, booked, rejected, not reached; booking rate and Vapi cost per
- * booked meeting. Takes the range as arguments so the result stays cacheable.
+ * booked meeting; with the agency's meetingValue, the pipeline value (meetingValue x
+ * booked) and ROI ((value - cost) / cost). Takes the range as arguments so the result stays cacheable.
  * Reads the funnel's counters (at most 14 small documents), never the calls,
  * so it costs the same whatever the agency's history; `truncated` is always
  * false and kept for callers of the earlier, capped version.
@@ -310,10 +312,14 @@ export const funnel = internalQuery({
     bookingRate: v.number(),
     cost: v.number(),
     costPerBookedMeeting: v.union(v.number(), v.null()),
+    pipelineValue: v.union(v.number(), v.null()),
+    roi: v.union(v.number(), v.null()),
     truncated: v.boolean(),
   }),
   handler: async (ctx, { agencyId, from, to }) => {
     if (!(from < to)) throw new ConvexError("range is empty: from must be before to");
-    return { ...(await readFunnel(ctx.db, agencyId, from, to)), truncated: false };
+    const agency = await ctx.db.get("agencies", agencyId);
+    const counts = await readFunnel(ctx.db, agencyId, from, to);
+    return { ...counts, ...funnelValue(counts, agency?.meetingValue), truncated: false };
   },
 });

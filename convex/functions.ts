@@ -11,12 +11,17 @@ import type { DataModel } from "./_generated/dataModel";
 import { internalMutation as rawInternalMutation, type MutationCtx } from "./_generated/server";
 import { sameFunnelShare } from "./model/calls/funnel";
 import { syncFunnel } from "./model/calls/funnelCounters";
+import { syncCallUsage } from "./model/usage";
 
 const triggers = new Triggers<DataModel>();
 triggers.register("calls", async (ctx, change) => {
   // Most writes (status, timestamps, analysis) leave the share as it was: no reads for them.
   if (sameFunnelShare(change.oldDoc, change.newDoc)) return;
   await syncFunnel(ctx.innerDb, change.id, change.newDoc);
+});
+// Billing usage follows each call's connected time and cost (model/usage.ts); no reads unless they change.
+triggers.register("calls", async (ctx, change) => {
+  await syncCallUsage(ctx.innerDb, change.oldDoc, change.newDoc);
 });
 
 type Db = MutationCtx["db"];

@@ -130,6 +130,10 @@ export default defineSchema({
     bookingProcess: v.optional(bookingProcess),
     bookingLink: v.optional(v.string()),
     qualificationQuestions: v.optional(v.array(v.string())),
+    /** What one booked meeting is worth, in the agency's currency: the funnel's pipeline value and ROI. */
+    meetingValue: v.optional(v.number()),
+    /** Leads posted to POST /api/leads are dialled at once unless the request says callNow: false. */
+    callNewLeadsAtOnce: v.optional(v.boolean()),
   }).index("by_inbound_number", ["inboundPhoneNumber"]),
 
   opportunities: defineTable({
@@ -144,7 +148,9 @@ export default defineSchema({
     /** Every zone the number could ring in, when more than one (bounded by MAX_POSSIBLE_ZONES): calling hours hold in all. */
     possibleTimeZones: v.optional(v.array(v.string())),
     status: opportunityStatus,
-    source: v.optional(v.union(v.literal("manual"), v.literal("inbound"))),
+    source: v.optional(v.union(v.literal("manual"), v.literal("inbound"), v.literal("api"), v.literal("import"))),
+    /** Where the CRM says the lead came from ("facebook-ads"), as posted or imported. */
+    leadSource: v.optional(v.string()),
     doNotCall: v.optional(v.boolean()),
     optedOutAt: v.optional(v.number()),
     meetingTime: v.optional(v.number()),
@@ -190,6 +196,8 @@ export default defineSchema({
     bookingAnalysis: v.optional(bookingAnalysis),
     meetingId: v.optional(v.id("meetings")),
     meetingTime: v.optional(v.number()),
+    /** A lead dialled the moment it arrived (POST /api/leads): it goes ahead of other waiting dials. */
+    speedToLead: v.optional(v.boolean()),
     /** The scheduled dial, so an opt-out or booking can cancel it. */
     dialJobId: v.optional(v.id("_scheduled_functions")),
     /** The next attempt scheduled when this one went unanswered: at most one per call. */
@@ -287,9 +295,13 @@ export default defineSchema({
     status: v.union(v.literal("open"), v.literal("done")),
     reason: v.string(),
     details: v.optional(taskDetails),
+    /** When staff completed it, with their note (never logged). */
+    completedAt: v.optional(v.number()),
+    note: v.optional(v.string()),
   })
     .index("by_opportunity_and_type", ["opportunityId", "type"])
     .index("by_agency_and_status", ["agencyId", "status"])
+    .index("by_agency_type_and_status", ["agencyId", "type", "status"])
     .index("by_call", ["callId"]),
 
   /**
@@ -375,6 +387,56 @@ export default defineSchema({
     end: v.number(),
     source: v.literal("google"),
   }).index("by_agency_and_end", ["agencyId", "end"]),
+
+  /**
+   * API keys a CRM posts leads with (POST /api/leads): only the SHA-256 of the key and its short
+   * visible prefix are kept; the key itself is shown once, when created. The fixed rate-limit
+   * window (model/apiKeys.ts) lives on the key: every request of a key is ordered by it anyway.
+   */
+  apiKeys: defineTable({
+    agencyId: v.id("agencies"),
+    label: v.string(),
+    /** The visible part ("atlas_3f9c0a1b2d4e"): how staff recognise a key and how a request finds it. */
+    prefix: v.string(),
+    /** SHA-256 of the whole key, hex. */
+    hash: v.string(),
+    createdAt: v.number(),
+    revokedAt: v.optional(v.number()),
+    lastUsedAt: v.optional(v.number()),
+    windowStart: v.optional(v.number()),
+    windowCount: v.optional(v.number()),
+  })
+    .index("by_prefix", ["prefix"])
+    .index("by_agency", ["agencyId"]),
+
+  /** A lead request's answer by its Idempotency-Key, per API key, for 24 hours: a retried POST gets the first answer. */
+  leadRequests: defineTable({
+    keyId: v.id("apiKeys"),
+    idempotencyKey: v.string(),
+    /** SHA-256 of the body: the same key with another body is refused, not replayed. */
+    bodyHash: v.string(),
+    status: v.number(),
+    opportunityId: v.id("opportunities"),
+    callId: v.optional(v.id("calls")),
+    createdAt: v.number(),
+  })
+    .index("by_key_and_idempotency_key", ["keyId", "idempotencyKey"])
+    .index("by_key_and_created", ["keyId", "createdAt"]),
+
+  /** Usage for billing, one row per agency and UTC month, raised in the mutations that book, end calls or send texts. */
+  usageMonths: defineTable({
+    agencyId: v.id("agencies"),
+    /** UTC calendar month, "YYYY-MM". */
+    month: v.string(),
+    bookedMeetings: v.number(),
+    /** Seconds of Vapi calls that connected (both directions). */
+    connectedSeconds: v.number(),
+    /** Each connected call rounded up to whole minutes, as per-minute billing counts them. */
+    billedMinutes: v.number(),
+    /** Vapi's cost of those calls, in whole micro-dollars (sums never drift). */
+    callCostMicros: v.number(),
+    texts: v.number(),
+  }).index("by_agency_and_month", ["agencyId", "month"]),
 
   /** Replaced by `outbox`: kept valid until migrations.migrateOutbox has moved every row (model/outbox/legacy.ts). */
   deliveries: defineTable(legacyDeliveryFields).index("by_key", ["key"]),

@@ -11,6 +11,8 @@
  * - webhook_to_booked_ms, scheduled_functions_per_booking, prompt_tokens_overhead:
  *   the whole pipeline on the embedded backend with Vapi, Groq and Resend faked.
  * - tool_call_ms_p95: live tool webhooks on the embedded backend (bench-tools.ts).
+ * - lead_to_dial_ms: POST /api/leads with callNow to the create request to Vapi, on the
+ *   embedded backend during calling hours with a free line; median (bench-leads.ts).
  * - dense_grid_*: the pure slot engine on the densest agency allowed (open all week,
  *   5-minute grid, 60-day horizon: ~17,000 free slots): the free grid, the offer
  *   and the analysis prompt's grid summary; medians of 5 runs.
@@ -35,6 +37,7 @@ import { zonesForNumber } from "../convex/model/scheduling/prospectZone";
 import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
+import { benchLeadToDial } from "./bench-leads";
 import { drainScheduled, installClock } from "./clock";
 import { blocksBetween, busyBlocks } from "./busyCalendar";
 import { callHistory, funnelNodesFor } from "./funnelHistory";
@@ -384,6 +387,7 @@ async function main() {
   benchCallingHours();
   await benchPipeline();
   print("tool_call_ms_p95", await benchToolCalls());
+  print("lead_to_dial_ms", await benchLeadToDial());
   benchDenseGrid();
   await benchDigest();
   console.log = quiet;

@@ -6,6 +6,7 @@ import { evaluateSlot, slotLabel, slotsReadRange, type SchedulingRules, type Slo
 import { loadBusyMeetings } from "../scheduling/schedule";
 import { cancelWaitingAttempts } from "../calls/attempts";
 import { notify } from "../notifications/notify";
+import { recordUsage } from "../usage";
 import { logEvent } from "../log";
 
 export type MeetingSource = Doc<"meetings">["source"];
@@ -74,6 +75,7 @@ export async function bookSlot(
   });
   await ctx.db.patch("opportunities", opportunity._id, { status: "Booked", meetingTime: slotStart });
   await cancelWaitingAttempts(ctx, opportunity._id);
+  await recordUsage(ctx, agency._id, { bookedMeetings: 1 }, args.now);
   await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId });
   await notify(ctx, {
     agencyId: agency._id,

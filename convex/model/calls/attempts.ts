@@ -68,12 +68,16 @@ export async function nextAttemptNumber(
   return previous.filter((c) => c.direction === direction).length + 1;
 }
 
-/** Inserts the call and schedules its dial at the next moment inside calling hours. */
+/**
+ * Inserts the call and schedules its dial at the next moment inside calling hours.
+ * `speedToLead` marks a lead dialled the moment it arrived (model/leads.ts callLeadNow).
+ */
 export async function scheduleAttempt(
   ctx: MutationCtx,
   agency: Doc<"agencies">,
   opportunity: Doc<"opportunities">,
   earliest: number,
+  opts: { speedToLead?: boolean } = {},
 ): Promise<Id<"calls">> {
   const now = Date.now();
   const { promptContext, ...offer } = await prepareOffer(ctx, agency, opportunity, now);
@@ -86,6 +90,7 @@ export async function scheduleAttempt(
     attempt: await nextAttemptNumber(ctx, opportunity._id, "outbound"),
     dialAt,
     ...offer,
+    ...(opts.speedToLead ? { speedToLead: true } : {}),
     updatedAt: now,
   });
   await saveOfferPrompt(ctx, callId, promptContext);

@@ -99,6 +99,20 @@ export function funnelFromTally(t: FunnelTally): Funnel {
   };
 }
 
+/** What the funnel's booked meetings are worth, given what one is worth to the agency. */
+export interface FunnelValue {
+  /** meetingValue x booked, in the agency's currency; null when the agency set no meetingValue. */
+  pipelineValue: number | null;
+  /** (pipelineValue - cost) / cost: what each unit spent on Vapi returned; null without a value or a cost. */
+  roi: number | null;
+}
+
+export function funnelValue(f: Pick<Funnel, "booked" | "cost">, meetingValue: number | undefined): FunnelValue {
+  if (meetingValue === undefined) return { pipelineValue: null, roi: null };
+  const pipelineValue = round(meetingValue * f.booked, 2);
+  return { pipelineValue, roi: f.cost > 0 ? round((pipelineValue - f.cost) / f.cost, 4) : null };
+}
+
 export function funnelCounts(calls: FunnelCall[]): Funnel {
   return funnelFromTally(
     calls.reduce((sum, c) => {

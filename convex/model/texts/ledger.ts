@@ -11,6 +11,7 @@ import type { MutationCtx, QueryCtx } from "../../_generated/server";
 import { deploymentTwilio, TWILIO_UNSUBSCRIBED } from "../channels/sms";
 import type { OutgoingMessage, SendOutcome } from "../channels/shared";
 import { logEvent } from "../log";
+import { recordUsage } from "../usage";
 import { enqueue } from "../outbox/ledger";
 import type { OutboxStatus, Transition } from "../outbox/status";
 import { canReceiveTexts } from "./compose";
@@ -191,7 +192,10 @@ export async function afterOutboxChange(ctx: MutationCtx, row: Doc<"outbox">, pa
   const fields: Partial<Doc<"texts">> = {};
   if (patch.providerMessageId) fields.providerMessageId = patch.providerMessageId;
   if (patch.lastError && patch.status !== "sent") fields.reason = patch.lastError;
-  await setStatus(ctx, text, TEXT_STATUS[patch.status], fields);
+  const status = TEXT_STATUS[patch.status];
+  // Billing counts a text once, when Twilio first accepts it (usage.month).
+  if (status === "sent" && text.status !== "sent") await recordUsage(ctx, text.agencyId, { texts: 1 });
+  await setStatus(ctx, text, status, fields);
   if (outcome && !outcome.ok && outcome.code === TWILIO_UNSUBSCRIBED) await optOutOfTexts(ctx, text.agencyId, text.to);
 }
 

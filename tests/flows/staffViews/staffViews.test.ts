@@ -46,6 +46,8 @@ describe("staff views", () => {
       bookingRate: 0.2,
       cost: 0.7,
       costPerBookedMeeting: 0.7,
+      pipelineValue: null,
+      roi: null,
       truncated: false,
     });
     await expect(t.query(internal.calls.funnel, { agencyId, from: NOW, to: NOW })).rejects.toThrow(/from/);

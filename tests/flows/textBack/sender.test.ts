@@ -24,8 +24,8 @@ describe("the text sender", () => {
     expect(await texts(t)).toEqual([expect.objectContaining({ purpose: "staff", status: "sent" })]);
   });
 
-  test("a transient Twilio failure is retried with backoff and sent once", async () => {
-    const { t, world } = await textBackWorld();
+  test("a transient Twilio failure is retried with backoff and sent once, and counted once for billing", async () => {
+    const { t, world, agencyId } = await textBackWorld();
     world.twilioReplies = [new TwilioError(503, 20500, "Service Unavailable")];
     await missedCall(t, "vapi-missed-1");
     await runScheduled(t);
@@ -34,6 +34,9 @@ describe("the text sender", () => {
     expect(sent[1].at - sent[0].at).toBeGreaterThanOrEqual(60_000);
     expect(world.deliveredTexts).toHaveLength(1);
     expect((await texts(t))[0]).toMatchObject({ status: "sent" });
+    // Billing counts the text once, not once per attempt.
+    const month = new Date(sent[1].at).toISOString().slice(0, 7);
+    expect(await t.query(internal.usage.month, { agencyId, month })).toMatchObject({ texts: 1 });
   });
 
   test("a lost reply is never resent (Twilio has no idempotency key): the text is unknown", async () => {
