@@ -8,6 +8,8 @@ import { MINUTE } from "./model/scheduling/availability";
 import { nextCallingMoment } from "./model/scheduling/callingHours";
 import { isConnectedOutcome, nextStatus, outcomeForEndedReason } from "./model/calls/outcomes";
 import { readFunnel } from "./model/calls/funnelCounters";
+import { readOutcomes } from "./model/meetings/outcomeCounters";
+import { standingMeeting } from "./model/meetings/lifecycle";
 import { logEvent } from "./model/log";
 import { callingZones, offerPrompt, prepareOffer, saveOfferPrompt, STALE_OFFER_MS } from "./model/calls/offer";
 import { liveCall, refusalToCall, scheduleAttempt, scheduleRetry, withdrawRetry } from "./model/calls/attempts";
@@ -64,7 +66,7 @@ export const claimDial = internalMutation({
     const agency = await ctx.db.get("agencies", call.agencyId);
     if (!opportunity || !agency) return null;
     const now = Date.now();
-    if (opportunity.doNotCall || opportunity.status === "Booked" || opportunity.status === "Rejected") {
+    if (opportunity.doNotCall || opportunity.status === "Booked" || opportunity.status === "Rejected" || (await standingMeeting(ctx, opportunity._id))) {
       await ctx.db.patch("calls", callId, { status: "cancelled", updatedAt: now });
       logEvent("call.cancelled", { callId, reason: "opportunity closed before dial" });
       return null;
@@ -289,8 +291,10 @@ export const listForAgency = internalQuery({
  * The outbound funnel for calls dialled in [from, to): placed (reached Vapi),
  * connected, booked, rejected, not reached; booking rate and Vapi cost per
  * booked meeting. Takes the range as arguments so the result stays cacheable.
- * Reads the funnel's counters (at most 14 small documents), never the calls,
- * so it costs the same whatever the agency's history; `truncated` is always
+ * With them, the meetings held in the range that completed or were missed
+ * (model/meetings/outcomeCounters.ts). Reads the counters (at most 14 small
+ * documents each), never the calls or meetings, so it costs the same whatever
+ * the agency's history; `truncated` is always
  * false and kept for callers of the earlier, capped version.
  */
 export const funnel = internalQuery({
@@ -304,10 +308,17 @@ export const funnel = internalQuery({
     bookingRate: v.number(),
     cost: v.number(),
     costPerBookedMeeting: v.union(v.number(), v.null()),
+    /** Meetings whose time lies in [from, to) that were held, or missed by the prospect (counters over meeting time). */
+    completed: v.number(),
+    noShow: v.number(),
+    /** completed / (completed + noShow), and noShow / (completed + noShow): 0 when no meeting has an outcome. */
+    completionRate: v.number(),
+    noShowRate: v.number(),
     truncated: v.boolean(),
   }),
   handler: async (ctx, { agencyId, from, to }) => {
     if (!(from < to)) throw new ConvexError("range is empty: from must be before to");
-    return { ...(await readFunnel(ctx.db, agencyId, from, to)), truncated: false };
+    const outcomes = await readOutcomes(ctx.db, agencyId, from, to);
+    return { ...(await readFunnel(ctx.db, agencyId, from, to)), ...outcomes, truncated: false };
   },
 });

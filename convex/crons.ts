@@ -13,4 +13,7 @@ crons.interval("sweep deliveries", { minutes: 5 }, internal.outbox.sweep, {});
 /** Calls whose end never reached the webhook are fetched from Vapi (reconcile.ts). */
 crons.interval("reconcile calls", { minutes: 5 }, internal.reconcile.run, {});
 
+/** Meetings checked against the calendars that hold them; bookings on the agency's own link found (calendarSync.ts). */
+crons.interval("reconcile meetings", { minutes: 5 }, internal.calendarSync.run, {});
+
 export default crons;

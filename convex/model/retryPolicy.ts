@@ -29,6 +29,12 @@ export const OUTBOX_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 60_000, fac
 /** Transcript analysis at Groq: 30 s, 2 min, 8 min, then a review task. */
 export const ANALYSIS_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 30_000, factor: 4, maxDelayMs: 10 * 60_000, jitter: 0.2 };
 
+/**
+ * A reconciliation page a provider rate-limited (429) or did not answer: 1, 2, 4, 8, 16 minutes, then every
+ * 30 minutes (callers keep the cap once attempts are spent: the rest of the page is never dropped).
+ */
+export const CALENDAR_SYNC_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 60_000, factor: 2, maxDelayMs: 30 * 60_000, jitter: 0.2 };
+
 /** A random number in [0, 1): injected by tests, Math.random otherwise. */
 export type RandomSource = () => number;
 

@@ -7,6 +7,7 @@ import { loadBusyMeetings } from "../scheduling/schedule";
 import { cancelWaitingAttempts } from "../calls/attempts";
 import { notify } from "../notifications/notify";
 import { logEvent } from "../log";
+import { bookingSource, recordMeetingEvent } from "../meetings/events";
 
 export type MeetingSource = Doc<"meetings">["source"];
 export type RefusalReason = SlotRefusal | "already_booked";
@@ -79,6 +80,7 @@ export async function bookSlot(
     sequence: 0,
     providerBookingId: args.providerBookingId,
   });
+  await recordMeetingEvent(ctx, { _id: meetingId, agencyId: agency._id }, { kind: "booked", to: slotStart, source: bookingSource(args.source) });
   await ctx.db.patch("opportunities", opportunity._id, { status: "Booked", meetingTime: slotStart });
   await cancelWaitingAttempts(ctx, opportunity._id);
   await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId });

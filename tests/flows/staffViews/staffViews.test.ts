@@ -46,6 +46,10 @@ describe("staff views", () => {
       bookingRate: 0.2,
       cost: 0.7,
       costPerBookedMeeting: 0.7,
+      completed: 0,
+      noShow: 0,
+      completionRate: 0,
+      noShowRate: 0,
       truncated: false,
     });
     await expect(t.query(internal.calls.funnel, { agencyId, from: NOW, to: NOW })).rejects.toThrow(/from/);
