@@ -4,6 +4,7 @@
  * request. Anything else fails loudly: a test never touches the network.
  */
 import { vi } from "vitest";
+import { FakeBookingProviders } from "./fakeBookingProviders";
 
 export interface RecordedRequest {
   method: string;
@@ -173,6 +174,8 @@ export class FakeWorld {
   private serials = new Map<string, number>();
   /** What GET /call/{id} answers: Vapi's call object, or an HTTP error status. Unknown ids are 404. */
   vapiCallState = new Map<string, Record<string, unknown> | number>();
+  /** Cal.com bookings and Calendly events as the agency's and prospects' accounts hold them (fakeBookingProviders.ts). */
+  providers: FakeBookingProviders;
 
   constructor() {
     this.on("POST", /^https:\/\/api\.vapi\.ai\/call$/, (req) => {
@@ -212,8 +215,12 @@ export class FakeWorld {
     this.on("POST", /^https:\/\/api\.cal\.(com|eu)\/v2\/bookings$/, (req) => {
       if (!this.calcomUserFound((req.body as { organizationSlug?: string } | undefined)?.organizationSlug ?? null)) return this.calcomUserNotFound();
       const n = this.serial("calcom");
+      const body = req.body as { start: string; attendee: { email: string } };
+      // The host is the link's owner (the prospect); the agency booking on it is the attendee.
+      this.providers.calcomBookings.set(`bk_${n}`, { uid: `bk_${n}`, start: body.start, attendeeEmail: body.attendee.email });
       return { status: 201, json: { status: "success", data: { id: n, uid: `bk_${n}`, status: "accepted" } } };
     });
+    this.providers = new FakeBookingProviders((method, match, handle) => this.on(method, match, handle));
   }
 
   /** Adds (or overrides: the newest route wins) a handler. */
