@@ -12,6 +12,11 @@ export async function reconcile(t: Backend, times = 1) {
   }
 }
 
+/** One agency's page now, before any other scheduled work (a waiting retry's dial) gets to run. */
+export async function syncNow(t: Backend, agencyId: Id<"agencies">) {
+  await t.action(internal.calendarSync.syncAgency, { agencyId });
+}
+
 export async function historyOf(t: Backend, meetingId: Id<"meetings">) {
   return await t.run((ctx) => ctx.db.query("meetingEvents").withIndex("by_meeting_and_at", (q) => q.eq("meetingId", meetingId)).collect());
 }

@@ -94,7 +94,7 @@ describe("a meeting booked on the prospect's Cal.com link", () => {
   });
 
   test("the prospect (the link's host) absent at Cal.com: no_show once the meeting is over, and the opportunity reopens", { timeout: 60_000 }, async () => {
-    const { t, world, opportunityId, meetingId, booking } = await bookedOnLink();
+    const { t, opportunityId, meetingId, booking } = await bookedOnLink();
     booking.absentHost = true;
     await reconcile(t);
     // Not over yet: a no-show cannot be known before the meeting.
