@@ -276,6 +276,8 @@ export default defineSchema({
     bookingProvider: v.optional(bookingProvider),
     /** When a provider first confirmed the booking (its "verified" meetingEvents row). */
     verifiedAt: v.optional(v.number()),
+    /** meetingEvents holds this meeting's booking: set when it is booked, or by the backfill for older meetings. */
+    inHistory: v.optional(v.literal(true)),
     /** The outcome meetingOutcomeNodes count for this meeting: a status change moves it exactly once. */
     countedOutcome: v.optional(v.union(v.literal("completed"), v.literal("no_show"))),
   })

@@ -79,6 +79,7 @@ export async function bookSlot(
     status: "booked",
     sequence: 0,
     providerBookingId: args.providerBookingId,
+    inHistory: true,
   });
   await recordMeetingEvent(ctx, { _id: meetingId, agencyId: agency._id }, { kind: "booked", to: slotStart, source: bookingSource(args.source) });
   await ctx.db.patch("opportunities", opportunity._id, { status: "Booked", meetingTime: slotStart });

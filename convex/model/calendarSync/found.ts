@@ -44,6 +44,7 @@ export async function recordFoundBooking(
     providerBookingId: booking.id,
     bookingProvider: provider,
     verifiedAt: now,
+    inHistory: true,
   });
   const meeting = { _id: meetingId, agencyId: agency._id };
   await recordMeetingEvent(ctx, meeting, { kind: "booked", to: booking.start, source: "provider" });

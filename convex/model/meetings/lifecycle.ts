@@ -16,7 +16,7 @@ import { MAX_MEETING_MINUTES } from "../scheduling/availability";
 import { openTask } from "../tasks";
 import { logEvent } from "../log";
 import { recordMeetingEvent } from "./events";
-import { syncOutcome } from "./outcomeCounters";
+import { syncOutcome, type OutcomeBatch } from "./outcomeCounters";
 import type { BookingProvider, ChangeSource } from "./validators";
 
 export type MeetingChange =
@@ -59,6 +59,8 @@ export async function applyMeetingChange(
   meeting: Doc<"meetings">,
   change: MeetingChange,
   source: ChangeSource,
+  /** The funnel's counters, when the caller writes them for many meetings at once (the backfill). */
+  counters?: OutcomeBatch,
 ): Promise<boolean> {
   if (!changes(meeting, change, source)) return false;
   const now = Date.now();
@@ -98,7 +100,7 @@ export async function applyMeetingChange(
     }
   }
   const after = (await ctx.db.get("meetings", meeting._id))!;
-  await syncOutcome(ctx.db, after);
+  await syncOutcome(ctx.db, after, counters);
   if (sendsInvites && (change.kind === "cancelled" || change.kind === "rescheduled")) {
     await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId: meeting._id });
   }

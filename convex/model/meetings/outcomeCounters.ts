@@ -2,7 +2,8 @@
  * The funnel's meeting outcomes: completed and no-show meetings counted in a tree
  * over meeting time, the same shape as the calls' counters (model/calls/funnel.ts
  * slotsOf / rangeSlices), so a range reads at most 2 x LEVELS small documents
- * whatever the agency's history. Each meeting's `countedOutcome` says what the
+ * whatever the agency's history. Meetings start on whole minutes, so the tree
+ * counts minutes, not milliseconds: a level-1 node holds an hour of meetings. Each meeting's `countedOutcome` says what the
  * tree holds for it, so syncing it twice changes nothing.
  */
 import type { Doc, Id } from "../../_generated/dataModel";
@@ -23,6 +24,9 @@ export interface MeetingOutcomes extends OutcomeTally {
 
 type Counted = Doc<"meetings">["countedOutcome"];
 
+/** The tree's unit: a meeting is counted at its start's minute (exact for [from, to) on minute-aligned starts). */
+const UNIT_MS = 60_000;
+
 function tallyOf(outcome: Counted): OutcomeTally {
   return { completed: outcome === "completed" ? 1 : 0, noShow: outcome === "no_show" ? 1 : 0 };
 }
@@ -32,33 +36,59 @@ export function outcomeOf(status: Doc<"meetings">["status"]): Counted {
   return status === "completed" || status === "no_show" ? status : undefined;
 }
 
-async function addToNodes(db: DatabaseWriter, agencyId: Id<"agencies">, at: number, tally: OutcomeTally, sign: 1 | -1) {
-  for (const { level, start, slot } of slotsOf(at)) {
-    const node = await db
-      .query("meetingOutcomeNodes")
-      .withIndex("by_agency_level_and_start", (q) => q.eq("agencyId", agencyId).eq("level", level).eq("start", start))
-      .unique();
-    const children = node ? node.children.filter((c) => c.slot !== slot) : [];
-    const old = node?.children.find((c) => c.slot === slot) ?? { completed: 0, noShow: 0 };
-    const sum = { slot, completed: old.completed + sign * tally.completed, noShow: old.noShow + sign * tally.noShow };
-    if (sum.completed !== 0 || sum.noShow !== 0) children.push(sum);
-    if (!node) await db.insert("meetingOutcomeNodes", { agencyId, level, start, children });
-    else if (children.length === 0) await db.delete("meetingOutcomeNodes", node._id);
-    else await db.patch("meetingOutcomeNodes", node._id, { children });
+/**
+ * Counter changes gathered over many meetings and written once per node: a
+ * backfill page touching a hundred meetings rewrites each node it touches once.
+ */
+export class OutcomeBatch {
+  private nodes = new Map<string, { agencyId: Id<"agencies">; level: number; start: number; slots: Map<number, OutcomeTally> }>();
+
+  add(agencyId: Id<"agencies">, at: number, tally: OutcomeTally, sign: 1 | -1) {
+    for (const { level, start, slot } of slotsOf(Math.floor(at / UNIT_MS))) {
+      const key = `${agencyId}|${level}|${start}`;
+      const node = this.nodes.get(key) ?? { agencyId, level, start, slots: new Map() };
+      this.nodes.set(key, node);
+      const old = node.slots.get(slot) ?? { completed: 0, noShow: 0 };
+      node.slots.set(slot, { completed: old.completed + sign * tally.completed, noShow: old.noShow + sign * tally.noShow });
+    }
+  }
+
+  async flush(db: DatabaseWriter) {
+    for (const { agencyId, level, start, slots } of this.nodes.values()) {
+      const node = await db
+        .query("meetingOutcomeNodes")
+        .withIndex("by_agency_level_and_start", (q) => q.eq("agencyId", agencyId).eq("level", level).eq("start", start))
+        .unique();
+      const children = new Map((node?.children ?? []).map((c) => [c.slot, { completed: c.completed, noShow: c.noShow }]));
+      for (const [slot, delta] of slots) {
+        const old = children.get(slot) ?? { completed: 0, noShow: 0 };
+        const sum = { completed: old.completed + delta.completed, noShow: old.noShow + delta.noShow };
+        if (sum.completed === 0 && sum.noShow === 0) children.delete(slot);
+        else children.set(slot, sum);
+      }
+      const rows = [...children].map(([slot, t]) => ({ slot, ...t }));
+      if (!node) {
+        if (rows.length > 0) await db.insert("meetingOutcomeNodes", { agencyId, level, start, children: rows });
+      } else if (rows.length === 0) await db.delete("meetingOutcomeNodes", node._id);
+      else await db.patch("meetingOutcomeNodes", node._id, { children: rows });
+    }
+    this.nodes.clear();
   }
 }
 
 /**
- * Makes the counters hold the meeting's status as it is now. A meeting's time
- * never changes once it has an outcome (only booked meetings are rescheduled),
- * so the counted slot is the meeting's time.
+ * Makes the counters hold the meeting's status as it is now: at once, or with
+ * `batch`'s flush. A meeting's time never changes once it has an outcome (only
+ * booked meetings are rescheduled), so the counted slot is the meeting's time.
  */
-export async function syncOutcome(db: DatabaseWriter, meeting: Doc<"meetings">): Promise<void> {
+export async function syncOutcome(db: DatabaseWriter, meeting: Doc<"meetings">, batch?: OutcomeBatch): Promise<void> {
   const now = outcomeOf(meeting.status);
   if (now === meeting.countedOutcome) return;
-  if (meeting.countedOutcome) await addToNodes(db, meeting.agencyId, meeting.meetingTime, tallyOf(meeting.countedOutcome), -1);
-  if (now) await addToNodes(db, meeting.agencyId, meeting.meetingTime, tallyOf(now), 1);
+  const counters = batch ?? new OutcomeBatch();
+  if (meeting.countedOutcome) counters.add(meeting.agencyId, meeting.meetingTime, tallyOf(meeting.countedOutcome), -1);
+  if (now) counters.add(meeting.agencyId, meeting.meetingTime, tallyOf(now), 1);
   await db.patch("meetings", meeting._id, { countedOutcome: now });
+  if (!batch) await counters.flush(db);
 }
 
 const rate = (n: number, of: number) => (of ? Math.round((n / of) * 10_000) / 10_000 : 0);
@@ -71,7 +101,7 @@ export function outcomesFromTally(t: OutcomeTally): MeetingOutcomes {
 /** Completed and no-show meetings whose time lies in [from, to). */
 export async function readOutcomes(db: DatabaseReader, agencyId: Id<"agencies">, from: number, to: number): Promise<MeetingOutcomes> {
   const sum = { completed: 0, noShow: 0 };
-  for (const slice of rangeSlices(from, to)) {
+  for (const slice of rangeSlices(from / UNIT_MS, to / UNIT_MS)) {
     const node = await db
       .query("meetingOutcomeNodes")
       .withIndex("by_agency_level_and_start", (q) => q.eq("agencyId", agencyId).eq("level", slice.level).eq("start", slice.start))
