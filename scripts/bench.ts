@@ -17,6 +17,8 @@
  *   1,000 agencies with 100 pending items and one with 20,000, all due in one hour,
  *   on a transactional index-faithful store (scripts/txStore.ts) that charges every
  *   transaction against Convex's limits; Resend faked.
+ * - reconcile_*: one reconciliation page (calendarSync.planPage + applyPage) for an
+ *   agency with 100,000 meetings vs 1,000, on the same transactional store (benchReconcile.ts).
  */
 import { performance } from "node:perf_hooks";
 import { DateTime } from "luxon";
@@ -34,6 +36,7 @@ import { zonesForNumber } from "../convex/model/scheduling/prospectZone";
 import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
+import { benchReconcile } from "./benchReconcile";
 import { drainScheduled, installClock } from "./clock";
 import { callHistory, funnelNodesFor } from "./funnelHistory";
 import { IndexedStore } from "./indexedStore";
@@ -377,6 +380,7 @@ async function main() {
   print("tool_call_ms_p95", await benchToolCalls());
   benchDenseGrid();
   await benchDigest();
+  await benchReconcile(print);
   console.log = quiet;
 }
 
