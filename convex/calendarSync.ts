@@ -64,9 +64,7 @@ export const syncAgency = internalAction({
   handler: async (ctx, { agencyId }): Promise<null> => {
     const now = Date.now();
     const planned = await ctx.runQuery(internal.calendarSync.planPage, { agencyId, now });
-    if (planned.meetings.length === 0 && planned.lookups.length === 0 && planned.end === null && planned.connections.length === 0) {
-      return null;
-    }
+    // Applied even when empty: an empty page after the watermark starts the scope over.
     const result = await askProviders(planned);
     await ctx.runMutation(internal.calendarSync.applyPage, { agencyId, result, now });
     logEvent("reconcile.agency", { agencyId, meetings: planned.meetings.length, lookups: planned.lookups.length, rateLimited: result.rateLimited });

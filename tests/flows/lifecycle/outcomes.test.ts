@@ -7,7 +7,8 @@ import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { historyOf, meetingFields, meetingOf, reconcile } from "../../helpers/lifecycle";
-import { type Backend, callsOf, setupWorld } from "../../helpers/world";
+import { PAGE_SIZE } from "../../../convex/model/calendarSync/page";
+import { type Backend, callsOf, rows, setupWorld } from "../../helpers/world";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -63,6 +64,23 @@ describe("meeting outcomes", () => {
     expect(await funnelOf(t, agencyId)).toMatchObject({ completed: 1, noShow: 0 });
     // A held meeting keeps the prospect Booked.
     expect((await t.run((ctx) => ctx.db.get("opportunities", opportunityId)))?.status).toBe("Booked");
+  });
+
+  test("pages of PAGE_SIZE from a stored watermark: 60 meetings in scope take two runs, then the scope starts over", { timeout: 60_000 }, async () => {
+    const { t, agencyId, opportunityId } = await setupWorld();
+    const first = Date.now() - 6 * DAY;
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 60; i++) await ctx.db.insert("meetings", meetingFields(agencyId, opportunityId, first + i * HOUR));
+    });
+    const completed = async () => (await rows(t, "meetings")).filter((m) => m.status === "completed").length;
+    await reconcile(t);
+    expect(await completed()).toBe(PAGE_SIZE);
+    const [state] = await rows(t, "calendarSyncState");
+    expect(state.afterTime).toBe(first + (PAGE_SIZE - 1) * HOUR);
+    await reconcile(t);
+    expect(await completed()).toBe(60);
+    expect((await rows(t, "calendarSyncState"))[0].afterTime).toBeUndefined();
+    expect((await rows(t, "meetingEvents")).filter((e) => e.kind === "completed")).toHaveLength(60);
   });
 
   test("no call for a prospect whose meeting was held, whatever the opportunity's status says", { timeout: 60_000 }, async () => {
