@@ -19,9 +19,9 @@ export async function recordMeetingEvent(
   await ctx.db.insert("meetingEvents", { meetingId: meeting._id, agencyId: meeting.agencyId, at, ...event });
 }
 
-/** Who booked a meeting, as its history names the source. */
+/** Who booked a meeting, as its history names the source: Atlas's own bookings (on a call, or on the prospect's link) are the AI's. */
 export function bookingSource(source: Doc<"meetings">["source"]): ChangeSource {
-  if (source === "ai_call" || source === "ai_call_live") return "ai";
   if (source === "staff") return "staff";
-  return "provider";
+  if (source === "agency_link") return "provider";
+  return "ai";
 }

@@ -8,7 +8,8 @@ import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { historyOf, meetingFields, meetingOf, reconcile } from "../../helpers/lifecycle";
 import { PAGE_SIZE } from "../../../convex/model/calendarSync/page";
-import { type Backend, callsOf, rows, setupWorld } from "../../helpers/world";
+import { AGREED, BOOKED_REPLY } from "../../helpers/conversation";
+import { analysedCall, type Backend, callsOf, rows, setupWorld } from "../../helpers/world";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -23,6 +24,13 @@ async function seedMeeting(t: Backend, agencyId: Id<"agencies">, opportunityId: 
 const funnelOf = (t: Backend, agencyId: Id<"agencies">) => t.query(internal.calls.funnel, { agencyId, from: Date.now() - 30 * DAY, to: Date.now() + 30 * DAY });
 
 describe("meeting outcomes", () => {
+  test("a call's booking starts the meeting's history: booked, by the AI", { timeout: 60_000 }, async () => {
+    const { t, meetings } = await analysedCall(AGREED, [BOOKED_REPLY]);
+    expect(meetings).toHaveLength(1);
+    expect((await historyOf(t, meetings[0]._id)).map((e) => [e.kind, e.source, e.to])).toEqual([["booked", "ai", meetings[0].meetingTime]]);
+    expect(meetings[0].inHistory).toBe(true);
+  });
+
   test("markOutcome: refused before the meeting ends and for a cancelled one; a correction moves the funnel's count once", { timeout: 60_000 }, async () => {
     const { t, agencyId, opportunityId } = await setupWorld();
     const start = Date.now() + 2 * HOUR;

@@ -52,7 +52,7 @@ describe("a meeting booked on the prospect's Cal.com link", () => {
 
     const history = await historyOf(t, meetingId);
     expect(history.map((e) => [e.kind, e.source])).toEqual([
-      ["booked", "provider"],
+      ["booked", "ai"],
       ["mismatch", "reconcile"],
       ["cancelled", "provider"],
     ]);
