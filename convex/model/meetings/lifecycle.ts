@@ -10,9 +10,8 @@
 import type { MutationCtx } from "../../_generated/server";
 import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
-import { MINUTE } from "../scheduling/availability";
+import { MAX_MEETING_MINUTES, MINUTE } from "../scheduling/availability";
 import { loadBusyMeetings } from "../scheduling/schedule";
-import { MAX_MEETING_MINUTES } from "../scheduling/availability";
 import { openTask } from "../tasks";
 import { logEvent } from "../log";
 import { recordMeetingEvent } from "./events";
