@@ -9,6 +9,8 @@ import { nextCallingMoment } from "./model/scheduling/callingHours";
 import { isConnectedOutcome, nextStatus, outcomeForEndedReason } from "./model/calls/outcomes";
 import { readFunnel } from "./model/calls/funnelCounters";
 import { funnelValue } from "./model/calls/funnel";
+import { readOutcomes } from "./model/meetings/outcomeCounters";
+import { standingMeeting } from "./model/meetings/lifecycle";
 import { logEvent } from "./model/log";
 import { callingZones, offerPrompt, prepareOffer, saveOfferPrompt, STALE_OFFER_MS } from "./model/calls/offer";
 import { liveCall, refusalToCall, scheduleAttempt, scheduleRetry, withdrawRetry } from "./model/calls/attempts";
@@ -68,7 +70,7 @@ export const claimDial = internalMutation({
     const agency = await ctx.db.get("agencies", call.agencyId);
     if (!opportunity || !agency) return null;
     const now = Date.now();
-    if (opportunity.doNotCall || opportunity.status === "Booked" || opportunity.status === "Rejected") {
+    if (opportunity.doNotCall || opportunity.status === "Booked" || opportunity.status === "Rejected" || (await standingMeeting(ctx, opportunity._id))) {
       await ctx.db.patch("calls", callId, { status: "cancelled", updatedAt: now });
       logEvent("call.cancelled", { callId, reason: "opportunity closed before dial" });
       return null;
@@ -297,8 +299,10 @@ export const listForAgency = internalQuery({
  * connected, booked, rejected, not reached; booking rate and Vapi cost per
  * booked meeting; with the agency's meetingValue, the pipeline value (meetingValue x
  * booked) and ROI ((value - cost) / cost). Takes the range as arguments so the result stays cacheable.
- * Reads the funnel's counters (at most 14 small documents), never the calls,
- * so it costs the same whatever the agency's history; `truncated` is always
+ * With them, the meetings held in the range that completed or were missed
+ * (model/meetings/outcomeCounters.ts). Reads the counters (at most 14 small
+ * documents each) and the agency, never the calls or meetings, so it costs the same whatever
+ * the agency's history; `truncated` is always
  * false and kept for callers of the earlier, capped version.
  */
 export const funnel = internalQuery({
@@ -314,12 +318,19 @@ export const funnel = internalQuery({
     costPerBookedMeeting: v.union(v.number(), v.null()),
     pipelineValue: v.union(v.number(), v.null()),
     roi: v.union(v.number(), v.null()),
+    /** Meetings whose time lies in [from, to) that were held, or missed by the prospect (counters over meeting time). */
+    completed: v.number(),
+    noShow: v.number(),
+    /** completed / (completed + noShow), and noShow / (completed + noShow): 0 when no meeting has an outcome. */
+    completionRate: v.number(),
+    noShowRate: v.number(),
     truncated: v.boolean(),
   }),
   handler: async (ctx, { agencyId, from, to }) => {
     if (!(from < to)) throw new ConvexError("range is empty: from must be before to");
     const agency = await ctx.db.get("agencies", agencyId);
     const counts = await readFunnel(ctx.db, agencyId, from, to);
-    return { ...counts, ...funnelValue(counts, agency?.meetingValue), truncated: false };
+    const outcomes = await readOutcomes(ctx.db, agencyId, from, to);
+    return { ...counts, ...funnelValue(counts, agency?.meetingValue), ...outcomes, truncated: false };
   },
 });

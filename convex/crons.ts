@@ -15,5 +15,7 @@ crons.interval("reconcile calls", { minutes: 5 }, internal.reconcile.run, {});
 
 /** Busy times from every connected Google Calendar, fanned out a page of connections at a time (calendar.ts). */
 crons.interval("sync calendars", { minutes: 10 }, internal.calendar.syncAll, {});
+/** Meetings checked against the calendars that hold them; bookings on the agency's own link found (calendarSync.ts). */
+crons.interval("reconcile meetings", { minutes: 5 }, internal.calendarSync.run, {});
 
 export default crons;

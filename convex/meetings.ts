@@ -1,7 +1,6 @@
 import { ConvexError, v } from "convex/values";
 import { internalQuery, type MutationCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
-import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { meetingSource } from "./schema";
 import { rulesFor } from "./model/agency";
@@ -11,6 +10,9 @@ import { hearingZone } from "./model/scheduling/prospectZone";
 import { checkSlot } from "./model/booking/bookSlot";
 import { finalizeCallBooking, finalizeResult } from "./model/booking/finalizeCallBooking";
 import { listLimit } from "./model/paging";
+import { applyMeetingChange, meetingEnd } from "./model/meetings/lifecycle";
+import { mismatchReport as readMismatchReport } from "./model/meetings/mismatches";
+import { mismatchRow } from "./model/meetings/validators";
 
 /** Books the slot a call agreed on. Idempotent per call: a second run returns the first meeting. */
 export const finalizeBooking = internalMutation({
@@ -60,16 +62,8 @@ export const reschedule = internalMutation({
       logEvent("meeting.reschedule_refused", { meetingId, reason: verdict.reason });
       throw new ConvexError(`newIsoTime cannot be booked for meeting ${meetingId}: ${verdict.reason.replace(/_/g, " ")}`);
     }
+    await applyMeetingChange(ctx, meeting, { kind: "rescheduled", to: slotStart }, "staff");
     const sequence = meeting.sequence + 1;
-    await ctx.db.patch("meetings", meetingId, { meetingTime: slotStart, sequence, revisedAt: now });
-    // The call that booked it answers later tool calls and analyses from its meetingTime.
-    if (meeting.callId) await ctx.db.patch("calls", meeting.callId, { meetingTime: slotStart });
-    const opportunity = await ctx.db.get("opportunities", meeting.opportunityId);
-    if (opportunity?.status === "Booked") {
-      await ctx.db.patch("opportunities", opportunity._id, { meetingTime: slotStart });
-    }
-    await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId });
-    logEvent("meeting.rescheduled", { meetingId, agencyId: agency._id, sequence });
     return { meetingId, status: "booked" as const, meetingTime: slotStart, sequence };
   },
 });
@@ -90,22 +84,45 @@ export const cancel = internalMutation({
     if (meeting.status !== "booked") {
       throw new ConvexError(`meeting ${meetingId} is ${meeting.status}; only booked meetings can be cancelled`);
     }
-    const now = Date.now();
+    await applyMeetingChange(ctx, meeting, { kind: "cancelled", reason }, "staff");
     const sequence = meeting.sequence + 1;
-    await ctx.db.patch("meetings", meetingId, {
-      status: "cancelled",
-      cancelledAt: now,
-      cancellationReason: reason?.trim() || undefined,
-      sequence,
-      revisedAt: now,
-    });
-    const opportunity = await ctx.db.get("opportunities", meeting.opportunityId);
-    if (opportunity?.status === "Booked") {
-      await ctx.db.patch("opportunities", opportunity._id, { status: "Contacted", meetingTime: undefined });
-    }
-    await ctx.scheduler.runAfter(0, internal.followUp.sendBookingConfirmation, { meetingId });
-    logEvent("meeting.cancelled", { meetingId, agencyId: meeting.agencyId, sequence });
     return { meetingId, status: "cancelled" as const, meetingTime: meeting.meetingTime, sequence };
+  },
+});
+
+/**
+ * Staff say how a meeting went. Only a meeting that has ended can have an
+ * outcome, and a cancelled one has none; a correction (completed <-> no_show)
+ * is allowed, a repeat changes nothing.
+ */
+export const markOutcome = internalMutation({
+  args: { meetingId: v.id("meetings"), outcome: v.union(v.literal("completed"), v.literal("no_show")) },
+  returns: v.object({ meetingId: v.id("meetings"), status: v.union(v.literal("completed"), v.literal("no_show")), changed: v.boolean() }),
+  handler: async (ctx, { meetingId, outcome }) => {
+    const meeting = await loadMeeting(ctx, meetingId);
+    if (meeting.status === "cancelled") {
+      throw new ConvexError(`meeting ${meetingId} is cancelled; a cancelled meeting has no outcome`);
+    }
+    if (meetingEnd(meeting) > Date.now()) {
+      throw new ConvexError(`meeting ${meetingId} has not ended yet; its outcome can be marked once it is over`);
+    }
+    const changed = await applyMeetingChange(ctx, meeting, { kind: outcome }, "staff");
+    return { meetingId, status: outcome, changed };
+  },
+});
+
+/**
+ * What reconciliation found that disagreed with the providers in the last
+ * `sinceDays` (default 30), newest first: resolved once reconciliation applied
+ * the provider's state. Reads stored results only; never calls a provider.
+ */
+export const mismatchReport = internalQuery({
+  args: { agencyId: v.id("agencies"), sinceDays: v.optional(v.number()) },
+  returns: v.array(mismatchRow),
+  handler: async (ctx, { agencyId, sinceDays }) => {
+    const days = sinceDays ?? 30;
+    if (!(days > 0) || days > 3660) throw new ConvexError("sinceDays must be a number of days between 0 and 3660");
+    return await readMismatchReport(ctx, agencyId, days, Date.now());
   },
 });
 

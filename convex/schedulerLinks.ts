@@ -179,7 +179,7 @@ export const recordProviderBooking = internalMutation({
       logEvent("scheduler_link.conflict", { claimId, reason: result.reason, taskId });
       return { outcome: "conflict" as const, taskId };
     }
-    await ctx.db.patch("meetings", result.meetingId, { providerStatus });
+    await ctx.db.patch("meetings", result.meetingId, { providerStatus, bookingProvider: "calcom" });
     await ctx.db.patch("schedulerBookings", claimId, {
       status: "booked",
       providerBookingId,

@@ -11,6 +11,7 @@ import { bookingAnalysis } from "./model/analysis/record";
 import { taskDetails } from "./model/tasks";
 import { callbackTables } from "./model/callbacks/tables";
 import { textTables } from "./model/texts/tables";
+import { bookingProvider, changeSource, keyedProvider, meetingEventKind, mismatchKind } from "./model/meetings/validators";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
 
@@ -59,6 +60,8 @@ export const meetingSource = v.union(
   v.literal("ai_call_live"),
   v.literal("prospect_link"),
   v.literal("staff"),
+  /** Found in the agency's own Cal.com or Calendly by reconciliation (model/calendarSync). */
+  v.literal("agency_link"),
 );
 
 export const taskType = v.union(
@@ -67,6 +70,8 @@ export const taskType = v.union(
   v.literal("call_back"),
   v.literal("clarify_time"),
   v.literal("scheduler_link"),
+  /** A provider-side cancellation or reschedule to review or re-book (model/meetings/lifecycle.ts). */
+  v.literal("meeting_changed"),
 );
 
 /** One member per registered booking process (model/processes/index.ts). */
@@ -281,6 +286,14 @@ export default defineSchema({
     revisedAt: v.optional(v.number()),
     /** The event in the agency's connected Google Calendar, once created (derived from the meeting id). */
     googleEventId: v.optional(v.string()),
+    /** The system holding providerBookingId (prospect_link: the prospect's Cal.com; agency_link: the agency's). */
+    bookingProvider: v.optional(bookingProvider),
+    /** When a provider first confirmed the booking (its "verified" meetingEvents row). */
+    verifiedAt: v.optional(v.number()),
+    /** meetingEvents holds this meeting's booking: set when it is booked, or by the backfill for older meetings. */
+    inHistory: v.optional(v.literal(true)),
+    /** The outcome meetingOutcomeNodes count for this meeting: a status change moves it exactly once. */
+    countedOutcome: v.optional(v.union(v.literal("completed"), v.literal("no_show"))),
   })
     .index("by_agency_and_time", ["agencyId", "meetingTime"])
     .index("by_agency_status_and_time", ["agencyId", "status", "meetingTime"])
@@ -437,6 +450,77 @@ export default defineSchema({
     callCostMicros: v.number(),
     texts: v.number(),
   }).index("by_agency_and_month", ["agencyId", "month"]),
+  /** Every change of a meeting, one row each (model/meetings/lifecycle.ts). */
+  meetingEvents: defineTable({
+    meetingId: v.id("meetings"),
+    agencyId: v.id("agencies"),
+    at: v.number(),
+    kind: meetingEventKind,
+    /** rescheduled: the old and new start (UTC ms); status changes: the old and new status. */
+    from: v.optional(v.union(v.number(), v.string())),
+    to: v.optional(v.union(v.number(), v.string())),
+    source: changeSource,
+  }).index("by_meeting_and_at", ["meetingId", "at"]),
+
+  /**
+   * The funnel's meeting outcomes: the same tree as funnelNodes (model/calls/funnel.ts),
+   * over meeting time, counting completed and no-show meetings.
+   */
+  meetingOutcomeNodes: defineTable({
+    agencyId: v.id("agencies"),
+    level: v.number(),
+    start: v.number(),
+    children: v.array(v.object({ slot: v.number(), completed: v.number(), noShow: v.number() })),
+  }).index("by_agency_level_and_start", ["agencyId", "level", "start"]),
+
+  /** What reconciliation found that disagreed with Atlas (model/meetings/mismatches.ts); no contact details. */
+  meetingMismatches: defineTable({
+    agencyId: v.id("agencies"),
+    opportunityId: v.id("opportunities"),
+    meetingId: v.optional(v.id("meetings")),
+    kind: mismatchKind,
+    detectedAt: v.number(),
+    resolved: v.boolean(),
+    resolvedAt: v.optional(v.number()),
+    details: v.string(),
+  })
+    .index("by_agency_and_detected", ["agencyId", "detectedAt"])
+    .index("by_opportunity_kind_and_resolved", ["opportunityId", "kind", "resolved"]),
+
+  /** The agency's own booking system, by API key (convex/calendar.ts connectProvider); the key only encrypted. */
+  bookingConnections: defineTable({
+    agencyId: v.id("agencies"),
+    provider: keyedProvider,
+    /** secrets.ts ciphertext: decrypted only in the action that calls the provider. */
+    apiKey: v.string(),
+    /** Calendly: the organisation scheduled_events are listed in (from /users/me). */
+    organizationUri: v.optional(v.string()),
+    connectedAt: v.number(),
+  }).index("by_agency_and_provider", ["agencyId", "provider"]),
+
+  /** Reconciliation's watermark per agency (model/calendarSync/page.ts). */
+  calendarSyncState: defineTable({
+    agencyId: v.id("agencies"),
+    /** The last meeting processed, by (meetingTime, _creationTime); absent: start at the scope's beginning. */
+    afterTime: v.optional(v.number()),
+    afterCreation: v.optional(v.number()),
+    /** The opportunity lookups' place in by_agency_and_status (a paginate cursor per status). */
+    lookupStatus: v.optional(v.union(v.literal("New"), v.literal("Contacted"))),
+    lookupCursor: v.optional(v.string()),
+    /** Consecutive rate-limited pages; the next waits per RECONCILE_RETRY. */
+    rateLimited: v.number(),
+    retryAt: v.optional(v.number()),
+    updatedAt: v.number(),
+  }).index("by_agency", ["agencyId"]),
+
+  /** Progress of calendarSync.backfill per agency. */
+  backfillRuns: defineTable({
+    agencyId: v.id("agencies"),
+    cursor: v.union(v.string(), v.null()),
+    processed: v.number(),
+    status: v.union(v.literal("running"), v.literal("done")),
+    updatedAt: v.number(),
+  }).index("by_agency", ["agencyId"]),
 
   /** Replaced by `outbox`: kept valid until migrations.migrateOutbox has moved every row (model/outbox/legacy.ts). */
   deliveries: defineTable(legacyDeliveryFields).index("by_key", ["key"]),

@@ -20,6 +20,8 @@
  *   1,000 agencies with 100 pending items and one with 20,000, all due in one hour,
  *   on a transactional index-faithful store (scripts/txStore.ts) that charges every
  *   transaction against Convex's limits; Resend faked.
+ * - reconcile_*: one reconciliation page (calendarSync.planPage + applyPage) for an
+ *   agency with 100,000 meetings vs 1,000, on the same transactional store (benchReconcile.ts).
  */
 import { performance } from "node:perf_hooks";
 import { DateTime } from "luxon";
@@ -38,6 +40,7 @@ import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
 import { benchLeadToDial } from "./bench-leads";
+import { benchReconcile } from "./benchReconcile";
 import { drainScheduled, installClock } from "./clock";
 import { blocksBetween, busyBlocks } from "./busyCalendar";
 import { callHistory, funnelNodesFor } from "./funnelHistory";
@@ -390,6 +393,7 @@ async function main() {
   print("lead_to_dial_ms", await benchLeadToDial());
   benchDenseGrid();
   await benchDigest();
+  await benchReconcile(print);
   console.log = quiet;
 }
 

@@ -31,6 +31,11 @@ export const ANALYSIS_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 30_000, f
 
 /** A Google Calendar sync that failed for a passing reason (a refresh under way, Google unreachable): 30 s, 2 min, then the 10-minute cron. */
 export const CALENDAR_SYNC_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 30_000, factor: 4, maxDelayMs: 5 * 60_000, jitter: 0.2 };
+/**
+ * A reconciliation page a provider rate-limited (429) or did not answer: 1, 2, 4, 8, 16 minutes, then every
+ * 30 minutes (callers keep the cap once attempts are spent: the rest of the page is never dropped).
+ */
+export const RECONCILE_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 60_000, factor: 2, maxDelayMs: 30 * 60_000, jitter: 0.2 };
 
 /** A random number in [0, 1): injected by tests, Math.random otherwise. */
 export type RandomSource = () => number;

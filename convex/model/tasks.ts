@@ -5,6 +5,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { wallTimeAnswer } from "./analysis/reply";
 import { providerFailure, schedulerProvider } from "./providers/schedulerLink";
 import { logEvent } from "./log";
+import { bookingProvider } from "./meetings/validators";
 
 export type TaskType = Doc<"tasks">["type"];
 
@@ -40,6 +41,12 @@ export const taskDetailShapes = {
     timesAre: v.union(v.literal("free on both calendars"), v.literal("agency free times")),
     freeTimes: v.array(v.object({ iso: v.string(), label: v.string() })),
     failure: v.optional(providerFailure),
+  }),
+  /** meeting_changed: cancelled or moved at its provider (model/meetings/lifecycle.ts). */
+  meetingChanged: v.object({
+    meetingId: v.id("meetings"),
+    change: v.union(v.literal("cancelled"), v.literal("rescheduled")),
+    provider: v.optional(bookingProvider),
   }),
 };
 export const taskDetails = v.union(...Object.values(taskDetailShapes));

@@ -7,6 +7,7 @@ import { vi } from "vitest";
 import { FakeGoogle, GOOGLE_TEST_CLIENT } from "./fakeGoogle";
 import { type Text, TWILIO_MESSAGES, TwilioError, twilioError, twilioMessage } from "./fakeTwilio";
 export { type Text, TwilioError } from "./fakeTwilio";
+import { FakeBookingProviders } from "./fakeBookingProviders";
 
 export interface RecordedRequest {
   method: string;
@@ -186,6 +187,8 @@ export class FakeWorld {
   google: FakeGoogle;
   /** Answers to successive live-control POSTs, used up in order, then 200. */
   controlReplies: Reply[] = [];
+  /** Cal.com bookings and Calendly events as the agency's and prospects' accounts hold them (fakeBookingProviders.ts). */
+  providers: FakeBookingProviders;
 
   constructor() {
     this.google = new FakeGoogle(
@@ -230,8 +233,12 @@ export class FakeWorld {
     this.on("POST", /^https:\/\/api\.cal\.(com|eu)\/v2\/bookings$/, (req) => {
       if (!this.calcomUserFound((req.body as { organizationSlug?: string } | undefined)?.organizationSlug ?? null)) return this.calcomUserNotFound();
       const n = this.serial("calcom");
+      const body = req.body as { start: string; attendee: { email: string } };
+      // The host is the link's owner (the prospect); the agency booking on it is the attendee.
+      this.providers.calcomBookings.set(`bk_${n}`, { uid: `bk_${n}`, start: body.start, attendeeEmail: body.attendee.email });
       return { status: 201, json: { status: "success", data: { id: n, uid: `bk_${n}`, status: "accepted" } } };
     });
+    this.providers = new FakeBookingProviders((method, match, handle) => this.on(method, match, handle));
   }
 
   /** Adds (or overrides: the newest route wins) a handler. */

@@ -8,6 +8,7 @@ import { cancelWaitingAttempts } from "../calls/attempts";
 import { notify } from "../notifications/notify";
 import { recordUsage } from "../usage";
 import { logEvent } from "../log";
+import { bookingSource, recordMeetingEvent } from "../meetings/events";
 
 export type MeetingSource = Doc<"meetings">["source"];
 export type RefusalReason = SlotRefusal | "already_booked";
@@ -72,7 +73,9 @@ export async function bookSlot(
     status: "booked",
     sequence: 0,
     providerBookingId: args.providerBookingId,
+    inHistory: true,
   });
+  await recordMeetingEvent(ctx, { _id: meetingId, agencyId: agency._id }, { kind: "booked", to: slotStart, source: bookingSource(args.source) });
   await ctx.db.patch("opportunities", opportunity._id, { status: "Booked", meetingTime: slotStart });
   await cancelWaitingAttempts(ctx, opportunity._id);
   await recordUsage(ctx, agency._id, { bookedMeetings: 1 }, args.now);

@@ -10,6 +10,7 @@ import { openTask } from "../tasks";
 import { notify } from "../notifications/notify";
 import { logEvent } from "../log";
 import { callingZones, prepareOffer, saveOfferPrompt } from "./offer";
+import { standingMeeting } from "../meetings/lifecycle";
 
 /**
  * A call whose report may still arrive (status "ended", no report) could still book:
@@ -50,6 +51,9 @@ export async function refusalToCall(ctx: MutationCtx, opportunity: Doc<"opportun
   if (opportunity.doNotCall) return `opportunity ${opportunity._id} opted out of calls`;
   if (opportunity.status === "Booked") return `opportunity ${opportunity._id} is already Booked`;
   if (opportunity.status === "Rejected") return `opportunity ${opportunity._id} is Rejected`;
+  // Whatever the opportunity's status says, a booked or held meeting settles the prospect.
+  const meeting = await standingMeeting(ctx, opportunity._id);
+  if (meeting) return `opportunity ${opportunity._id} has a ${meeting.status} meeting`;
   const busy = await callInFlight(ctx, opportunity._id);
   if (busy) return `opportunity ${opportunity._id} already has call ${busy._id} in flight (${busy.status})`;
   return null;
@@ -117,6 +121,10 @@ export async function scheduleRetry(ctx: MutationCtx, call: Doc<"calls">, outcom
   const opportunity = await ctx.db.get("opportunities", call.opportunityId);
   const agency = await ctx.db.get("agencies", call.agencyId);
   if (!opportunity || !agency) return;
+  if (await standingMeeting(ctx, opportunity._id)) {
+    logEvent("retry.none", { callId: call._id, reason: "meeting stands" });
+    return;
+  }
   const earliest = nextAttemptAt({
     outcome,
     attempt: call.attempt,

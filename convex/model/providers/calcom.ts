@@ -152,3 +152,66 @@ export function intersectWithAvailability(
     .filter((start) => evaluateSlot(rules, start, now, busy).ok)
     .sort((a, b) => a - b);
 }
+
+/**
+ * Cal.com's booking (API v2, 2024-08-13) as reconciliation reads it; other fields are ignored,
+ * and nulls Cal.com sends for fields it has no value for are accepted.
+ */
+const calcomBooking = z.object({
+  uid: z.string(),
+  status: z.string(),
+  start: z.string(),
+  end: z.string().nullish(),
+  absentHost: z.boolean().nullish(),
+  rescheduledToUid: z.string().nullish(),
+  attendees: z.array(z.object({ email: z.string().nullish(), absent: z.boolean().nullish() })).nullish(),
+});
+export type CalcomBookingRecord = z.infer<typeof calcomBooking>;
+
+const bookingGetReply = z.object({ status: z.string(), data: z.union([calcomBooking, z.array(calcomBooking)]) });
+const bookingListReply = z.object({ status: z.string(), data: z.array(calcomBooking) });
+const meReply = z.object({ status: z.string(), data: z.object({ id: z.number(), username: z.string().nullish() }) });
+
+const keyed = (apiKey: string | null): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
+
+/** Checks an agency's API key: GET /v2/me answers 200 only for a valid one. */
+export async function calcomMe(apiKey: string): Promise<{ userId: number }> {
+  const body = await callCalcom("me", "https://api.cal.com/v2/me", { method: "GET", headers: keyed(apiKey) });
+  const parsed = meReply.safeParse(body);
+  if (!parsed.success) throw new CalcomError(200, "Cal.com me: unexpected reply shape");
+  return { userId: parsed.data.data.id };
+}
+
+/**
+ * One booking by uid. Without a key (a booking Atlas made on a prospect's public link) Cal.com
+ * still answers for the uid, as its booking page does. Null when Cal.com has no such booking.
+ */
+export async function fetchCalcomBookingByUid(apiBase: string, uid: string, apiKey: string | null): Promise<CalcomBookingRecord | null> {
+  let body: unknown;
+  try {
+    body = await callCalcom("booking", `${apiBase}/v2/bookings/${encodeURIComponent(uid)}`, {
+      method: "GET",
+      headers: { "cal-api-version": BOOKINGS_API_VERSION, ...keyed(apiKey) },
+    });
+  } catch (e) {
+    if (e instanceof CalcomError && e.statusCode === 404) return null;
+    throw e;
+  }
+  const parsed = bookingGetReply.safeParse(body);
+  if (!parsed.success) throw new CalcomError(200, "Cal.com booking: unexpected reply shape");
+  const data = parsed.data.data;
+  // A recurring booking's uid answers with its occurrences: the first stands for the series.
+  return Array.isArray(data) ? (data[0] ?? null) : data;
+}
+
+/** The agency's bookings with this attendee (any status), soonest first; one page is plenty for one prospect. */
+export async function listCalcomBookingsByEmail(apiKey: string, email: string): Promise<CalcomBookingRecord[]> {
+  const query = new URLSearchParams({ attendeeEmail: email, take: "50", sortStart: "asc" });
+  const body = await callCalcom("bookings", `https://api.cal.com/v2/bookings?${query.toString()}`, {
+    method: "GET",
+    headers: { "cal-api-version": BOOKINGS_API_VERSION, ...keyed(apiKey) },
+  });
+  const parsed = bookingListReply.safeParse(body);
+  if (!parsed.success) throw new CalcomError(200, "Cal.com bookings: unexpected reply shape");
+  return parsed.data.data;
+}

@@ -9,6 +9,7 @@ import type { Doc, Id } from "../../../convex/_generated/dataModel";
 import { funnel as funnelQuery } from "../../../convex/calls";
 import { funnelCounts, rangeSlices, slotsOf, LEVELS } from "../../../convex/model/calls/funnel";
 import { syncFunnel } from "../../../convex/model/calls/funnelCounters";
+import { outcomesFromTally } from "../../../convex/model/meetings/outcomeCounters";
 import { callHistory, funnelNodesFor } from "../../../scripts/funnelHistory";
 import { AGREED, BOOKED_REPLY, type Line, NOW } from "../../helpers/conversation";
 import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
@@ -21,10 +22,18 @@ async function funnel(t: Backend, agencyId: Id<"agencies">, from = NOW - DAY, to
   return await t.query(internal.calls.funnel, { agencyId, from, to });
 }
 
-/** The funnel computed straight from the calls: what the counters must say. */
+/** The funnel computed straight from the calls and meetings: what the counters must say. */
 async function fromCalls(t: Backend, agencyId: Id<"agencies">, from = NOW - DAY, to = NOW + DAY) {
   const calls = (await rows(t, "calls")).filter((c) => c.agencyId === agencyId && c.dialAt >= from && c.dialAt < to);
-  return { ...funnelCounts(calls), pipelineValue: null, roi: null, truncated: false };
+  const meetings = (await rows(t, "meetings")).filter((m) => m.agencyId === agencyId && m.meetingTime >= from && m.meetingTime < to);
+  const count = (status: string) => meetings.filter((m) => m.status === status).length;
+  return {
+    ...funnelCounts(calls),
+    pipelineValue: null,
+    roi: null,
+    ...outcomesFromTally({ completed: count("completed"), noShow: count("no_show") }),
+    truncated: false,
+  };
 }
 
 const DECLINED: Line[] = [
@@ -75,6 +84,10 @@ describe("funnel counters", () => {
       costPerBookedMeeting: 0.4,
       pipelineValue: null,
       roi: null,
+      completed: 0,
+      noShow: 0,
+      completionRate: 0,
+      noShowRate: 0,
       truncated: false,
     });
     expect(final).toEqual(await fromCalls(t, agencyId));
@@ -291,7 +304,8 @@ test("over a large history the funnel reads a few counters, never the calls (tra
   for (const [from, to] of ranges) {
     const { result, reads } = await readsFor(from, to);
     const inRange = history.filter((c) => c.dialAt >= from && c.dialAt < to);
-    expect(result).toEqual({ ...funnelCounts(inRange), pipelineValue: null, roi: null, truncated: false });
+    // No meeting has an outcome here: the outcome counters read nothing.
+    expect(result).toEqual({ ...funnelCounts(inRange), pipelineValue: null, roi: null, ...outcomesFromTally({ completed: 0, noShow: 0 }), truncated: false });
     // The counters, and the agency for its meetingValue.
     expect(reads).toBeLessThanOrEqual(2 * LEVELS + 1);
   }

@@ -48,6 +48,10 @@ describe("staff views", () => {
       costPerBookedMeeting: 0.7,
       pipelineValue: null,
       roi: null,
+      completed: 0,
+      noShow: 0,
+      completionRate: 0,
+      noShowRate: 0,
       truncated: false,
     });
     await expect(t.query(internal.calls.funnel, { agencyId, from: NOW, to: NOW })).rejects.toThrow(/from/);

@@ -1,0 +1,84 @@
+/**
+ * Reconciliation: meetings checked against the calendars that hold them (the
+ * prospect's Cal.com link, the agency's own Cal.com or Calendly), bookings made
+ * on the agency's link found, outcomes settled. The cron runs `run` every five
+ * minutes; each agency gets one bounded page per run (model/calendarSync/page.ts),
+ * provider calls in an action, changes in one mutation. `backfill` brings an
+ * agency's history in once, resumably.
+ */
+import { v } from "convex/values";
+import { internalAction, internalQuery } from "./_generated/server";
+import { internalMutation } from "./functions";
+import { internal } from "./_generated/api";
+import { applyPage as applyReconcilePage, pageResult, plan, planPage as planReconcilePage } from "./model/calendarSync/page";
+import { askProviders } from "./model/calendarSync/ask";
+import { backfillPage } from "./model/calendarSync/backfill";
+import { logEvent } from "./model/log";
+
+/** Agencies whose pages one run schedules before it continues in another transaction. */
+const AGENCIES_PER_RUN = 100;
+
+/** The cron's entry: one page per agency (those waiting out a rate limit keep their scheduled retry). */
+export const run = internalMutation({
+  args: { cursor: v.optional(v.union(v.string(), v.null())) },
+  returns: v.object({ scheduled: v.number() }),
+  handler: async (ctx, { cursor }) => {
+    const now = Date.now();
+    const agencies = await ctx.db.query("agencies").paginate({ cursor: cursor ?? null, numItems: AGENCIES_PER_RUN });
+    let scheduled = 0;
+    for (const agency of agencies.page) {
+      const state = await ctx.db
+        .query("calendarSyncState")
+        .withIndex("by_agency", (q) => q.eq("agencyId", agency._id))
+        .unique();
+      if (state?.retryAt !== undefined && state.retryAt > now) continue;
+      await ctx.scheduler.runAfter(0, internal.calendarSync.syncAgency, { agencyId: agency._id });
+      scheduled++;
+    }
+    if (!agencies.isDone) await ctx.scheduler.runAfter(0, internal.calendarSync.run, { cursor: agencies.continueCursor });
+    return { scheduled };
+  },
+});
+
+export const planPage = internalQuery({
+  args: { agencyId: v.id("agencies"), now: v.number() },
+  returns: plan,
+  handler: (ctx, { agencyId, now }) => planReconcilePage(ctx, agencyId, now),
+});
+
+export const applyPage = internalMutation({
+  args: { agencyId: v.id("agencies"), result: pageResult, now: v.number() },
+  returns: v.object({ changed: v.number(), recorded: v.number(), retryInMs: v.union(v.number(), v.null()) }),
+  handler: async (ctx, { agencyId, result, now }) => {
+    const applied = await applyReconcilePage(ctx, agencyId, result, now);
+    // Rate-limited: the rest of this page is asked again after the policy's wait.
+    if (applied.retryInMs !== null) await ctx.scheduler.runAfter(applied.retryInMs, internal.calendarSync.syncAgency, { agencyId });
+    return applied;
+  },
+});
+
+/** One page of one agency: plan, ask the providers, apply. */
+export const syncAgency = internalAction({
+  args: { agencyId: v.id("agencies") },
+  returns: v.null(),
+  handler: async (ctx, { agencyId }): Promise<null> => {
+    const now = Date.now();
+    const planned = await ctx.runQuery(internal.calendarSync.planPage, { agencyId, now });
+    // Applied even when empty: an empty page after the watermark starts the scope over.
+    const result = await askProviders(planned);
+    await ctx.runMutation(internal.calendarSync.applyPage, { agencyId, result, now });
+    logEvent("reconcile.agency", { agencyId, meetings: planned.meetings.length, lookups: planned.lookups.length, rateLimited: result.rateLimited });
+    return null;
+  },
+});
+
+/** Resumable: each call does one page and schedules the next; a finished run is a no-op. */
+export const backfill = internalMutation({
+  args: { agencyId: v.id("agencies") },
+  returns: v.object({ status: v.union(v.literal("running"), v.literal("done")), processed: v.number() }),
+  handler: async (ctx, { agencyId }) => {
+    const page = await backfillPage(ctx, agencyId, Date.now());
+    if (page.more) await ctx.scheduler.runAfter(0, internal.calendarSync.backfill, { agencyId });
+    return { status: page.status, processed: page.processed };
+  },
+});

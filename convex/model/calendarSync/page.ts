@@ -1,0 +1,212 @@
+/**
+ * One reconciliation page of one agency: plan (which meetings, which provider to
+ * ask, which prospects to look up), ask (an action: ./ask.ts), apply (one
+ * mutation). Pages are bounded (PAGE_SIZE meetings, LOOKUPS_PER_PAGE prospects)
+ * and read through indexes from a stored watermark, so a page costs the same at
+ * 1,000 meetings or 100,000: only meetings in scope (upcoming, or ended within
+ * SCOPE_MS) are in the range read.
+ */
+import { v, type Infer } from "convex/values";
+import type { MutationCtx, QueryCtx } from "../../_generated/server";
+import type { Doc, Id } from "../../_generated/dataModel";
+import { DAY, MAX_MEETING_MINUTES, MINUTE } from "../scheduling/availability";
+import { classifySchedulerLink } from "../providers/schedulerLink";
+import { backoffMs, RECONCILE_RETRY } from "../retryPolicy";
+import { applyMeetingChange, markVerified, meetingEnd } from "../meetings/lifecycle";
+import { recordMismatch, resolveMismatches } from "../meetings/mismatches";
+import { keyedProvider, type KeyedProvider } from "../meetings/validators";
+import { logEvent } from "../log";
+import { decide, observation, providerBooking } from "./decide";
+import { recordFoundBooking } from "./found";
+
+export const PAGE_SIZE = 50;
+export const LOOKUPS_PER_PAGE = 25;
+/** Meetings that ended longer ago than this are history: the backfill's, not the reconciler's. */
+export const SCOPE_MS = 7 * DAY;
+
+export const check = v.object({
+  provider: keyedProvider,
+  bookingId: v.optional(v.string()),
+  /** By email: the prospect's bookings in the agency's account, matched on the meeting's start. */
+  email: v.optional(v.string()),
+  /** A prospect's own Cal.com link: asked without a key, on the link's regional host. */
+  apiBase: v.optional(v.string()),
+  keyed: v.boolean(),
+  role: v.union(v.literal("host"), v.literal("attendee")),
+});
+export type Check = Infer<typeof check>;
+
+export const connection = v.object({ provider: keyedProvider, apiKey: v.string(), organizationUri: v.optional(v.string()) });
+
+const watermark = v.object({ time: v.number(), creation: v.number() });
+
+export const plan = v.object({
+  meetings: v.array(v.object({ meetingId: v.id("meetings"), meetingTime: v.number(), check: v.union(check, v.null()), at: watermark })),
+  /** Where the next page starts once all these are applied; null: the scope is done, start over. */
+  end: v.union(watermark, v.null()),
+  lookups: v.array(v.object({ opportunityId: v.id("opportunities"), email: v.string() })),
+  lookupNext: v.object({ status: v.union(v.literal("New"), v.literal("Contacted")), cursor: v.union(v.string(), v.null()) }),
+  connections: v.array(connection),
+  scopeStart: v.number(),
+});
+export type Plan = Infer<typeof plan>;
+
+export const pageResult = v.object({
+  observed: v.array(v.object({ meetingId: v.id("meetings"), observation, at: watermark, provider: v.optional(keyedProvider) })),
+  found: v.array(v.object({ opportunityId: v.id("opportunities"), provider: keyedProvider, booking: v.union(providerBooking, v.null()) })),
+  /** Every planned lookup answered: the lookup cursor may advance. */
+  lookupsDone: v.boolean(),
+  end: v.union(watermark, v.null()),
+  lookupNext: plan.fields.lookupNext,
+  /** A provider asked us to slow down (or did not answer): the rest waits for the retry. */
+  rateLimited: v.boolean(),
+});
+export type PageResult = Infer<typeof pageResult>;
+
+export async function syncState(ctx: QueryCtx, agencyId: Id<"agencies">) {
+  return await ctx.db
+    .query("calendarSyncState")
+    .withIndex("by_agency", (q) => q.eq("agencyId", agencyId))
+    .unique();
+}
+
+export async function connectionsOf(ctx: QueryCtx, agencyId: Id<"agencies">) {
+  return await ctx.db
+    .query("bookingConnections")
+    .withIndex("by_agency_and_provider", (q) => q.eq("agencyId", agencyId))
+    .take(4);
+}
+
+/** The meetings after the watermark, in (meetingTime, _creationTime) order, at most PAGE_SIZE. */
+async function meetingsAfter(ctx: QueryCtx, agencyId: Id<"agencies">, scopeStart: number, after: { time: number; creation: number } | null) {
+  if (!after || after.time < scopeStart) {
+    return await ctx.db
+      .query("meetings")
+      .withIndex("by_agency_and_time", (q) => q.eq("agencyId", agencyId).gte("meetingTime", scopeStart))
+      .take(PAGE_SIZE);
+  }
+  const tied = await ctx.db
+    .query("meetings")
+    .withIndex("by_agency_and_time", (q) => q.eq("agencyId", agencyId).eq("meetingTime", after.time).gt("_creationTime", after.creation))
+    .take(PAGE_SIZE);
+  const later = await ctx.db
+    .query("meetings")
+    .withIndex("by_agency_and_time", (q) => q.eq("agencyId", agencyId).gt("meetingTime", after.time))
+    .take(PAGE_SIZE - tied.length);
+  return [...tied, ...later];
+}
+
+/** Which provider holds the meeting and how to ask it; null when none does. */
+async function checkFor(ctx: QueryCtx, meeting: Doc<"meetings">, providers: Set<KeyedProvider>): Promise<Check | null> {
+  const opportunity = await ctx.db.get("opportunities", meeting.opportunityId);
+  const email = opportunity?.email;
+  if (meeting.source === "prospect_link" && meeting.providerBookingId) {
+    const claim = await ctx.db
+      .query("schedulerBookings")
+      .withIndex("by_opportunity_and_link", (q) => q.eq("opportunityId", meeting.opportunityId))
+      .take(10);
+    const link = claim.find((c) => c.meetingId === meeting._id)?.link;
+    const parsed = link ? classifySchedulerLink(link) : null;
+    const apiBase = parsed?.provider === "calcom" ? parsed.event?.apiBase : undefined;
+    return { provider: "calcom", bookingId: meeting.providerBookingId, apiBase, keyed: false, role: "host" };
+  }
+  if ((meeting.bookingProvider === "calcom" || meeting.bookingProvider === "calendly") && meeting.providerBookingId) {
+    return { provider: meeting.bookingProvider, bookingId: meeting.providerBookingId, email, keyed: true, role: "attendee" };
+  }
+  // Booked by the AI for an agency with its own booking system: that system should hold it too.
+  const [provider] = [...providers];
+  if ((meeting.source === "ai_call" || meeting.source === "ai_call_live") && provider && email) {
+    return { provider, email, keyed: true, role: "attendee" };
+  }
+  return null;
+}
+
+export async function planPage(ctx: QueryCtx, agencyId: Id<"agencies">, now: number): Promise<Plan> {
+  const state = await syncState(ctx, agencyId);
+  const connections = await connectionsOf(ctx, agencyId);
+  const providers = new Set(connections.map((c) => c.provider));
+  const scopeStart = now - SCOPE_MS - MAX_MEETING_MINUTES * MINUTE;
+  const after = state?.afterTime !== undefined ? { time: state.afterTime, creation: state.afterCreation ?? 0 } : null;
+  const page = await meetingsAfter(ctx, agencyId, scopeStart, after);
+  const meetings = [];
+  for (const m of page) {
+    const inScope = (m.status === "booked" || m.status === "completed") && meetingEnd(m) >= now - SCOPE_MS;
+    const at = { time: m.meetingTime, creation: m._creationTime };
+    meetings.push({ meetingId: m._id, meetingTime: m.meetingTime, check: inScope ? await checkFor(ctx, m, providers) : null, at });
+  }
+  const last = page[page.length - 1];
+  const end = page.length === PAGE_SIZE && last ? { time: last.meetingTime, creation: last._creationTime } : null;
+
+  const status = state?.lookupStatus ?? "New";
+  const lookups: Plan["lookups"] = [];
+  let lookupNext: Plan["lookupNext"] = { status, cursor: state?.lookupCursor ?? null };
+  if (connections.length > 0) {
+    const result = await ctx.db
+      .query("opportunities")
+      .withIndex("by_agency_and_status", (q) => q.eq("agencyId", agencyId).eq("status", status))
+      .paginate({ cursor: state?.lookupCursor ?? null, numItems: LOOKUPS_PER_PAGE });
+    for (const o of result.page) if (o.email && !o.doNotCall) lookups.push({ opportunityId: o._id, email: o.email });
+    lookupNext = result.isDone
+      ? { status: status === "New" ? "Contacted" : "New", cursor: null }
+      : { status, cursor: result.continueCursor };
+  }
+  return {
+    meetings,
+    end,
+    lookups,
+    lookupNext,
+    connections: connections.map((c) => ({ provider: c.provider, apiKey: c.apiKey, organizationUri: c.organizationUri })),
+    scopeStart,
+  };
+}
+
+/** Applies what the page learned, each change once, and moves the watermark past what was answered. */
+export async function applyPage(ctx: MutationCtx, agencyId: Id<"agencies">, result: PageResult, now: number) {
+  let changed = 0;
+  for (const { meetingId, observation: obs, provider } of result.observed) {
+    const meeting = await ctx.db.get("meetings", meetingId);
+    if (!meeting || (meeting.status !== "booked" && meeting.status !== "completed")) continue;
+    const verdict = decide(meeting, obs, now);
+    if (verdict.mismatch) {
+      await recordMismatch(
+        ctx,
+        { agencyId, opportunityId: meeting.opportunityId, meetingId, kind: verdict.mismatch.kind, details: verdict.mismatch.details },
+        verdict.mismatch.resolved,
+      );
+    }
+    if (verdict.resolves.length > 0) await resolveMismatches(ctx, meeting.opportunityId, verdict.resolves);
+    if (obs.kind === "found" && verdict.verified) {
+      if (!meeting.providerBookingId) await ctx.db.patch("meetings", meetingId, { providerBookingId: obs.booking.id });
+      await markVerified(ctx, meeting, provider);
+    }
+    if (verdict.change) {
+      const fresh = (await ctx.db.get("meetings", meetingId))!;
+      if (await applyMeetingChange(ctx, fresh, verdict.change.change, verdict.change.source)) changed++;
+    }
+  }
+  let recorded = 0;
+  for (const f of result.found) {
+    if (f.booking && (await recordFoundBooking(ctx, f.opportunityId, f.provider, f.booking))) recorded++;
+  }
+  const state = await syncState(ctx, agencyId);
+  const lastAnswered = result.observed[result.observed.length - 1]?.at;
+  // Rate-limited: stop after the last meeting answered, so the rest is asked again, never skipped.
+  const position = result.rateLimited ? (lastAnswered ?? (state?.afterTime !== undefined ? { time: state.afterTime, creation: state.afterCreation ?? 0 } : null)) : result.end;
+  const rateLimited = result.rateLimited ? (state?.rateLimited ?? 0) + 1 : 0;
+  const wait = result.rateLimited ? (backoffMs(RECONCILE_RETRY, rateLimited) ?? RECONCILE_RETRY.maxDelayMs) : null;
+  const lookups = result.lookupsDone ? result.lookupNext : { status: state?.lookupStatus, cursor: state?.lookupCursor ?? null };
+  const fields = {
+    agencyId,
+    afterTime: position?.time,
+    afterCreation: position?.creation,
+    lookupStatus: lookups.status,
+    lookupCursor: lookups.cursor ?? undefined,
+    rateLimited,
+    retryAt: wait === null ? undefined : now + wait,
+    updatedAt: now,
+  };
+  if (state) await ctx.db.replace("calendarSyncState", state._id, fields);
+  else await ctx.db.insert("calendarSyncState", fields);
+  logEvent("reconcile.page", { agencyId, observed: result.observed.length, changed, recorded, rateLimited, wait });
+  return { changed, recorded, retryInMs: wait };
+}
