@@ -1,8 +1,9 @@
 /**
  * The mutation builder every module uses (eslint forbids the raw one): writes
  * to `calls` go through Triggers, so the funnel's counters follow every change
- * of a call's vapiCallId, outcome, cost, direction or dial time, whichever
- * mutation makes it.
+ * of a call's vapiCallId, outcome, cost, direction or dial time, a call that
+ * ends gives its pacing line back, and a campaign member's state (and its
+ * campaign's counters) follow its call, whichever mutation makes the change.
  */
 import { customCtx, customMutation } from "convex-helpers/server/customFunctions";
 import { Triggers } from "convex-helpers/server/triggers";
@@ -11,12 +12,25 @@ import type { DataModel } from "./_generated/dataModel";
 import { internalMutation as rawInternalMutation, type MutationCtx } from "./_generated/server";
 import { sameFunnelShare } from "./model/calls/funnel";
 import { syncFunnel } from "./model/calls/funnelCounters";
+import { isTerminalStatus } from "./model/calls/outcomes";
+import { releaseLine, withdrawDial } from "./model/calls/dialGate";
+import { syncMemberWithCall } from "./model/campaigns/members";
 
 const triggers = new Triggers<DataModel>();
 triggers.register("calls", async (ctx, change) => {
   // Most writes (status, timestamps, analysis) leave the share as it was: no reads for them.
   if (sameFunnelShare(change.oldDoc, change.newDoc)) return;
   await syncFunnel(ctx.innerDb, change.id, change.newDoc);
+});
+triggers.register("calls", async (ctx, change) => {
+  // Only the step into ended, failed or cancelled: every other write costs nothing here.
+  const done = !change.newDoc || isTerminalStatus(change.newDoc.status);
+  if (!done || (change.oldDoc && isTerminalStatus(change.oldDoc.status))) return;
+  await withdrawDial(ctx, change.id);
+  await releaseLine(ctx, change.id);
+});
+triggers.register("calls", async (ctx, change) => {
+  if (change.newDoc?.campaignMemberId) await syncMemberWithCall(ctx, change.oldDoc, change.newDoc);
 });
 
 type Db = MutationCtx["db"];

@@ -29,6 +29,13 @@ export const OUTBOX_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 60_000, fac
 /** Transcript analysis at Groq: 30 s, 2 min, 8 min, then a review task. */
 export const ANALYSIS_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 30_000, factor: 4, maxDelayMs: 10 * 60_000, jitter: 0.2 };
 
+/**
+ * A dial Vapi refused for concurrency goes back to the pacing queue, never failed: due again after
+ * 15 s, 30 s, 1 min... up to 5 min, so a Vapi organisation busier than the gate's ledger (inbound calls
+ * beyond the reserve) is not asked in a tight loop.
+ */
+export const CONCURRENCY_REQUEUE: RetryPolicy = { attempts: Infinity, baseDelayMs: 15_000, factor: 2, maxDelayMs: 5 * 60_000, jitter: 0.2 };
+
 /** A random number in [0, 1): injected by tests, Math.random otherwise. */
 export type RandomSource = () => number;
 

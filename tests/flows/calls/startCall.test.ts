@@ -103,8 +103,10 @@ describe("calling hours (08:00-21:00 in the prospect's zone)", () => {
     const callId = await startCall(t, opportunityId);
     const dialAt = Date.parse(expected);
     expect((await getCall(t, callId)).dialAt).toBe(dialAt);
+    // The dial waits at the pacing gate, due at its calling moment; the gate wakes then.
+    expect(await rows(t, "dialQueue")).toEqual([expect.objectContaining({ holder: callId, dueAt: dialAt })]);
     const [job] = await scheduledFunctions(t);
-    expect(job).toMatchObject({ scheduledTime: dialAt, args: [{ callId }] });
+    expect(job).toMatchObject({ name: expect.stringContaining("dialGate"), scheduledTime: dialAt });
 
     vi.advanceTimersByTime(dialAt - Date.now() - 60_000);
     await t.finishInProgressScheduledFunctions();
@@ -220,9 +222,8 @@ describe("what the call offers", () => {
     expect(await promptOf(t, callId)).toContain("Mon-Fri 09:00-17:00");
     const offered = call.offeredSlotsISO.map((iso) => Date.parse(iso));
     for (const s of offered) expect(s < booked - 30 * 60_000 || s >= booked + 45 * 60_000).toBe(true);
-    expect(await scheduledFunctions(t)).toEqual([
-      expect.objectContaining({ name: expect.stringContaining("startPhoneCall"), args: [{ callId }], scheduledTime: NOW }),
-    ]);
+    expect(await rows(t, "dialQueue")).toEqual([expect.objectContaining({ subject: { kind: "call", callId }, dueAt: NOW })]);
+    expect(await scheduledFunctions(t)).toEqual([expect.objectContaining({ name: expect.stringContaining("dialGate"), scheduledTime: NOW })]);
     expect((await rows(t, "calls"))).toHaveLength(1);
   });
 });
