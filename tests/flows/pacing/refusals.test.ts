@@ -7,20 +7,12 @@ import { internal } from "../../../convex/_generated/api";
 import { LINE_STUCK_MS } from "../../../convex/reconcile";
 import { CONCURRENCY_ENDED_REASON } from "../../../convex/model/calls/refusals";
 import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
-import { prospects, startCalls, withOutboundLines } from "../../helpers/pacing";
-import { type Backend, getCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
+import { prospects, runDueNow, startCalls, withOutboundLines } from "../../helpers/pacing";
+import { getCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 vi.setConfig({ testTimeout: 60_000 });
 
 const VAPI_CREATE = /^https:\/\/api\.vapi\.ai\/call$/;
-
-/** Runs what is due now (the gate's pump, the dial it starts), without moving the clock on. */
-async function runDueNow(t: Backend) {
-  for (let i = 0; i < 4; i++) {
-    vi.advanceTimersByTime(0);
-    await t.finishInProgressScheduledFunctions();
-  }
-}
 
 describe("a dial Vapi refuses for concurrency", () => {
   test("HTTP 429 on create: the call waits again and dials once a retry is accepted; never failed", async () => {
