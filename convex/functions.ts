@@ -12,8 +12,7 @@ import type { DataModel } from "./_generated/dataModel";
 import { internalMutation as rawInternalMutation, type MutationCtx } from "./_generated/server";
 import { sameFunnelShare } from "./model/calls/funnel";
 import { syncFunnel } from "./model/calls/funnelCounters";
-import { isTerminalStatus } from "./model/calls/outcomes";
-import { releaseLine, withdrawDial } from "./model/calls/dialGate";
+import { lineFollowsCall } from "./model/calls/dialGate";
 import { syncMemberWithCall } from "./model/campaigns/members";
 
 const triggers = new Triggers<DataModel>();
@@ -22,13 +21,7 @@ triggers.register("calls", async (ctx, change) => {
   if (sameFunnelShare(change.oldDoc, change.newDoc)) return;
   await syncFunnel(ctx.innerDb, change.id, change.newDoc);
 });
-triggers.register("calls", async (ctx, change) => {
-  // Only the step into ended, failed or cancelled: every other write costs nothing here.
-  const done = !change.newDoc || isTerminalStatus(change.newDoc.status);
-  if (!done || (change.oldDoc && isTerminalStatus(change.oldDoc.status))) return;
-  await withdrawDial(ctx, change.id);
-  await releaseLine(ctx, change.id);
-});
+triggers.register("calls", (ctx, change) => lineFollowsCall(ctx, change.id, change.oldDoc, change.newDoc));
 triggers.register("calls", async (ctx, change) => {
   if (change.newDoc?.campaignMemberId) await syncMemberWithCall(ctx, change.oldDoc, change.newDoc);
 });

@@ -17,6 +17,9 @@
  *   1,000 agencies with 100 pending items and one with 20,000, all due in one hour,
  *   on a transactional index-faithful store (scripts/txStore.ts) that charges every
  *   transaction against Convex's limits; Resend faked.
+ * - dial_throughput_ratio, max_concurrent_dials: a 1,000-call campaign through the real
+ *   pacing gate on a simulated clock (benchPacing.ts): ideal time (1000 x 3 min / 8 lines)
+ *   over the time achieved, and the most calls live at Vapi at once.
  */
 import { performance } from "node:perf_hooks";
 import { DateTime } from "luxon";
@@ -34,6 +37,7 @@ import { zonesForNumber } from "../convex/model/scheduling/prospectZone";
 import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
+import { benchPacing } from "./benchPacing";
 import { drainScheduled, installClock } from "./clock";
 import { callHistory, funnelNodesFor } from "./funnelHistory";
 import { IndexedStore } from "./indexedStore";
@@ -377,6 +381,9 @@ async function main() {
   print("tool_call_ms_p95", await benchToolCalls());
   benchDenseGrid();
   await benchDigest();
+  const pacing = await benchPacing();
+  print("dial_throughput_ratio", round(pacing.ratio));
+  print("max_concurrent_dials", pacing.maxConcurrent);
   console.log = quiet;
 }
 

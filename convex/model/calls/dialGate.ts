@@ -25,6 +25,7 @@ import type { MutationCtx } from "../../_generated/server";
 import { internal } from "../../_generated/api";
 import type { Doc } from "../../_generated/dataModel";
 import { logEvent } from "../log";
+import { isTerminalStatus } from "./outcomes";
 
 /** What waits at the gate: a call row ready to dial, or a campaign member whose call is created when a line frees. */
 export const dialSubject = v.union(
@@ -131,6 +132,22 @@ export async function releaseLine(ctx: MutationCtx, holder: string): Promise<boo
   await wakeAt(ctx, Date.now());
   logEvent("gate.released", { holder, heldMs: Date.now() - held.heldSince });
   return true;
+}
+
+/**
+ * The calls trigger (convex/functions.ts): a call stepping into ended, failed or
+ * cancelled leaves the queue and gives its line back. Other writes cost nothing.
+ */
+export async function lineFollowsCall(
+  ctx: MutationCtx,
+  callId: string,
+  before: Pick<Doc<"calls">, "status"> | null,
+  after: Pick<Doc<"calls">, "status"> | null,
+): Promise<void> {
+  const done = !after || isTerminalStatus(after.status);
+  if (!done || (before && isTerminalStatus(before.status))) return;
+  await withdrawDial(ctx, callId);
+  await releaseLine(ctx, callId);
 }
 
 /** The dial holding a line cannot go now (refused for concurrency, outside calling hours): it waits again from `dueAt`, in its lane. */
