@@ -20,6 +20,8 @@
  * - dial_throughput_ratio, max_concurrent_dials: a 1,000-call campaign through the real
  *   pacing gate on a simulated clock (benchPacing.ts): ideal time (1000 x 3 min / 8 lines)
  *   over the time achieved, and the most calls live at Vapi at once.
+ * - campaign_10k_*: a 10,000-prospect campaign created, started and fanned out by the real
+ *   campaign and gate functions on the transactional store (txStore.ts): its largest transaction.
  */
 import { performance } from "node:perf_hooks";
 import { DateTime } from "luxon";
@@ -37,7 +39,7 @@ import { zonesForNumber } from "../convex/model/scheduling/prospectZone";
 import { FakeWorld, TEST_ENV } from "../tests/helpers/fakeWorld";
 import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
-import { benchPacing } from "./benchPacing";
+import { benchCampaignStart, benchPacing } from "./benchPacing";
 import { drainScheduled, installClock } from "./clock";
 import { callHistory, funnelNodesFor } from "./funnelHistory";
 import { IndexedStore } from "./indexedStore";
@@ -384,6 +386,13 @@ async function main() {
   const pacing = await benchPacing();
   print("dial_throughput_ratio", round(pacing.ratio));
   print("max_concurrent_dials", pacing.maxConcurrent);
+  const campaign = await benchCampaignStart();
+  print("campaign_10k_start_ok", campaign.ok ? 1 : 0);
+  print("campaign_10k_transactions", campaign.transactions);
+  print("campaign_10k_transactions_failed", campaign.failed);
+  print("campaign_10k_max_documents_read", campaign.maxRead);
+  print("campaign_10k_max_documents_written", campaign.maxWritten);
+  print("campaign_10k_max_functions_scheduled", campaign.maxScheduled);
   console.log = quiet;
 }
 

@@ -14,6 +14,10 @@ import { enqueueDial, lineFollowsCall, pumpDials } from "../convex/model/calls/d
 import { grantDial } from "../convex/model/calls/dialGrant";
 import type { MutationCtx } from "../convex/_generated/server";
 import { compareKeys, RangeBuilder, type Key } from "./indexedStore";
+import { internal } from "../convex/_generated/api";
+import * as campaignsModule from "../convex/campaigns";
+import * as dialGateModule from "../convex/dialGate";
+import { TxStore, type Usage } from "./txStore";
 
 const CALLS = 1000;
 const VAPI_LINES = 10;
@@ -193,5 +197,55 @@ export async function benchPacing(): Promise<{ ratio: number; maxConcurrent: num
     process.env.VAPI_INBOUND_RESERVE = saved.reserve;
     if (saved.max === undefined) delete process.env.VAPI_MAX_CONCURRENT_CALLS;
     if (saved.reserve === undefined) delete process.env.VAPI_INBOUND_RESERVE;
+  }
+}
+
+/**
+ * campaign_10k_*: a 10,000-prospect campaign created (8,192 ids, then 1,808 with
+ * addMembers), started and fanned out, on the transactional store that charges
+ * every transaction what Convex charges (scripts/txStore.ts). The real campaign
+ * and gate functions run; the dial action is a stub (Vapi is not the point here).
+ */
+export async function benchCampaignStart() {
+  const store = new TxStore({
+    campaigns: campaignsModule,
+    dialGate: dialGateModule,
+    vapi: { startPhoneCall: { isAction: true, _handler: async () => null } },
+  });
+  const now = Date.parse("2026-11-23T15:00:00Z");
+  const agencyId = store.insert("agencies", {
+    name: "Brightline Growth",
+    timeZone: "America/New_York",
+    availability: ["Mon-Fri 09:00-17:00"],
+    slotIntervalMinutes: 30,
+    meetingDurationMinutes: 30,
+    bufferMinutes: 0,
+    minNoticeMinutes: 120,
+    horizonDays: 14,
+  });
+  const ids: string[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    ids.push(store.insert("opportunities", { agencyId, name: `Prospect ${i}`, phone: `+1212${String(5_000_000 + i)}`, timeZone: "America/New_York", status: "New" }));
+  }
+  const realNow = Date.now;
+  Date.now = () => now;
+  try {
+    const campaignId = (await store.runMutation(internal.campaigns.create, { agencyId, name: "10k", opportunityIds: ids.slice(0, 8192) })) as string;
+    await store.runMutation(internal.campaigns.addMembers, { campaignId, opportunityIds: ids.slice(8192) });
+    await store.drain();
+    await store.runMutation(internal.campaigns.start, { campaignId });
+    await store.drain();
+    const status = (await store.runMutation(internal.campaigns.status, { campaignId })) as { total: number; waiting: number; dialling: number };
+    const max = (metric: keyof Usage) => Math.max(...store.transactions.map((t) => t.usage[metric]));
+    return {
+      ok: status.total === 10_000 && status.waiting + status.dialling === 10_000 && store.transactions.every((t) => !t.error),
+      transactions: store.transactions.length,
+      failed: store.transactions.filter((t) => t.error).length,
+      maxRead: max("documentsRead"),
+      maxWritten: max("documentsWritten"),
+      maxScheduled: max("functionsScheduled"),
+    };
+  } finally {
+    Date.now = realNow;
   }
 }
