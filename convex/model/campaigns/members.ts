@@ -90,10 +90,11 @@ export async function fanOutBatch(ctx: MutationCtx, campaign: Doc<"campaigns">):
   const moves: Move[] = [];
   for (const member of members) {
     const opportunity = await ctx.db.get("opportunities", member.opportunityId);
-    const reason = opportunity ? await skipReasonFor(ctx, opportunity) : "opted_out";
+    // A prospect no longer there is skipped without a reason to count.
+    const reason = opportunity ? await skipReasonFor(ctx, opportunity) : undefined;
     if (reason || !opportunity) {
-      await ctx.db.patch("campaignMembers", member._id, { state: "skipped", skipReason: reason ?? undefined });
-      moves.push({ from: "pending", to: "skipped", reason: reason ?? undefined });
+      await ctx.db.patch("campaignMembers", member._id, { state: "skipped", skipReason: reason });
+      moves.push({ from: "pending", to: "skipped", reason });
       continue;
     }
     const dueAt = nextCallingMoment(now, callingZones(agency, opportunity));
@@ -124,9 +125,9 @@ export async function grantMember(ctx: MutationCtx, memberId: Id<"campaignMember
   }
   const opportunity = await ctx.db.get("opportunities", member.opportunityId);
   const agency = await ctx.db.get("agencies", campaign.agencyId);
-  const reason = opportunity ? await skipReasonFor(ctx, opportunity) : "opted_out";
+  const reason = opportunity ? await skipReasonFor(ctx, opportunity) : undefined;
   if (reason || !opportunity || !agency) {
-    await moveMember(ctx, member, "skipped", { skipReason: reason ?? undefined });
+    await moveMember(ctx, member, "skipped", { skipReason: reason });
     return null;
   }
   const now = Date.now();
