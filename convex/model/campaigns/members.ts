@@ -91,7 +91,7 @@ export async function fanOutBatch(ctx: MutationCtx, campaign: Doc<"campaigns">):
   for (const member of members) {
     const opportunity = await ctx.db.get("opportunities", member.opportunityId);
     // A prospect no longer there is skipped without a reason to count.
-    const reason = opportunity ? await skipReasonFor(ctx, opportunity) : undefined;
+    const reason = opportunity ? ((await skipReasonFor(ctx, opportunity)) ?? undefined) : undefined;
     if (reason || !opportunity) {
       await ctx.db.patch("campaignMembers", member._id, { state: "skipped", skipReason: reason });
       moves.push({ from: "pending", to: "skipped", reason });
@@ -125,7 +125,7 @@ export async function grantMember(ctx: MutationCtx, memberId: Id<"campaignMember
   }
   const opportunity = await ctx.db.get("opportunities", member.opportunityId);
   const agency = await ctx.db.get("agencies", campaign.agencyId);
-  const reason = opportunity ? await skipReasonFor(ctx, opportunity) : undefined;
+  const reason = opportunity ? ((await skipReasonFor(ctx, opportunity)) ?? undefined) : undefined;
   if (reason || !opportunity || !agency) {
     await moveMember(ctx, member, "skipped", { skipReason: reason });
     return null;
