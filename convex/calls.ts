@@ -15,6 +15,7 @@ import { findCall } from "./model/calls/lookup";
 import { callSummaryFields, toCallSummary } from "./model/calls/summary";
 import { listLimit } from "./model/paging";
 import { enqueueDial, holdsLine, requeueDial } from "./model/calls/dialGate";
+import { grantDial } from "./model/calls/dialGrant";
 import { isConcurrencyRefusal, requeueAfterRefusal } from "./model/calls/refusals";
 import { campaignPausedFor } from "./model/campaigns/members";
 
@@ -35,7 +36,7 @@ export const startCall = internalMutation({
     if (refusal) throw new ConvexError(refusal);
     const agency = await ctx.db.get("agencies", opportunity.agencyId);
     if (!agency) throw new ConvexError(`agency ${opportunity.agencyId} not found`);
-    return await scheduleAttempt(ctx, agency, opportunity, Date.now());
+    return await scheduleAttempt(ctx, agency, opportunity, Date.now(), { pumpWith: grantDial });
   },
 });
 

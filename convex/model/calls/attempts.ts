@@ -9,7 +9,7 @@ import { openTask } from "../tasks";
 import { notify } from "../notifications/notify";
 import { logEvent } from "../log";
 import { callingZones, prepareOffer, saveOfferPrompt } from "./offer";
-import { enqueueDial } from "./dialGate";
+import { enqueueDial, type Grant } from "./dialGate";
 
 /**
  * A call whose report may still arrive (status "ended", no report) could still book:
@@ -73,6 +73,8 @@ export interface AttemptOptions {
   priority?: boolean;
   /** The campaign member the attempt dials for. */
   campaignMemberId?: Id<"campaignMembers">;
+  /** Dial at once when due now and a line is free (model/calls/dialGate.ts enqueueDial). */
+  pumpWith?: Grant;
 }
 
 /** Inserts the call, due at `dialAt`, with its offer; nothing dials it yet. */
@@ -116,7 +118,7 @@ export async function scheduleAttempt(
 ): Promise<Id<"calls">> {
   const dialAt = nextCallingMoment(Math.max(Date.now(), earliest), callingZones(agency, opportunity));
   const callId = await insertAttempt(ctx, agency, opportunity, dialAt, opts);
-  await enqueueDial(ctx, { kind: "call", callId }, { dueAt: dialAt, priority: opts.priority });
+  await enqueueDial(ctx, { kind: "call", callId }, { dueAt: dialAt, priority: opts.priority, pumpWith: opts.pumpWith });
   return callId;
 }
 

@@ -95,11 +95,16 @@ async function wakeAt(ctx: MutationCtx, at: number): Promise<void> {
   else await ctx.db.insert("dialGateWake", { wakeAt: at, wakeJobId });
 }
 
-/** The subject waits for a line from `dueAt`; a subject already waiting keeps its row, moved to the earlier time and higher lane. */
+/**
+ * The subject waits for a line from `dueAt`; a subject already waiting keeps its row, moved to the
+ * earlier time and higher lane. With `pumpWith` (the grant of convex/dialGate.ts, passed by callers
+ * outside the model so the modules do not import each other in a circle) a dial due now takes a free
+ * line in this same mutation, without waiting for a scheduled pump.
+ */
 export async function enqueueDial(
   ctx: MutationCtx,
   subject: DialSubject,
-  { dueAt, priority = false }: { dueAt: number; priority?: boolean },
+  { dueAt, priority = false, pumpWith }: { dueAt: number; priority?: boolean; pumpWith?: Grant },
 ): Promise<void> {
   const holder = holderOf(subject);
   const lane = priority ? PRIORITY_LANE : NORMAL_LANE;
@@ -111,8 +116,9 @@ export async function enqueueDial(
   } else {
     await ctx.db.insert("dialQueue", { subject, holder, lane, dueAt });
   }
-  await wakeAt(ctx, Math.max(dueAt, Date.now()));
   logEvent("gate.enqueued", { holder, lane, dueAt });
+  if (pumpWith && dueAt <= Date.now()) await pumpDials(ctx, pumpWith);
+  else await wakeAt(ctx, Math.max(dueAt, Date.now()));
 }
 
 /** The subject no longer wants to dial (cancelled, opted out). */

@@ -222,8 +222,12 @@ describe("what the call offers", () => {
     expect(await promptOf(t, callId)).toContain("Mon-Fri 09:00-17:00");
     const offered = call.offeredSlotsISO.map((iso) => Date.parse(iso));
     for (const s of offered) expect(s < booked - 30 * 60_000 || s >= booked + 45 * 60_000).toBe(true);
-    expect(await rows(t, "dialQueue")).toEqual([expect.objectContaining({ subject: { kind: "call", callId }, dueAt: NOW })]);
-    expect(await scheduledFunctions(t)).toEqual([expect.objectContaining({ name: expect.stringContaining("dialGate"), scheduledTime: NOW })]);
+    expect(await scheduledFunctions(t)).toEqual([
+      expect.objectContaining({ name: expect.stringContaining("startPhoneCall"), args: [{ callId }], scheduledTime: NOW }),
+    ]);
+    // Due now with a line free: the line was taken in startCall itself.
+    expect(await rows(t, "dialQueue")).toEqual([]);
+    expect(await rows(t, "dialLines")).toEqual([expect.objectContaining({ holder: callId, subject: { kind: "call", callId } })]);
     expect((await rows(t, "calls"))).toHaveLength(1);
   });
 });

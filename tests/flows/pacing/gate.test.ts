@@ -97,8 +97,13 @@ describe("one gate for every dial", () => {
   test("two pumps racing for the last line: one dial takes it", async () => {
     const { t, world, agencyId } = await setupWorld();
     withOutboundLines(1);
-    await startCalls(t, await prospects(t, agencyId, 2));
+    // Two dials queued without taking a line (as retries are), then two pumps at once.
+    for (const id of await prospects(t, agencyId, 2)) {
+      await t.run(async (ctx) => void (await scheduleAttempt(ctx, (await ctx.db.get("agencies", agencyId))!, (await ctx.db.get("opportunities", id))!, Date.now())));
+    }
+    expect(await rows(t, "dialLines")).toHaveLength(0);
     await Promise.all([t.mutation(internal.dialGate.pump, {}), t.mutation(internal.dialGate.pump, {})]);
+    expect(await rows(t, "dialLines")).toHaveLength(1);
     await runScheduled(t);
     expect(await rows(t, "dialLines")).toHaveLength(1);
     expect(world.vapiCreates).toHaveLength(1);
