@@ -78,14 +78,14 @@ export const claimDial = internalMutation({
       logEvent("call.cancelled", { callId, reason: "opportunity closed before dial" });
       return null;
     }
-    // Only an inbound call can be live beside a waiting attempt (outbound ones refuse while one is in flight):
-    // the prospect reached us themselves, so this attempt is no longer wanted and must not ring them mid-call.
     if (await campaignPausedFor(ctx, call)) {
       // Pause stops new dials at once; the member waits for resume (syncMemberWithCall).
       await ctx.db.patch("calls", callId, { status: "cancelled", updatedAt: now });
       logEvent("call.cancelled", { callId, reason: "campaign paused" });
       return null;
     }
+    // Only an inbound call can be live beside a waiting attempt (outbound ones refuse while one is in flight):
+    // the prospect reached us themselves, so this attempt is no longer wanted and must not ring them mid-call.
     const live = await liveCall(ctx, opportunity._id, callId);
     if (live) {
       await ctx.db.patch("calls", callId, { status: "cancelled", updatedAt: now });
