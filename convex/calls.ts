@@ -19,6 +19,10 @@ import { callSummaryFields, toCallSummary } from "./model/calls/summary";
 import { listLimit } from "./model/paging";
 import { afterInboundReport } from "./model/texts/textBack";
 import { countCallerTurns } from "./model/texts/missedCall";
+import { enqueueDial, holdsLine, requeueDial } from "./model/calls/dialGate";
+import { grantDial } from "./model/calls/dialGrant";
+import { isConcurrencyRefusal, requeueAfterRefusal } from "./model/calls/refusals";
+import { campaignPausedFor } from "./model/campaigns/members";
 
 /** A dial job may fire a moment before its time (timer rounding): that is not a dial outside calling hours. */
 const DIAL_EARLY_TOLERANCE_MS = MINUTE;
@@ -37,7 +41,7 @@ export const startCall = internalMutation({
     if (refusal) throw new ConvexError(refusal);
     const agency = await ctx.db.get("agencies", opportunity.agencyId);
     if (!agency) throw new ConvexError(`agency ${opportunity.agencyId} not found`);
-    return await scheduleAttempt(ctx, agency, opportunity, Date.now());
+    return await scheduleAttempt(ctx, agency, opportunity, Date.now(), { pumpWith: grantDial });
   },
 });
 
@@ -66,6 +70,11 @@ export const claimDial = internalMutation({
   handler: async (ctx, { callId, refreshOffer }) => {
     const call = await ctx.db.get("calls", callId);
     if (!call || call.status !== "scheduled") return null;
+    // Every dial goes through the pacing gate: one that arrives without a line (a job from before the gate) queues for one.
+    if (!(await holdsLine(ctx, callId))) {
+      await enqueueDial(ctx, { kind: "call", callId }, { dueAt: Date.now() });
+      return null;
+    }
     const opportunity = await ctx.db.get("opportunities", call.opportunityId);
     const agency = await ctx.db.get("agencies", call.agencyId);
     if (!opportunity || !agency) return null;
@@ -73,6 +82,12 @@ export const claimDial = internalMutation({
     if (opportunity.doNotCall || opportunity.status === "Booked" || opportunity.status === "Rejected" || (await standingMeeting(ctx, opportunity._id))) {
       await ctx.db.patch("calls", callId, { status: "cancelled", updatedAt: now });
       logEvent("call.cancelled", { callId, reason: "opportunity closed before dial" });
+      return null;
+    }
+    if (await campaignPausedFor(ctx, call)) {
+      // Pause stops new dials at once; the member waits for resume (syncMemberWithCall).
+      await ctx.db.patch("calls", callId, { status: "cancelled", updatedAt: now });
+      logEvent("call.cancelled", { callId, reason: "campaign paused" });
       return null;
     }
     // Only an inbound call can be live beside a waiting attempt (outbound ones refuse while one is in flight):
@@ -86,8 +101,8 @@ export const claimDial = internalMutation({
     // The zone may have been corrected since the dial was scheduled: never ring outside calling hours.
     const dueAt = nextCallingMoment(now, callingZones(agency, opportunity));
     if (dueAt - now > DIAL_EARLY_TOLERANCE_MS) {
-      const dialJobId = await ctx.scheduler.runAt(dueAt, internal.vapi.startPhoneCall, { callId });
-      await ctx.db.patch("calls", callId, { dialAt: dueAt, dialJobId, updatedAt: now });
+      await requeueDial(ctx, callId, { kind: "call", callId }, dueAt);
+      await ctx.db.patch("calls", callId, { dialAt: dueAt, updatedAt: now });
       logEvent("call.deferred", { callId, reason: "outside calling hours", dialAt: dueAt });
       return null;
     }
@@ -132,6 +147,19 @@ export const recordDialed = internalMutation({
   },
 });
 
+/**
+ * Vapi refused the dial for concurrency (HTTP 429 on create, or the call ended
+ * with the concurrency endedReason): the call waits at the gate again, never failed.
+ */
+export const requeueRefusedDial = internalMutation({
+  args: { callId: v.id("calls"), refusedVapiCallId: v.optional(v.string()) },
+  returns: v.boolean(),
+  handler: async (ctx, { callId, refusedVapiCallId }) => {
+    const call = await ctx.db.get("calls", callId);
+    return call ? await requeueAfterRefusal(ctx, call, refusedVapiCallId) : false;
+  },
+});
+
 /** Vapi refused the call: the call fails, the opportunity stays callable. */
 export const recordDialFailure = internalMutation({
   args: { callId: v.id("calls"), statusCode: v.optional(v.number()), message: v.string() },
@@ -156,6 +184,7 @@ export const applyStatusUpdate = internalMutation({
   handler: async (ctx, { vapiCallId, callId, status, endedReason }) => {
     const call = await findCall(ctx, { vapiCallId, callId });
     if (!call) return false;
+    if (status === "ended" && isConcurrencyRefusal({ endedReason })) return await requeueAfterRefusal(ctx, call, vapiCallId);
     const next = nextStatus(call.status, status);
     const patch: Partial<Doc<"calls">> = { status: next, updatedAt: Date.now() };
     if (vapiCallId && !call.vapiCallId) patch.vapiCallId = vapiCallId;
@@ -192,6 +221,9 @@ export const finalizeReport = internalMutation({
     if (call.reportReceivedAt !== undefined) {
       logEvent("report.duplicate", { callId: call._id });
       return "duplicate";
+    }
+    if (isConcurrencyRefusal({ endedReason: report.endedReason })) {
+      return (await requeueAfterRefusal(ctx, call, vapiCallId)) ? "applied" : "duplicate";
     }
     const now = Date.now();
     for (const [seq, m] of report.messages.entries()) {

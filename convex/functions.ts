@@ -1,8 +1,9 @@
 /**
  * The mutation builder every module uses (eslint forbids the raw one): writes
  * to `calls` go through Triggers, so the funnel's counters follow every change
- * of a call's vapiCallId, outcome, cost, direction or dial time, whichever
- * mutation makes it.
+ * of a call's vapiCallId, outcome, cost, direction or dial time, a call that
+ * ends gives its pacing line back, and a campaign member's state (and its
+ * campaign's counters) follow its call, whichever mutation makes the change.
  */
 import { customCtx, customMutation } from "convex-helpers/server/customFunctions";
 import { Triggers } from "convex-helpers/server/triggers";
@@ -12,6 +13,8 @@ import { internalMutation as rawInternalMutation, type MutationCtx } from "./_ge
 import { sameFunnelShare } from "./model/calls/funnel";
 import { syncFunnel } from "./model/calls/funnelCounters";
 import { syncCallUsage } from "./model/usage";
+import { lineFollowsCall } from "./model/calls/dialGate";
+import { syncMemberWithCall } from "./model/campaigns/members";
 
 const triggers = new Triggers<DataModel>();
 triggers.register("calls", async (ctx, change) => {
@@ -22,6 +25,11 @@ triggers.register("calls", async (ctx, change) => {
 // Billing usage follows each call's connected time and cost (model/usage.ts); no reads unless they change.
 triggers.register("calls", async (ctx, change) => {
   await syncCallUsage(ctx.innerDb, change.oldDoc, change.newDoc);
+});
+// The pacing gate's line follows its call (model/calls/dialGate.ts); a campaign member follows its call.
+triggers.register("calls", (ctx, change) => lineFollowsCall(ctx, change.id, change.oldDoc, change.newDoc));
+triggers.register("calls", async (ctx, change) => {
+  if (change.newDoc?.campaignMemberId) await syncMemberWithCall(ctx, change.oldDoc, change.newDoc);
 });
 
 type Db = MutationCtx["db"];

@@ -16,6 +16,7 @@ import { normaliseReport, vapiCallObject } from "./model/providers/vapiMessages"
 import { openTask } from "./model/tasks";
 import { isRetryable } from "./model/retryPolicy";
 import { logEvent } from "./model/log";
+import { releaseLine, requeueDial, staleLines } from "./model/calls/dialGate";
 
 /** Vapi's default maxDurationSeconds; Atlas does not raise it. */
 export const MAX_CALL_MS = 600 * 1000;
@@ -107,6 +108,30 @@ export const restartStuckAnalyses = internalMutation({
   },
 });
 
+/** Longer than any call holds a line: Vapi ends every call at maxDurationSeconds (MAX_CALL_MS). */
+export const LINE_STUCK_MS = MAX_CALL_MS + OVERDUE_MARGIN_MS;
+
+/**
+ * Pacing lines whose call's end never arrived (no status-update, no report, the
+ * reconciler's own checks failing) are given back: no call can still be live on
+ * them. A call still waiting to dial lost its dial action, and queues again.
+ */
+export const releaseStuckLines = internalMutation({
+  args: { now: v.number(), limit: v.number() },
+  returns: v.number(),
+  handler: async (ctx, { now, limit }) => {
+    const stuck = await staleLines(ctx, now - LINE_STUCK_MS, limit);
+    for (const line of stuck) {
+      const callId = ctx.db.normalizeId("calls", line.holder);
+      const call = callId && (await ctx.db.get("calls", callId));
+      if (call?.status === "scheduled") await requeueDial(ctx, line.holder, line.subject, now);
+      else await releaseLine(ctx, line.holder);
+      logEvent("reconcile.line_released", { holder: line.holder, status: call ? call.status : null, heldMs: now - line.heldSince });
+    }
+    return stuck.length;
+  },
+});
+
 /** A call that never got a Vapi id (the dial crashed between claim and create): it failed. */
 export const markDialLost = internalMutation({
   args: { callId: v.id("calls") },
@@ -181,6 +206,7 @@ const runCounts = v.object({
   errors: v.number(),
   dialLost: v.number(),
   analysesRestarted: v.number(),
+  linesReleased: v.number(),
 });
 
 /** The cron (crons.ts): one bounded batch per run, counts logged. */
@@ -189,7 +215,7 @@ export const run = internalAction({
   returns: runCounts,
   handler: async (ctx): Promise<Infer<typeof runCounts>> => {
     const due: Infer<typeof overdueCall>[] = await ctx.runQuery(internal.reconcile.overdueCalls, { now: Date.now(), limit: BATCH_SIZE });
-    const counts = { due: due.length, applied: 0, duplicate: 0, stillLive: 0, errors: 0, dialLost: 0, analysesRestarted: 0 };
+    const counts = { due: due.length, applied: 0, duplicate: 0, stillLive: 0, errors: 0, dialLost: 0, analysesRestarted: 0, linesReleased: 0 };
     const token = process.env.VAPI_API_KEY;
     const client = token ? new VapiClient({ token }) : null;
     const withVapiId: { callId: Id<"calls">; vapiCallId: string }[] = [];
@@ -227,6 +253,9 @@ export const run = internalAction({
       now: Date.now(),
       limit: BATCH_SIZE,
     });
+    counts.linesReleased = await ctx.runMutation(internal.reconcile.releaseStuckLines, { now: Date.now(), limit: BATCH_SIZE });
+    // The gate's safety net: a wake-up lost with a failed pump is made good within one run.
+    await ctx.runMutation(internal.dialGate.pump, {});
     logEvent("reconcile.run", { ...counts, apiKeySet: client !== null });
     return counts;
   },

@@ -12,6 +12,8 @@ import { taskDetails } from "./model/tasks";
 import { callbackTables } from "./model/callbacks/tables";
 import { textTables } from "./model/texts/tables";
 import { bookingProvider, changeSource, keyedProvider, meetingEventKind, mismatchKind } from "./model/meetings/validators";
+import { dialSubject } from "./model/calls/dialGate";
+import { campaignCounts, campaignStatus, memberState, skipReason } from "./model/campaigns/counts";
 
 /** Every instant is stored as UTC milliseconds; zones are IANA names. */
 
@@ -209,6 +211,12 @@ export default defineSchema({
     retryCallId: v.optional(v.id("calls")),
     /** Reconciler checks that failed (Vapi errors) since the call became overdue. */
     reconcileFailures: v.optional(v.number()),
+    /** The campaign member this attempt dials for (model/campaigns): its state follows the call. */
+    campaignMemberId: v.optional(v.id("campaignMembers")),
+    /** Vapi refused this many dials of the call for concurrency; each went back to the pacing queue. */
+    concurrencyRefusals: v.optional(v.number()),
+    /** The Vapi call that was refused for concurrency: its late messages are ignored. */
+    refusedVapiCallId: v.optional(v.string()),
     updatedAt: v.number(),
   })
     .index("by_vapi_call_id", ["vapiCallId"])
@@ -221,6 +229,60 @@ export default defineSchema({
     .index("by_analysis_status_and_updated", ["analysisStatus", "updatedAt"])
     // Ended calls still waiting for their report, without reading every ended call.
     .index("by_status_report_and_updated", ["status", "reportReceivedAt", "updatedAt"]),
+
+  /**
+   * The pacing gate's queue (model/calls/dialGate.ts): dials waiting for a line. Lane 0 (speed to
+   * lead) goes before lane 1; within a lane, the earliest due first.
+   */
+  dialQueue: defineTable({
+    subject: dialSubject,
+    /** The subject's id: one queue row per subject. */
+    holder: v.string(),
+    lane: v.number(),
+    /** The dial may start from this instant (calling hours, refusal backoff). */
+    dueAt: v.number(),
+  })
+    .index("by_lane_and_due", ["lane", "dueAt"])
+    .index("by_holder", ["holder"]),
+
+  /** The pacing gate's line ledger: one row per outbound Vapi call that holds a line, until it ends. */
+  dialLines: defineTable({
+    /** The call holding the line. */
+    holder: v.string(),
+    subject: dialSubject,
+    lane: v.number(),
+    heldSince: v.number(),
+  })
+    .index("by_holder", ["holder"])
+    .index("by_held_since", ["heldSince"]),
+
+  /** The gate's single wake-up: the pump scheduled for the next waiting dial's due time. */
+  dialGateWake: defineTable({
+    wakeAt: v.optional(v.number()),
+    wakeJobId: v.optional(v.id("_scheduled_functions")),
+  }),
+
+  campaigns: defineTable({
+    agencyId: v.id("agencies"),
+    name: v.string(),
+    status: campaignStatus,
+    /** Members per state, kept with every member change (model/campaigns/members.ts). */
+    counts: campaignCounts,
+    createdAt: v.number(),
+    startedAt: v.optional(v.number()),
+    pausedAt: v.optional(v.number()),
+  }).index("by_agency", ["agencyId"]),
+
+  campaignMembers: defineTable({
+    campaignId: v.id("campaigns"),
+    opportunityId: v.id("opportunities"),
+    state: memberState,
+    /** The member's current attempt (a retry takes over from the attempt before). */
+    callId: v.optional(v.id("calls")),
+    skipReason: v.optional(skipReason),
+  })
+    .index("by_campaign_and_state", ["campaignId", "state"])
+    .index("by_campaign_and_opportunity", ["campaignId", "opportunityId"]),
 
   /** The prompt section a call's assistant receives (slots, now, rules), kept out of `calls` so call reads stay small. No transcript. */
   callOffers: defineTable({

@@ -20,6 +20,7 @@ import {
 import { FAILED_TOOL_ERROR, parseToolCall, type ToolRequest } from "./model/calls/tools";
 import { assistantReply, SPOKEN } from "./model/calls/inbound";
 import { logEvent } from "./model/log";
+import { isConcurrencyRefusal } from "./model/calls/refusals";
 import { MAX_CALL_MINUTES } from "./model/scheduling/availability";
 import { syncBeforeOffer } from "./model/calendar/access";
 import { requiredEnv, vapiFailure } from "./model/providers/vapiErrors";
@@ -67,7 +68,10 @@ export const startPhoneCall = internalAction({
       if (!("id" in created) || typeof created.id !== "string") throw new Error("Vapi reply has no call id");
       await ctx.runMutation(internal.calls.recordDialed, { callId, vapiCallId: created.id });
     } catch (e) {
-      await ctx.runMutation(internal.calls.recordDialFailure, { callId, ...vapiFailure(e) });
+      const failure = vapiFailure(e);
+      // Vapi's organisation is at its concurrency limit: the dial waits for a line again, it has not failed.
+      if (isConcurrencyRefusal(failure)) await ctx.runMutation(internal.calls.requeueRefusedDial, { callId });
+      else await ctx.runMutation(internal.calls.recordDialFailure, { callId, ...failure });
     }
     return null;
   },

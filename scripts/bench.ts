@@ -22,6 +22,11 @@
  *   transaction against Convex's limits; Resend faked.
  * - reconcile_*: one reconciliation page (calendarSync.planPage + applyPage) for an
  *   agency with 100,000 meetings vs 1,000, on the same transactional store (benchReconcile.ts).
+ * - dial_throughput_ratio, max_concurrent_dials: a 1,000-call campaign through the real
+ *   pacing gate on a simulated clock (benchPacing.ts): ideal time (1000 x 3 min / 8 lines)
+ *   over the time achieved, and the most calls live at Vapi at once.
+ * - campaign_10k_*: a 10,000-prospect campaign created, started and fanned out by the real
+ *   campaign and gate functions on the transactional store (txStore.ts): its largest transaction.
  */
 import { performance } from "node:perf_hooks";
 import { DateTime } from "luxon";
@@ -41,6 +46,7 @@ import { embeddedBackend } from "./backend";
 import { benchToolCalls } from "./bench-tools";
 import { benchLeadToDial } from "./bench-leads";
 import { benchReconcile } from "./benchReconcile";
+import { benchCampaignStart, benchPacing } from "./benchPacing";
 import { drainScheduled, installClock } from "./clock";
 import { blocksBetween, busyBlocks } from "./busyCalendar";
 import { callHistory, funnelNodesFor } from "./funnelHistory";
@@ -394,6 +400,16 @@ async function main() {
   benchDenseGrid();
   await benchDigest();
   await benchReconcile(print);
+  const pacing = await benchPacing();
+  print("dial_throughput_ratio", round(pacing.ratio));
+  print("max_concurrent_dials", pacing.maxConcurrent);
+  const campaign = await benchCampaignStart();
+  print("campaign_10k_start_ok", campaign.ok ? 1 : 0);
+  print("campaign_10k_transactions", campaign.transactions);
+  print("campaign_10k_transactions_failed", campaign.failed);
+  print("campaign_10k_max_documents_read", campaign.maxRead);
+  print("campaign_10k_max_documents_written", campaign.maxWritten);
+  print("campaign_10k_max_functions_scheduled", campaign.maxScheduled);
   console.log = quiet;
 }
 

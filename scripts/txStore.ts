@@ -122,10 +122,12 @@ class SortedIndex {
 
 export class LimitError extends Error {}
 
+type Job = { id: string; name: string; args: unknown };
+
 /** One transaction: its writes (null = deleted), its schedules and what it used. */
 class Transaction {
   writes = new Map<string, Doc | null>();
-  scheduled: { name: string; args: unknown }[] = [];
+  scheduled: Job[] = [];
   usage: Usage = { documentsRead: 0, bytesRead: 0, documentsWritten: 0, bytesWritten: 0, functionsScheduled: 0 };
 
   charge(metric: keyof Usage, amount: number) {
@@ -138,7 +140,8 @@ export class TxStore {
   private docs = new Map<string, Doc>();
   private tables = new Map<string, Map<string, SortedIndex>>();
   private nextId = 0;
-  private queue: { name: string; args: unknown }[] = [];
+  private queue: Job[] = [];
+  private cancelled = new Set<string>();
   /** Every committed or failed mutation: its name, usage, and the error if it failed. */
   transactions: { name: string; usage: Usage; error?: string }[] = [];
 
@@ -149,6 +152,8 @@ export class TxStore {
     for (const table of exported.tables) {
       const indexes = new Map<string, SortedIndex>();
       for (const index of table.indexes) indexes.set(index.indexDescriptor, new SortedIndex(index.fields));
+      // Convex's built-in index: what `query(table)` without withIndex reads.
+      indexes.set("by_creation_time", new SortedIndex(["_creationTime"]));
       this.tables.set(table.tableName, indexes);
     }
   }
@@ -264,6 +269,7 @@ export class TxStore {
       });
       return {
         withIndex: (indexName: string, build: (q: RangeBuilder) => RangeBuilder = (q) => q) => chain(indexName, build, "asc"),
+        ...chain("by_creation_time", (q) => q, "asc"),
       };
     };
     return {
@@ -326,12 +332,19 @@ export class TxStore {
   async runMutation(ref: unknown, args: unknown): Promise<unknown> {
     const { name, fn } = this.resolve(ref);
     const tx = new Transaction();
+    const schedule = (target: unknown, targetArgs: unknown) => {
+      tx.charge("functionsScheduled", 1);
+      const id = `${++this.nextId}:_scheduled_functions`;
+      tx.scheduled.push({ id, name: this.resolve(target).name, args: targetArgs });
+      return id;
+    };
     const ctx = {
       db: this.dbFor(tx),
       scheduler: {
-        runAfter: async (_delayMs: number, target: unknown, targetArgs: unknown) => {
-          tx.charge("functionsScheduled", 1);
-          tx.scheduled.push({ name: this.resolve(target).name, args: targetArgs });
+        runAfter: async (_delayMs: number, target: unknown, targetArgs: unknown) => schedule(target, targetArgs),
+        runAt: async (_at: number, target: unknown, targetArgs: unknown) => schedule(target, targetArgs),
+        cancel: async (id: string) => {
+          this.cancelled.add(id);
         },
       },
     };
@@ -351,15 +364,18 @@ export class TxStore {
     const ctx = {
       runMutation: (target: unknown, a: unknown) => this.runMutation(target, a),
       runQuery: (target: unknown, a: unknown) => this.runMutation(target, a),
-      scheduler: { runAfter: async (_d: number, target: unknown, a: unknown) => void this.queue.push({ name: this.resolve(target).name, args: a }) },
+      scheduler: {
+        runAfter: async (_d: number, target: unknown, a: unknown) => void this.queue.push({ id: `${++this.nextId}:_scheduled_functions`, name: this.resolve(target).name, args: a }),
+      },
     };
     return await fn._handler(ctx, args ?? {});
   }
 
-  /** Runs scheduled functions in order until none is left (delays are not waited for). */
+  /** Runs scheduled functions in order until none is left (delays and run-at times are not waited for; cancelled ones are skipped). */
   async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const job = this.queue.shift()!;
+      if (this.cancelled.has(job.id)) continue;
       const { fn } = this.resolve(job.name);
       try {
         if (fn.isAction) await this.runAction(job.name, job.args);

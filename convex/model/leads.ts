@@ -8,6 +8,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { findKey, ratePerMinute, takeRateSlot } from "./apiKeys";
 import { insertProspect, prospectByPhone, type FieldError, type Prospect } from "./prospects";
 import { scheduleAttempt } from "./calls/attempts";
+import { grantDial } from "./calls/dialGrant";
 import { openTask } from "./tasks";
 import { logEvent } from "./log";
 
@@ -28,9 +29,9 @@ export type LeadAnswer =
   | { status: 429; retryAfterSeconds: number; keyId: Id<"apiKeys"> };
 
 /**
- * The one place a lead is dialled at once: the existing dial path (an attempt scheduled
- * inside the prospect's calling hours), marked speed-to-lead so the pacing gate lets it
- * go ahead of waiting dials. With no free time to offer, a person is asked to call back.
+ * The one place a lead is dialled at once: an attempt queued at the pacing gate from the
+ * prospect's next calling moment, in the speed-to-lead lane (ahead of waiting dials), and
+ * dialled in this transaction when it is due now and a line is free. With no free time to offer, a person is asked to call back.
  */
 export async function callLeadNow(
   ctx: MutationCtx,
@@ -39,7 +40,7 @@ export async function callLeadNow(
   now: number,
 ): Promise<Id<"calls"> | null> {
   try {
-    return await scheduleAttempt(ctx, agency, opportunity, now, { speedToLead: true });
+    return await scheduleAttempt(ctx, agency, opportunity, now, { priority: true, pumpWith: grantDial });
   } catch (e) {
     if (!(e instanceof ConvexError)) throw e;
     await openTask(ctx, {

@@ -36,6 +36,12 @@ export const CALENDAR_SYNC_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 30_0
  * 30 minutes (callers keep the cap once attempts are spent: the rest of the page is never dropped).
  */
 export const RECONCILE_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 60_000, factor: 2, maxDelayMs: 30 * 60_000, jitter: 0.2 };
+/**
+ * A dial Vapi refused for concurrency goes back to the pacing queue, never failed: due again after
+ * 15 s, 30 s, 1 min... up to 5 min, so a Vapi organisation busier than the gate's ledger (inbound calls
+ * beyond the reserve) is not asked in a tight loop.
+ */
+export const CONCURRENCY_REQUEUE: RetryPolicy = { attempts: Infinity, baseDelayMs: 15_000, factor: 2, maxDelayMs: 5 * 60_000, jitter: 0.2 };
 
 /** A random number in [0, 1): injected by tests, Math.random otherwise. */
 export type RandomSource = () => number;

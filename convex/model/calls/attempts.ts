@@ -1,6 +1,5 @@
 import { ConvexError } from "convex/values";
 import type { MutationCtx } from "../../_generated/server";
-import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { MINUTE } from "../scheduling/availability";
 import { nextCallingMoment } from "../scheduling/callingHours";
@@ -11,6 +10,7 @@ import { notify } from "../notifications/notify";
 import { logEvent } from "../log";
 import { callingZones, prepareOffer, saveOfferPrompt } from "./offer";
 import { standingMeeting } from "../meetings/lifecycle";
+import { enqueueDial, type Grant } from "./dialGate";
 
 /**
  * A call whose report may still arrive (status "ended", no report) could still book:
@@ -72,20 +72,25 @@ export async function nextAttemptNumber(
   return previous.filter((c) => c.direction === direction).length + 1;
 }
 
-/**
- * Inserts the call and schedules its dial at the next moment inside calling hours.
- * `speedToLead` marks a lead dialled the moment it arrived (model/leads.ts callLeadNow).
- */
-export async function scheduleAttempt(
+export interface AttemptOptions {
+  /** Speed to lead (model/leads.ts callLeadNow): the dial jumps the pacing queue; stored as the call's speedToLead. */
+  priority?: boolean;
+  /** The campaign member the attempt dials for. */
+  campaignMemberId?: Id<"campaignMembers">;
+  /** Dial at once when due now and a line is free (model/calls/dialGate.ts enqueueDial). */
+  pumpWith?: Grant;
+}
+
+/** Inserts the call, due at `dialAt`, with its offer; nothing dials it yet. */
+export async function insertAttempt(
   ctx: MutationCtx,
   agency: Doc<"agencies">,
   opportunity: Doc<"opportunities">,
-  earliest: number,
-  opts: { speedToLead?: boolean } = {},
+  dialAt: number,
+  opts: AttemptOptions = {},
 ): Promise<Id<"calls">> {
   const now = Date.now();
   const { promptContext, ...offer } = await prepareOffer(ctx, agency, opportunity, now);
-  const dialAt = nextCallingMoment(Math.max(now, earliest), callingZones(agency, opportunity));
   const callId = await ctx.db.insert("calls", {
     agencyId: agency._id,
     opportunityId: opportunity._id,
@@ -94,18 +99,31 @@ export async function scheduleAttempt(
     attempt: await nextAttemptNumber(ctx, opportunity._id, "outbound"),
     dialAt,
     ...offer,
-    ...(opts.speedToLead ? { speedToLead: true } : {}),
+    ...(opts.priority ? { speedToLead: true } : {}),
+    campaignMemberId: opts.campaignMemberId,
     updatedAt: now,
   });
   await saveOfferPrompt(ctx, callId, promptContext);
-  const dialJobId = await ctx.scheduler.runAt(dialAt, internal.vapi.startPhoneCall, { callId });
-  await ctx.db.patch("calls", callId, { dialJobId });
   logEvent("call.scheduled", {
     callId,
     opportunityId: opportunity._id,
     offered: offer.offeredSlotsISO.length,
     delayedForCallingHours: dialAt > now,
   });
+  return callId;
+}
+
+/** Inserts the call and queues its dial at the pacing gate from the next moment inside calling hours. */
+export async function scheduleAttempt(
+  ctx: MutationCtx,
+  agency: Doc<"agencies">,
+  opportunity: Doc<"opportunities">,
+  earliest: number,
+  opts: AttemptOptions = {},
+): Promise<Id<"calls">> {
+  const dialAt = nextCallingMoment(Math.max(Date.now(), earliest), callingZones(agency, opportunity));
+  const callId = await insertAttempt(ctx, agency, opportunity, dialAt, opts);
+  await enqueueDial(ctx, { kind: "call", callId }, { dueAt: dialAt, priority: opts.priority, pumpWith: opts.pumpWith });
   return callId;
 }
 
@@ -144,7 +162,7 @@ export async function scheduleRetry(ctx: MutationCtx, call: Doc<"calls">, outcom
   }
   let retryCallId: Id<"calls">;
   try {
-    retryCallId = await scheduleAttempt(ctx, agency, opportunity, earliest);
+    retryCallId = await scheduleAttempt(ctx, agency, opportunity, earliest, { campaignMemberId: call.campaignMemberId });
   } catch (e) {
     // No free slot to offer: a person decides when to try again; the report itself must still apply.
     if (!(e instanceof ConvexError)) throw e;
@@ -173,7 +191,8 @@ export async function withdrawRetry(ctx: MutationCtx, call: Doc<"calls">): Promi
     logEvent("retry.kept", { callId: call._id, retryCallId: call.retryCallId, status: retry?.status });
     return;
   }
-  // A dial already running finds the call cancelled in claimDial and stops there.
+  // Its wait at the pacing gate ends with the cancellation (the calls trigger); a dial already running
+  // finds the call cancelled in claimDial and stops there. dialJobId: calls scheduled before the gate.
   if (retry.dialJobId) await ctx.scheduler.cancel(retry.dialJobId);
   const now = Date.now();
   await ctx.db.patch("calls", retry._id, { status: "cancelled", updatedAt: now });
@@ -217,7 +236,7 @@ export async function cancelWaitingAttempts(ctx: MutationCtx, opportunityId: Id<
   let cancelled = 0;
   for (const call of calls) {
     if (call.status !== "scheduled") continue;
-    // A dial already running finds the call cancelled in claimDial and stops there.
+    // As in withdrawRetry: the cancellation ends its wait at the gate.
     if (call.dialJobId) await ctx.scheduler.cancel(call.dialJobId);
     await ctx.db.patch("calls", call._id, { status: "cancelled", updatedAt: now });
     cancelled++;

@@ -66,3 +66,8 @@ export function nextStatus(current: CallStatus, incoming: CallStatus): CallStatu
 }
 
 export const ACTIVE_STATUSES: CallStatus[] = ["scheduled", "queued", "ringing", "in-progress", "forwarding"];
+
+/** The call will not dial or talk again: its pacing line (if any) is free. */
+export function isTerminalStatus(status: CallStatus): boolean {
+  return status === "ended" || status === "failed" || status === "cancelled";
+}

@@ -68,7 +68,6 @@ describe("Vapi refuses the call", () => {
   test.each([
     [400, { message: ["customer.number must be a valid phone number"], error: "Bad Request", statusCode: 400 }, /customer\.number must be a valid phone number/],
     [500, { message: "Internal server error", statusCode: 500 }, /Internal server error/],
-    [429, { error: "Too Many Requests" }, /Too Many Requests/],
   ])("%s: the call fails with the status and message, Vapi asked once, the prospect still callable", async (status, body, message) => {
     const { t, world, opportunityId } = await setupWorld();
     world.failVapiCreate(status, body);

@@ -103,8 +103,10 @@ describe("calling hours (08:00-21:00 in the prospect's zone)", () => {
     const callId = await startCall(t, opportunityId);
     const dialAt = Date.parse(expected);
     expect((await getCall(t, callId)).dialAt).toBe(dialAt);
+    // The dial waits at the pacing gate, due at its calling moment; the gate wakes then.
+    expect(await rows(t, "dialQueue")).toEqual([expect.objectContaining({ holder: callId, dueAt: dialAt })]);
     const [job] = await scheduledFunctions(t);
-    expect(job).toMatchObject({ scheduledTime: dialAt, args: [{ callId }] });
+    expect(job).toMatchObject({ name: expect.stringContaining("dialGate"), scheduledTime: dialAt });
 
     vi.advanceTimersByTime(dialAt - Date.now() - 60_000);
     await t.finishInProgressScheduledFunctions();
@@ -223,6 +225,9 @@ describe("what the call offers", () => {
     expect(await scheduledFunctions(t)).toEqual([
       expect.objectContaining({ name: expect.stringContaining("startPhoneCall"), args: [{ callId }], scheduledTime: NOW }),
     ]);
+    // Due now with a line free: the line was taken in startCall itself.
+    expect(await rows(t, "dialQueue")).toEqual([]);
+    expect(await rows(t, "dialLines")).toEqual([expect.objectContaining({ holder: callId, subject: { kind: "call", callId } })]);
     expect((await rows(t, "calls"))).toHaveLength(1);
   });
 });

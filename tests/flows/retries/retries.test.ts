@@ -3,7 +3,7 @@ import { internal } from "../../../convex/_generated/api";
 import { MINUTE } from "../../../convex/model/scheduling/availability";
 import { AGREED_ISO, NOW } from "../../helpers/conversation";
 import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
-import { callsOf, noAnswer, placeCall, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
+import { callsOf, noAnswer, placeCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 describe("retries after an unanswered call", () => {
   test("schedules one next attempt after the agency's delay, even when both status-update and report say ended", { timeout: 60_000 }, async () => {
@@ -82,12 +82,12 @@ describe("retries after an unanswered call", () => {
     const after = await t.run(async (ctx) => ({
       first: await ctx.db.get("calls", callId),
       retry: await ctx.db.get("calls", retry._id),
-      job: await ctx.db.system.get("_scheduled_functions", retry.dialJobId!),
+      waiting: await ctx.db.query("dialQueue").withIndex("by_holder", (q) => q.eq("holder", retry._id)).first(),
     }));
     expect(after.first).toMatchObject({ outcome: "completed" });
     expect(after.first?.retryCallId).toBeUndefined();
     expect(after.retry).toMatchObject({ status: "cancelled" });
-    expect(after.job?.state.kind).toBe("canceled");
+    expect(after.waiting).toBeNull();
 
     await runScheduled(t);
     expect(world.to(/api\.vapi\.ai\/call$/)).toHaveLength(1);
@@ -118,11 +118,11 @@ describe("retries after an unanswered call", () => {
     const after = await t.run(async (ctx) => ({
       opportunity: await ctx.db.get("opportunities", opportunityId),
       retry: await ctx.db.get("calls", retry._id),
-      job: await ctx.db.system.get("_scheduled_functions", retry.dialJobId!),
+      waiting: await ctx.db.query("dialQueue").withIndex("by_holder", (q) => q.eq("holder", retry._id)).first(),
     }));
     expect(after.opportunity).toMatchObject({ status: "Rejected" });
     expect(after.retry).toMatchObject({ status: "cancelled" });
-    expect(after.job?.state.kind).toBe("canceled");
+    expect(after.waiting).toBeNull();
   });
 
   test("a failed report after a voicemail status-update keeps the retry: nobody was reached", async () => {
@@ -187,7 +187,7 @@ describe("opt-out", () => {
     );
     const [, retry] = await callsOf(t, opportunityId);
     expect(retry).toMatchObject({ status: "scheduled" });
-    const job = retry.dialJobId!;
+    expect(await rows(t, "dialQueue")).toEqual([expect.objectContaining({ holder: retry._id })]);
 
     // The analysis runs now; the retry is hours away.
     vi.advanceTimersByTime(0);
@@ -196,11 +196,11 @@ describe("opt-out", () => {
     const after = await t.run(async (ctx) => ({
       opportunity: await ctx.db.get("opportunities", opportunityId),
       retry: await ctx.db.get("calls", retry._id),
-      job: await ctx.db.system.get("_scheduled_functions", job),
+      waiting: await ctx.db.query("dialQueue").withIndex("by_holder", (q) => q.eq("holder", retry._id)).first(),
     }));
     expect(after.opportunity).toMatchObject({ doNotCall: true, optedOutAt: expect.any(Number) });
     expect(after.retry).toMatchObject({ status: "cancelled" });
-    expect(after.job?.state.kind).toBe("canceled");
+    expect(after.waiting).toBeNull();
     expect(world.to(/api\.vapi\.ai\/call$/)).toHaveLength(1);
     await expect(t.mutation(internal.calls.startCall, { opportunityId })).rejects.toThrow(/opted out/);
   });

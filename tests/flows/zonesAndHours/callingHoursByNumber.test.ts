@@ -3,6 +3,7 @@ import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { type Backend, postWebhook, runScheduled, setupWorld } from "../../helpers/world";
+import { runDueNow } from "../../helpers/pacing";
 
 // Every test here runs flows on the embedded backend; the first also loads the Convex modules.
 vi.setConfig({ testTimeout: 60_000 });
@@ -112,7 +113,8 @@ describe("staff correct the zone", () => {
 
     // At 08:00 EST it is 05:00 in Los Angeles: the dial moves to 08:00 PST.
     vi.advanceTimersByTime(utc("2026-11-24T13:00:00Z") - Date.now());
-    await t.finishInProgressScheduledFunctions();
+    // The pacing gate's pump, then the dial it starts.
+    await runDueNow(t);
     expect(world.to(/api\.vapi\.ai\/call$/)).toHaveLength(0);
     expect((await t.run((ctx) => ctx.db.get("calls", call._id)))!).toMatchObject({ status: "scheduled", dialAt: utc("2026-11-24T16:00:00Z") });
 

@@ -1,0 +1,20 @@
+/** What the pacing gate starts when a line frees, per kind of dial (model/calls/dialGate.ts). */
+import type { MutationCtx } from "../../_generated/server";
+import { internal } from "../../_generated/api";
+import type { DialSubject } from "./dialGate";
+import { grantMember } from "../campaigns/members";
+
+/** Starts the subject's dial; returns the call holding the line, or null when there is nothing to dial any more. */
+export async function grantDial(ctx: MutationCtx, subject: DialSubject): Promise<string | null> {
+  switch (subject.kind) {
+    case "call": {
+      const call = await ctx.db.get("calls", subject.callId);
+      // Cancelled or already dialled since it queued: the line stays free.
+      if (call?.status !== "scheduled") return null;
+      await ctx.scheduler.runAfter(0, internal.vapi.startPhoneCall, { callId: call._id });
+      return call._id;
+    }
+    case "campaignMember":
+      return await grantMember(ctx, subject.memberId);
+  }
+}
