@@ -110,13 +110,17 @@ async function meetingsAfter(ctx: QueryCtx, agencyId: Id<"agencies">, scopeStart
   return [...tied, ...later];
 }
 
-/** Whether the outbox is done with the meeting's calendar row (written, failed or given up), or has none to do. */
-async function calendarWriteSettled(ctx: QueryCtx, meeting: Doc<"meetings">): Promise<boolean> {
+/**
+ * Where Atlas's write of the meeting as it is now (its sequence) stands in the
+ * outbox: written, still on its way (or not queued yet), or given up.
+ */
+async function calendarWrite(ctx: QueryCtx, meeting: Doc<"meetings">): Promise<"written" | "on_its_way" | "given_up"> {
   const row = await ctx.db
     .query("outbox")
     .withIndex("by_key", (q) => q.eq("key", outboxKey.calendarEvent(meeting._id, meeting.sequence)))
     .unique();
-  return row !== null && ["sent", "failed", "unknown", "skipped"].includes(row.status);
+  if (row?.status === "sent") return "written";
+  return row && ["failed", "unknown", "skipped"].includes(row.status) ? "given_up" : "on_its_way";
 }
 
 type Holder = { check: Check } | { observed: Observation } | null;
@@ -147,9 +151,15 @@ async function checkFor(
   // Atlas writes every meeting to the agency's Google Calendar: the event there is the meeting as the owner sees it.
   if (google && (meeting.googleEventId || aiBooked)) {
     if (google.status === "needs_reauth") return { observed: { kind: "failed", message: "Google Calendar needs reconnecting: the event was not read" } };
-    if (meeting.googleEventId) return { check: { provider: "google", bookingId: meeting.googleEventId, keyed: true, role: "attendee" } };
-    if (await calendarWriteSettled(ctx, meeting)) {
-      return { observed: { kind: "missing", details: "the outbox finished with the meeting's Google Calendar event and none was written" } };
+    const write = await calendarWrite(ctx, meeting);
+    if (meeting.googleEventId) {
+      // Until Atlas's own change reaches Google the event shows the meeting as it was: read, it would undo the change.
+      if (write === "on_its_way") return null;
+      if (write === "given_up") return { observed: { kind: "failed", message: "Atlas's latest change to the meeting did not reach Google Calendar" } };
+      return { check: { provider: "google", bookingId: meeting.googleEventId, keyed: true, role: "attendee" } };
+    }
+    if (write === "given_up") {
+      return { observed: { kind: "missing", details: "the outbox gave up on the meeting's Google Calendar event and none was written" } };
     }
   }
   // Booked by the AI for an agency with its own booking system: that system should hold it too.

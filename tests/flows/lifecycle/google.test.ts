@@ -10,7 +10,7 @@ import type { Id } from "../../../convex/_generated/dataModel";
 import { eventIdFor } from "../../../convex/model/providers/googleCalendar";
 import { apiError } from "../../helpers/fakeGoogle";
 import { bookAt, connectCalendar, connectionOf } from "../../helpers/calendar";
-import { deliveredMethods, historyOf, invitesOf, meetingOf, reconcile, tasksOfType } from "../../helpers/lifecycle";
+import { deliveredMethods, historyOf, invitesOf, meetingOf, reconcile, syncNow, tasksOfType } from "../../helpers/lifecycle";
 import { addProspect, type Backend, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -122,6 +122,22 @@ describe("a meeting in the agency's Google Calendar", () => {
     expect(world.google.eventRequests("GET").length).toBeGreaterThan(reads);
     expect(world.google.eventRequests("PATCH")).toHaveLength(1);
     expect((await historyOf(t, meetingId)).filter((e) => e.kind === "rescheduled")).toHaveLength(1);
+  });
+
+  test("moved by staff in Atlas: the event still at the old time is not read until Atlas's patch lands, so the move sticks", async () => {
+    const { t, world, agencyId, meetingId, eventId } = await bookedInGoogle();
+    await t.mutation(internal.meetings.reschedule, { meetingId, newIsoTime: MOVED.start });
+    // Reconciliation before the outbox has patched the event: Google still shows 14:00.
+    await syncNow(t, agencyId);
+    expect(world.google.eventRequests("GET")).toHaveLength(0);
+    expect((await meetingOf(t, meetingId)).meetingTime).toBe(Date.parse(MOVED.start));
+
+    await runScheduled(t);
+    await reconcile(t, 2);
+    expect(world.google.eventRequests("GET").length).toBeGreaterThan(0);
+    expect(await meetingOf(t, meetingId)).toMatchObject({ meetingTime: Date.parse(MOVED.start), sequence: 1, verifiedAt: expect.any(Number) });
+    expect((await historyOf(t, meetingId)).filter((e) => e.kind === "rescheduled").map((e) => e.source)).toEqual(["staff"]);
+    expect(world.google.events.get(eventId)).toMatchObject({ start: { dateTime: MOVED.start } });
   });
 
   test("moved in Google onto another Atlas meeting: moved, and a booking_conflict task opened", async () => {
