@@ -177,6 +177,21 @@ describe("a meeting in the agency's Google Calendar", () => {
     await expectCancelledOnce(w);
   });
 
+  test("Google refuses the access token (401): it is refreshed and the page asked again later, the deletion applied once", async () => {
+    const w = await bookedInGoogle();
+    w.world.google.deleteInGoogle(w.eventId);
+    const refreshes = w.world.google.refreshes.length;
+    w.world.google.apiFailures = [apiError(401, "authError", "Invalid Credentials", "UNAUTHENTICATED")];
+
+    await reconcile(w.t, 2);
+
+    expect(w.world.google.eventRequests("GET")).toHaveLength(2);
+    expect(w.world.google.refreshes).toHaveLength(refreshes + 1);
+    expect((await connectionOf(w.t, w.agencyId))!.status).toBe("connected");
+    expect((await rows(w.t, "meetingMismatches")).map((m) => m.kind)).toEqual(["cancelled_at_provider_still_booked"]);
+    await expectCancelledOnce(w);
+  });
+
   test("a calendar that needs reconnecting: the meeting is unverifiable, and Google is not asked", async () => {
     const w = await bookedInGoogle();
     const { t, world, agencyId, meetingId, opportunityId } = w;
