@@ -1,6 +1,7 @@
 /**
  * Reconciliation: meetings checked against the calendars that hold them (the
- * prospect's Cal.com link, the agency's own Cal.com or Calendly), bookings made
+ * prospect's Cal.com link, the agency's own Cal.com or Calendly, Atlas's event
+ * in the agency's Google Calendar), bookings made
  * on the agency's link found, outcomes settled. The cron runs `run` every five
  * minutes; each agency gets one bounded page per run (model/calendarSync/page.ts),
  * provider calls in an action, changes in one mutation. `backfill` brings an
@@ -11,7 +12,10 @@ import { internalAction, internalQuery } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { internal } from "./_generated/api";
 import { applyPage as applyReconcilePage, pageResult, plan, planPage as planReconcilePage } from "./model/calendarSync/page";
-import { askProviders } from "./model/calendarSync/ask";
+import { askProviders, type GoogleSession } from "./model/calendarSync/ask";
+import { accessFor } from "./model/calendar/access";
+import { GoogleConfigError } from "./model/providers/googleCalendar";
+import { SecretError } from "./model/secrets";
 import { backfillPage } from "./model/calendarSync/backfill";
 import { logEvent } from "./model/log";
 
@@ -65,7 +69,21 @@ export const syncAgency = internalAction({
     const now = Date.now();
     const planned = await ctx.runQuery(internal.calendarSync.planPage, { agencyId, now });
     // Applied even when empty: an empty page after the watermark starts the scope over.
-    const result = await askProviders(planned);
+    const google: GoogleSession = {
+      open: async () => {
+        try {
+          return await accessFor(ctx, agencyId);
+        } catch (e) {
+          // A token that no longer decrypts, or Google settings gone: the same every time, so an answer, not a retry.
+          if (e instanceof SecretError || e instanceof GoogleConfigError) return { stopped: e.message };
+          throw e;
+        }
+      },
+      refused: async () => {
+        await ctx.runMutation(internal.calendar.expireAccessToken, { agencyId });
+      },
+    };
+    const result = await askProviders(planned, google);
     await ctx.runMutation(internal.calendarSync.applyPage, { agencyId, result, now });
     logEvent("reconcile.agency", { agencyId, meetings: planned.meetings.length, lookups: planned.lookups.length, rateLimited: result.rateLimited });
     return null;

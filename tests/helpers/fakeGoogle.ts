@@ -1,8 +1,10 @@
 /**
  * Google as the fake outside world answers it (FakeWorld.google): the OAuth
  * token endpoint (codes, refresh tokens that can be revoked, access tokens
- * that expire), freeBusy.query and events insert/patch/delete on one calendar,
- * with the reply and error bodies Google documents.
+ * that expire), freeBusy.query and events insert/patch/delete/get on one
+ * calendar, with the reply and error bodies Google documents. A test changes
+ * an event "in Google" (the owner deletes, cancels or moves it) with
+ * deleteInGoogle / cancelInGoogle / moveInGoogle.
  */
 import type { RecordedRequest, Reply } from "./fakeWorld";
 
@@ -27,8 +29,8 @@ export interface FakeEvent {
   status: "confirmed" | "cancelled";
   summary?: string;
   description?: string;
-  start?: { dateTime: string; timeZone?: string };
-  end?: { dateTime: string; timeZone?: string };
+  start?: { dateTime?: string; date?: string; timeZone?: string };
+  end?: { dateTime?: string; date?: string; timeZone?: string };
   attendees?: { email: string; displayName?: string; responseStatus?: string }[];
   sequence: number;
   [field: string]: unknown;
@@ -60,6 +62,23 @@ export class FakeGoogle {
     on("POST", EVENTS, (req) => this.api(req, () => this.insert(req)));
     on("PATCH", EVENTS, (req) => this.api(req, () => this.patch(req)));
     on("DELETE", EVENTS, (req) => this.api(req, () => this.remove(req)));
+    on("GET", EVENTS, (req) => this.api(req, () => this.get(req)));
+  }
+
+  /** The owner deletes the event and Google no longer has it: events.get answers 404. */
+  deleteInGoogle(id: string): void {
+    if (!this.events.delete(id)) throw new Error(`no event ${id} to delete`);
+  }
+
+  /** The owner cancels the event: Google keeps it, with status "cancelled" (events.delete then answers 410). */
+  cancelInGoogle(id: string): void {
+    this.event(id).status = "cancelled";
+  }
+
+  /** The owner drags the event to another time (in the calendar's own zone, as Google writes it back). */
+  moveInGoogle(id: string, start: FakeEvent["start"], end: FakeEvent["end"]): void {
+    const event = this.event(id);
+    Object.assign(event, { start, end, sequence: event.sequence + 1 });
   }
 
   /** A consent's code, as Google's redirect carries it. `refresh: false`: Google sends no refresh token. */
@@ -92,8 +111,14 @@ export class FakeGoogle {
     return this.requests.filter((r) => r.url.endsWith("/freeBusy"));
   }
 
-  eventRequests(method: "POST" | "PATCH" | "DELETE"): RecordedRequest[] {
+  eventRequests(method: "POST" | "PATCH" | "DELETE" | "GET"): RecordedRequest[] {
     return this.requests.filter((r) => r.method === method && EVENTS.test(r.url));
+  }
+
+  private event(id: string): FakeEvent {
+    const event = this.events.get(id);
+    if (!event) throw new Error(`no event ${id} in the fake calendar`);
+    return event;
   }
 
   private serial(): number {
@@ -205,6 +230,12 @@ export class FakeGoogle {
       attendees: body.attendees?.map((a) => ({ ...a, responseStatus: "needsAction" })),
     };
     this.events.set(body.id, event);
+    return { json: this.resource(event) };
+  }
+
+  private get(req: RecordedRequest): Reply {
+    const event = this.events.get(decodeURIComponent(EVENTS.exec(req.url)![2] ?? ""));
+    if (!event) return apiError(404, "notFound", "Not Found");
     return { json: this.resource(event) };
   }
 

@@ -6,6 +6,7 @@ import {
   eventIdFor,
   missingScopes,
   oauthClientFromEnv,
+  parseEventState,
   parseFreeBusy,
 } from "../../convex/model/providers/googleCalendar";
 
@@ -85,5 +86,44 @@ describe("free/busy replies", () => {
     expect(parseFreeBusy({ calendars: {} }, "primary")).toMatchObject({ unknown: expect.any(String) });
     expect(parseFreeBusy({ nothing: true }, "primary")).toMatchObject({ unknown: expect.any(String) });
     expect(parseFreeBusy({ calendars: { primary: { busy: [{ start: "soon", end: "later" }] } } }, "primary")).toMatchObject({ unknown: expect.any(String) });
+  });
+});
+
+describe("event replies (events.get)", () => {
+  // As Google returns an event: extra fields, the owner's edits in their own zone.
+  const event = (fields: Record<string, unknown>) => ({ kind: "calendar#event", id: "abc123", etag: '"3"', status: "confirmed", htmlLink: "https://www.google.com/calendar/event?eid=x", ...fields });
+
+  test("a timed start with its offset is that instant, whatever zone is named beside it", () => {
+    const body = event({ start: { dateTime: "2026-11-25T11:30:00-05:00", timeZone: "Europe/Paris" } });
+    expect(parseEventState(body, "America/New_York")).toEqual({ id: "abc123", cancelled: false, start: Date.UTC(2026, 10, 25, 16, 30) });
+  });
+
+  test("a zone-less wall time is read in the event's named zone, with that date's own offset (DST)", () => {
+    const summer = event({ start: { dateTime: "2026-07-01T09:00:00", timeZone: "America/New_York" } });
+    const winter = event({ start: { dateTime: "2026-12-01T09:00:00", timeZone: "America/New_York" } });
+    expect(parseEventState(summer, "UTC")).toMatchObject({ start: Date.UTC(2026, 6, 1, 13) });
+    expect(parseEventState(winter, "UTC")).toMatchObject({ start: Date.UTC(2026, 11, 1, 14) });
+  });
+
+  test("a zone-less wall time without a usable zone is not guessed", () => {
+    expect(parseEventState(event({ start: { dateTime: "2026-11-25T11:30:00" } }), "America/New_York")).toEqual({
+      unreadable: "event start without a usable time or zone",
+    });
+    expect(parseEventState(event({ start: { dateTime: "2026-11-25T11:30:00", timeZone: "Mars/Olympus" } }), "UTC")).toHaveProperty("unreadable");
+  });
+
+  test("an all-day event starts at midnight in the calendar's zone", () => {
+    expect(parseEventState(event({ start: { date: "2026-11-25" }, end: { date: "2026-11-26" } }), "America/New_York")).toMatchObject({
+      start: Date.UTC(2026, 10, 25, 5),
+    });
+  });
+
+  test("a cancelled event is cancelled, with or without its times", () => {
+    expect(parseEventState({ kind: "calendar#event", id: "abc123", status: "cancelled" }, "UTC")).toMatchObject({ cancelled: true });
+    expect(parseEventState(event({ status: "cancelled", start: { dateTime: "2026-11-25T11:30:00Z" } }), "UTC")).toMatchObject({ cancelled: true });
+  });
+
+  test("a reply without an id is unreadable", () => {
+    expect(parseEventState({ status: "confirmed" }, "UTC")).toEqual({ unreadable: "unexpected event reply" });
   });
 });

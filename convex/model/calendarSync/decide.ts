@@ -20,8 +20,8 @@ export const providerBooking = v.object({
 /** What reconciliation learned about one meeting this page. */
 export const observation = v.union(
   v.object({ kind: v.literal("found"), booking: providerBooking }),
-  /** The provider has no such booking (by id), or none for the prospect at the meeting's time (by email). */
-  v.object({ kind: v.literal("missing") }),
+  /** The provider has no such booking (by id), or none for the prospect at the meeting's time (by email); `details` says why when known. */
+  v.object({ kind: v.literal("missing"), details: v.optional(v.string()) }),
   /** The provider refused for good (no access, bad key): the meeting cannot be verified. */
   v.object({ kind: v.literal("failed"), statusCode: v.optional(v.number()), message: v.string() }),
   /** No provider holds this meeting. */
@@ -77,7 +77,11 @@ export function decide(meeting: Meeting, obs: Observation, now: number): Verdict
   if (obs.kind === "missing" && booked) {
     const mismatch = meeting.providerBookingId
       ? { kind: "unverifiable" as const, details: `booking ${meeting.providerBookingId} not found at the provider`, resolved: false }
-      : { kind: "ai_booked_without_provider_event" as const, details: "no booking for the prospect at this time in the agency's calendar", resolved: false };
+      : {
+          kind: "ai_booked_without_provider_event" as const,
+          details: obs.details ?? "no booking for the prospect at this time in the agency's calendar",
+          resolved: false,
+        };
     return { change, verified: false, mismatch, resolves: [] };
   }
   if (obs.kind === "failed" && booked) {

@@ -4,7 +4,8 @@
  * mutation). Pages are bounded (PAGE_SIZE meetings, LOOKUPS_PER_PAGE prospects)
  * and read through indexes from a stored watermark, so a page costs the same at
  * 1,000 meetings or 100,000: only meetings in scope (upcoming, or ended within
- * SCOPE_MS) are in the range read.
+ * SCOPE_MS) are in the range read. A meeting Atlas wrote to the agency's Google
+ * Calendar is checked against that event (googleEventId).
  */
 import { v, type Infer } from "convex/values";
 import type { MutationCtx, QueryCtx } from "../../_generated/server";
@@ -14,9 +15,11 @@ import { classifySchedulerLink } from "../providers/schedulerLink";
 import { backoffMs, RECONCILE_RETRY } from "../retryPolicy";
 import { applyMeetingChange, markVerified, meetingEnd } from "../meetings/lifecycle";
 import { recordMismatch, resolveMismatches } from "../meetings/mismatches";
-import { keyedProvider, type KeyedProvider } from "../meetings/validators";
+import { bookingProvider, keyedProvider, type KeyedProvider } from "../meetings/validators";
+import { connectionOf } from "../calendar/connection";
+import { outboxKey } from "../outbox/messages";
 import { logEvent } from "../log";
-import { decide, observation, providerBooking } from "./decide";
+import { decide, observation, providerBooking, type Observation } from "./decide";
 import { recordFoundBooking } from "./found";
 
 export const PAGE_SIZE = 50;
@@ -25,7 +28,7 @@ export const LOOKUPS_PER_PAGE = 25;
 export const SCOPE_MS = 7 * DAY;
 
 export const check = v.object({
-  provider: keyedProvider,
+  provider: bookingProvider,
   bookingId: v.optional(v.string()),
   /** By email: the prospect's bookings in the agency's account, matched on the meeting's start. */
   email: v.optional(v.string()),
@@ -41,18 +44,29 @@ export const connection = v.object({ provider: keyedProvider, apiKey: v.string()
 const watermark = v.object({ time: v.number(), creation: v.number() });
 
 export const plan = v.object({
-  meetings: v.array(v.object({ meetingId: v.id("meetings"), meetingTime: v.number(), check: v.union(check, v.null()), at: watermark })),
+  meetings: v.array(
+    v.object({
+      meetingId: v.id("meetings"),
+      meetingTime: v.number(),
+      check: v.union(check, v.null()),
+      /** Known without asking anyone (Google needs reconnecting, Atlas's event was never written). */
+      observed: v.optional(observation),
+      at: watermark,
+    }),
+  ),
   /** Where the next page starts once all these are applied; null: the scope is done, start over. */
   end: v.union(watermark, v.null()),
   lookups: v.array(v.object({ opportunityId: v.id("opportunities"), email: v.string() })),
   lookupNext: v.object({ status: v.union(v.literal("New"), v.literal("Contacted")), cursor: v.union(v.string(), v.null()) }),
   connections: v.array(connection),
+  /** The agency's Google Calendar when it can be read: the zone its all-day events are taken in. */
+  google: v.union(v.object({ calendarZone: v.string() }), v.null()),
   scopeStart: v.number(),
 });
 export type Plan = Infer<typeof plan>;
 
 export const pageResult = v.object({
-  observed: v.array(v.object({ meetingId: v.id("meetings"), observation, at: watermark, provider: v.optional(keyedProvider) })),
+  observed: v.array(v.object({ meetingId: v.id("meetings"), observation, at: watermark, provider: v.optional(bookingProvider) })),
   found: v.array(v.object({ opportunityId: v.id("opportunities"), provider: keyedProvider, booking: v.union(providerBooking, v.null()) })),
   /** Every planned lookup answered: the lookup cursor may advance. */
   lookupsDone: v.boolean(),
@@ -96,8 +110,28 @@ async function meetingsAfter(ctx: QueryCtx, agencyId: Id<"agencies">, scopeStart
   return [...tied, ...later];
 }
 
-/** Which provider holds the meeting and how to ask it; null when none does. */
-async function checkFor(ctx: QueryCtx, meeting: Doc<"meetings">, providers: Set<KeyedProvider>): Promise<Check | null> {
+/**
+ * Where Atlas's write of the meeting as it is now (its sequence) stands in the
+ * outbox: written, still on its way (or not queued yet), or given up.
+ */
+async function calendarWrite(ctx: QueryCtx, meeting: Doc<"meetings">): Promise<"written" | "on_its_way" | "given_up"> {
+  const row = await ctx.db
+    .query("outbox")
+    .withIndex("by_key", (q) => q.eq("key", outboxKey.calendarEvent(meeting._id, meeting.sequence)))
+    .unique();
+  if (row?.status === "sent") return "written";
+  return row && ["failed", "unknown", "skipped"].includes(row.status) ? "given_up" : "on_its_way";
+}
+
+type Holder = { check: Check } | { observed: Observation } | null;
+
+/** Which provider holds the meeting and how to ask it (or what is known without asking); null when none does. */
+async function checkFor(
+  ctx: QueryCtx,
+  meeting: Doc<"meetings">,
+  providers: Set<KeyedProvider>,
+  google: Doc<"calendarConnections"> | null,
+): Promise<Holder> {
   const opportunity = await ctx.db.get("opportunities", meeting.opportunityId);
   const email = opportunity?.email;
   if (meeting.source === "prospect_link" && meeting.providerBookingId) {
@@ -108,15 +142,30 @@ async function checkFor(ctx: QueryCtx, meeting: Doc<"meetings">, providers: Set<
     const link = claim.find((c) => c.meetingId === meeting._id)?.link;
     const parsed = link ? classifySchedulerLink(link) : null;
     const apiBase = parsed?.provider === "calcom" ? parsed.event?.apiBase : undefined;
-    return { provider: "calcom", bookingId: meeting.providerBookingId, apiBase, keyed: false, role: "host" };
+    return { check: { provider: "calcom", bookingId: meeting.providerBookingId, apiBase, keyed: false, role: "host" } };
   }
   if ((meeting.bookingProvider === "calcom" || meeting.bookingProvider === "calendly") && meeting.providerBookingId) {
-    return { provider: meeting.bookingProvider, bookingId: meeting.providerBookingId, email, keyed: true, role: "attendee" };
+    return { check: { provider: meeting.bookingProvider, bookingId: meeting.providerBookingId, email, keyed: true, role: "attendee" } };
+  }
+  const aiBooked = meeting.source === "ai_call" || meeting.source === "ai_call_live";
+  // Atlas writes every meeting to the agency's Google Calendar: the event there is the meeting as the owner sees it.
+  if (google && (meeting.googleEventId || aiBooked)) {
+    if (google.status === "needs_reauth") return { observed: { kind: "failed", message: "Google Calendar needs reconnecting: the event was not read" } };
+    const write = await calendarWrite(ctx, meeting);
+    if (meeting.googleEventId) {
+      // Until Atlas's own change reaches Google the event shows the meeting as it was: read, it would undo the change.
+      if (write === "on_its_way") return null;
+      if (write === "given_up") return { observed: { kind: "failed", message: "Atlas's latest change to the meeting did not reach Google Calendar" } };
+      return { check: { provider: "google", bookingId: meeting.googleEventId, keyed: true, role: "attendee" } };
+    }
+    if (write === "given_up") {
+      return { observed: { kind: "missing", details: "the outbox gave up on the meeting's Google Calendar event and none was written" } };
+    }
   }
   // Booked by the AI for an agency with its own booking system: that system should hold it too.
   const [provider] = [...providers];
-  if ((meeting.source === "ai_call" || meeting.source === "ai_call_live") && provider && email) {
-    return { provider, email, keyed: true, role: "attendee" };
+  if (aiBooked && provider && email) {
+    return { check: { provider, email, keyed: true, role: "attendee" } };
   }
   return null;
 }
@@ -125,6 +174,8 @@ export async function planPage(ctx: QueryCtx, agencyId: Id<"agencies">, now: num
   const state = await syncState(ctx, agencyId);
   const connections = await connectionsOf(ctx, agencyId);
   const providers = new Set(connections.map((c) => c.provider));
+  const google = await connectionOf(ctx, agencyId);
+  const agency = google ? await ctx.db.get("agencies", agencyId) : null;
   const scopeStart = now - SCOPE_MS - MAX_MEETING_MINUTES * MINUTE;
   const after = state?.afterTime !== undefined ? { time: state.afterTime, creation: state.afterCreation ?? 0 } : null;
   const page = await meetingsAfter(ctx, agencyId, scopeStart, after);
@@ -132,7 +183,14 @@ export async function planPage(ctx: QueryCtx, agencyId: Id<"agencies">, now: num
   for (const m of page) {
     const inScope = (m.status === "booked" || m.status === "completed") && meetingEnd(m) >= now - SCOPE_MS;
     const at = { time: m.meetingTime, creation: m._creationTime };
-    meetings.push({ meetingId: m._id, meetingTime: m.meetingTime, check: inScope ? await checkFor(ctx, m, providers) : null, at });
+    const holder = inScope ? await checkFor(ctx, m, providers, google) : null;
+    meetings.push({
+      meetingId: m._id,
+      meetingTime: m.meetingTime,
+      check: holder && "check" in holder ? holder.check : null,
+      ...(holder && "observed" in holder ? { observed: holder.observed } : {}),
+      at,
+    });
   }
   const last = page[page.length - 1];
   const end = page.length === PAGE_SIZE && last ? { time: last.meetingTime, creation: last._creationTime } : null;
@@ -156,6 +214,7 @@ export async function planPage(ctx: QueryCtx, agencyId: Id<"agencies">, now: num
     lookups,
     lookupNext,
     connections: connections.map((c) => ({ provider: c.provider, apiKey: c.apiKey, organizationUri: c.organizationUri })),
+    google: google && google.status !== "needs_reauth" && agency ? { calendarZone: agency.timeZone } : null,
     scopeStart,
   };
 }
@@ -176,7 +235,8 @@ export async function applyPage(ctx: MutationCtx, agencyId: Id<"agencies">, resu
     }
     if (verdict.resolves.length > 0) await resolveMismatches(ctx, meeting.opportunityId, verdict.resolves);
     if (obs.kind === "found" && verdict.verified) {
-      if (!meeting.providerBookingId) await ctx.db.patch("meetings", meetingId, { providerBookingId: obs.booking.id });
+      // Google's id is the meeting's own event (googleEventId), not a booking at a provider.
+      if (!meeting.providerBookingId && provider !== "google") await ctx.db.patch("meetings", meetingId, { providerBookingId: obs.booking.id });
       await markVerified(ctx, meeting, provider);
     }
     if (verdict.change) {

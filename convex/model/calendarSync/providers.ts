@@ -3,8 +3,9 @@
  * one booking by its id and (for an agency's own account) a prospect's bookings
  * by email, as the same ProviderBooking. What a booking means for a meeting is
  * decided in ./decide.ts and applied by model/meetings/lifecycle.ts, whichever
- * entry read it; a Google Calendar entry (event by googleEventId: deleted ->
- * cancelled, moved -> new start) plugs in here the same way.
+ * entry read it. Google Calendar holds Atlas's own event for the meeting
+ * (googleEventId): deleted or cancelled there -> cancelled, moved -> its new
+ * start; it has no prospect lookup (Atlas wrote the events it would find).
  */
 import { DateTime } from "luxon";
 import {
@@ -21,7 +22,8 @@ import {
   listCalendlyInvitees,
   type CalendlyEvent,
 } from "../providers/calendly";
-import type { KeyedProvider } from "../meetings/validators";
+import { getEvent } from "../providers/googleCalendar";
+import type { BookingProvider } from "../meetings/validators";
 
 export interface ProviderBooking {
   id: string;
@@ -33,22 +35,30 @@ export interface ProviderBooking {
   prospectNoShow: boolean;
 }
 
-/** A provider call that failed: its HTTP status (undefined: no reply) and a short message without ids of people. */
+/** A provider call that failed: its HTTP status (undefined: no reply), its error code, and a short message without ids of people. */
 export class SyncProviderError extends Error {
   constructor(
     readonly statusCode: number | undefined,
     message: string,
+    /** The provider's error code when it names one (Google's `errors[].reason`: rateLimitExceeded...). */
+    readonly code?: string,
   ) {
     super(message);
     this.name = "SyncProviderError";
   }
 }
 
-/** What a call may use: the agency's key (null: a public booking), its Calendly organisation, a regional API host. */
+/**
+ * What a call may use: the agency's key or Google access token (null: a public
+ * booking), its Calendly organisation, a regional API host, the Google
+ * calendar and the zone its all-day events are in.
+ */
 export interface Access {
   apiKey: string | null;
   organizationUri?: string;
   apiBase?: string;
+  calendarId?: string;
+  calendarZone?: string;
 }
 
 /** The prospect's place in the booking: host of their own link's booking, attendee of the agency's. */
@@ -148,4 +158,17 @@ const calendly: ProviderEntry = {
     }),
 };
 
-export const PROVIDERS: Record<KeyedProvider, ProviderEntry> = { calcom, calendly };
+/** Deleted (404/410) or cancelled in the calendar: cancelled; otherwise as it stands, start and all. */
+const google: ProviderEntry = {
+  booking: async (access, id) => {
+    if (!access.apiKey || !access.calendarId) throw new SyncProviderError(401, "Google Calendar: no access token for the agency's calendar");
+    const reply = await getEvent(access.apiKey, access.calendarId, id, access.calendarZone ?? "UTC");
+    if (!reply.ok) throw new SyncProviderError(reply.failure.status ?? undefined, reply.failure.error, reply.failure.code);
+    const event = reply.value;
+    if ("missing" in event) return { id, start: 0, status: "cancelled", prospectNoShow: false };
+    return { id: event.id, start: event.start, status: event.cancelled ? "cancelled" : "active", prospectNoShow: false };
+  },
+  findByEmail: () => Promise.reject(new SyncProviderError(400, "Google Calendar: no lookup by email")),
+};
+
+export const PROVIDERS: Record<BookingProvider, ProviderEntry> = { calcom, calendly, google };

@@ -2,7 +2,7 @@
  * The meeting lifecycle: booked -> cancelled | completed | no_show (and booked
  * meetings rescheduled). `applyMeetingChange` is the one place a change is
  * applied, whoever reports it (staff, a provider found by reconciliation, the
- * 24-hour rule; Google's events later): it writes the meeting, one meetingEvents
+ * agency's Google Calendar event, the 24-hour rule): it writes the meeting, one meetingEvents
  * row, the opportunity, the invite update, the task and the funnel's outcome
  * counters, all in the caller's transaction, and only when the meeting is not
  * already in that state, so a change reported a hundred times applies once.

@@ -1,10 +1,11 @@
 /**
  * Google OAuth and Calendar API v3 as Atlas uses them: the consent URL, the
  * token endpoint (code exchange, refresh), freeBusy.query and events
- * insert/patch/delete. Request builders and reply parsers are pure; replies
+ * insert/patch/delete/get. Request builders and reply parsers are pure; replies
  * are zod-parsed at the edge. Failures carry the HTTP status and Google's
  * short error code, never a token, an address or a request body.
  */
+import { DateTime } from "luxon";
 import { z } from "zod";
 import { jsonOrNull, request } from "../channels/shared";
 import { isRetryable } from "../retryPolicy";
@@ -306,4 +307,77 @@ export function deleteEvent(accessToken: string, calendarId: string, eventId: st
     { method: "DELETE", headers: auth(accessToken, false) },
     eventId,
   );
+}
+
+/** An event's start or end as Google returns it: a timed `dateTime`, or an all-day `date`. */
+const eventTime = z.object({ dateTime: z.string().optional(), date: z.string().optional(), timeZone: z.string().optional() }).loose();
+
+const eventResource = z
+  .object({
+    id: z.string(),
+    status: z.enum(["confirmed", "tentative", "cancelled"]).optional(),
+    start: eventTime.optional(),
+  })
+  .loose();
+
+/** What reconciliation reads of an event: whether it stands, and when it starts (UTC ms). */
+export interface EventState {
+  id: string;
+  cancelled: boolean;
+  start: number;
+}
+
+const isZone = (zone: string | undefined): zone is string => !!zone && DateTime.local().setZone(zone).isValid;
+
+/**
+ * An event's start as an instant, or null when it cannot be known. A timed
+ * start needs its own offset, or (without one) the event's named zone: a
+ * zone-less wall time is never guessed. An all-day `date` starts at midnight
+ * in the event's zone, else the calendar's (`calendarZone`).
+ */
+export function eventStart(start: z.infer<typeof eventTime>, calendarZone: string): number | null {
+  if (start.dateTime) {
+    const offset = /(Z|[+-]\d{2}:?\d{2})$/i.test(start.dateTime);
+    if (!offset && !isZone(start.timeZone)) return null;
+    const t = DateTime.fromISO(start.dateTime, offset ? { setZone: true } : { zone: start.timeZone });
+    return t.isValid ? t.toMillis() : null;
+  }
+  if (start.date && /^\d{4}-\d{2}-\d{2}$/.test(start.date)) {
+    const zone = isZone(start.timeZone) ? start.timeZone : calendarZone;
+    const t = DateTime.fromISO(start.date, { zone });
+    return t.isValid ? t.toMillis() : null;
+  }
+  return null;
+}
+
+/**
+ * The event as it stands (events.get), `{ missing: true }` when Google has no
+ * such event (404, or 410 once deleted for good). A cancelled event may come
+ * without its times: it is cancelled whatever its start.
+ */
+export function parseEventState(body: unknown, calendarZone: string): EventState | { unreadable: string } {
+  const parsed = eventResource.safeParse(body);
+  if (!parsed.success) return { unreadable: "unexpected event reply" };
+  const e = parsed.data;
+  const start = e.start ? eventStart(e.start, calendarZone) : null;
+  if (e.status === "cancelled") return { id: e.id, cancelled: true, start: start ?? 0 };
+  if (start === null) return { unreadable: "event start without a usable time or zone" };
+  return { id: e.id, cancelled: false, start };
+}
+
+/** events.get: the event as it stands in the calendar now. */
+export async function getEvent(
+  accessToken: string,
+  calendarId: string,
+  eventId: string,
+  calendarZone: string,
+): Promise<GoogleResult<EventState | { missing: true }>> {
+  const res = await request(`${calendarPath(calendarId)}/${encodeURIComponent(eventId)}`, { method: "GET", headers: auth(accessToken, false) });
+  if (!res) return { ok: false, failure: failure("events.get", null) };
+  const body = await jsonOrNull(res);
+  if (res.status === 404 || res.status === 410) return { ok: true, value: { missing: true } };
+  if (!res.ok) return { ok: false, failure: failure("events.get", res.status, errorCode(body)) };
+  const state = parseEventState(body, calendarZone);
+  if ("unreadable" in state) return { ok: false, failure: { ...failure("events.get", res.status, "unexpected_reply"), retryable: false, error: `Google events.get: ${state.unreadable}` } };
+  return { ok: true, value: state };
 }
