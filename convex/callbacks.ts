@@ -3,7 +3,7 @@ import { internalQuery } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { callbackAttemptStatus, staffMessageStatus } from "./model/callbacks/tables";
 import { checkCallbackSettings } from "./model/callbacks/settings";
-import { callbackFunnel, MAX_FUNNEL_MESSAGES } from "./model/callbacks/funnel";
+import { readCallbackFunnel } from "./model/callbacks/funnel";
 import { listLimit } from "./model/paging";
 import { logEvent } from "./model/log";
 import { saveTextBackSettings } from "./model/texts/textBack";
@@ -126,11 +126,7 @@ export const funnel = internalQuery({
   }),
   handler: async (ctx, { agencyId, from, to }) => {
     if (!(from < to)) throw new ConvexError("range is empty: from must be before to");
-    const rows = await ctx.db
-      .query("staffMessages")
-      .withIndex("by_agency", (q) => q.eq("agencyId", agencyId).gte("_creationTime", from).lt("_creationTime", to))
-      .take(MAX_FUNNEL_MESSAGES + 1);
-    return { ...callbackFunnel(rows.slice(0, MAX_FUNNEL_MESSAGES)), truncated: rows.length > MAX_FUNNEL_MESSAGES };
+    return await readCallbackFunnel(ctx.db, agencyId, from, to);
   },
 });
 

@@ -9,6 +9,7 @@ import { nextCallingMoment } from "./model/scheduling/callingHours";
 import { isConnectedOutcome, nextStatus, outcomeForEndedReason } from "./model/calls/outcomes";
 import { readFunnel } from "./model/calls/funnelCounters";
 import { funnelValue } from "./model/calls/funnel";
+import { readCallbackFunnel } from "./model/callbacks/funnel";
 import { readOutcomes } from "./model/meetings/outcomeCounters";
 import { standingMeeting } from "./model/meetings/lifecycle";
 import { logEvent } from "./model/log";
@@ -332,10 +333,11 @@ export const listForAgency = internalQuery({
  * booked meeting; with the agency's meetingValue, the pipeline value (meetingValue x
  * booked) and ROI ((value - cost) / cost). Takes the range as arguments so the result stays cacheable.
  * With them, the meetings held in the range that completed or were missed
- * (model/meetings/outcomeCounters.ts). Reads the counters (at most 14 small
- * documents each) and the agency, never the calls or meetings, so it costs the same whatever
- * the agency's history; `truncated` is always
- * false and kept for callers of the earlier, capped version.
+ * (model/meetings/outcomeCounters.ts), and the callers' messages for staff taken in the
+ * range with their callbacks (model/callbacks/funnel.ts). Reads the counters (at most 14
+ * small documents each), the agency and the range's messages for staff (at most 4,000),
+ * never the calls or meetings, so it costs the same whatever the agency's history;
+ * `truncated` is true only when the range held more messages for staff than that.
  */
 export const funnel = internalQuery({
   args: { agencyId: v.id("agencies"), from: v.number(), to: v.number() },
@@ -356,6 +358,10 @@ export const funnel = internalQuery({
     /** completed / (completed + noShow), and noShow / (completed + noShow): 0 when no meeting has an outcome. */
     completionRate: v.number(),
     noShowRate: v.number(),
+    /** Callers' messages for staff taken in [from, to), those whose callback connected, and the median minutes to it. */
+    messagesTaken: v.number(),
+    callbacksConnected: v.number(),
+    medianMinutesToConnection: v.union(v.number(), v.null()),
     truncated: v.boolean(),
   }),
   handler: async (ctx, { agencyId, from, to }) => {
@@ -363,6 +369,7 @@ export const funnel = internalQuery({
     const agency = await ctx.db.get("agencies", agencyId);
     const counts = await readFunnel(ctx.db, agencyId, from, to);
     const outcomes = await readOutcomes(ctx.db, agencyId, from, to);
-    return { ...counts, ...funnelValue(counts, agency?.meetingValue), ...outcomes, truncated: false };
+    const { truncated, ...callbacks } = await readCallbackFunnel(ctx.db, agencyId, from, to);
+    return { ...counts, ...funnelValue(counts, agency?.meetingValue), ...outcomes, ...callbacks, truncated };
   },
 });

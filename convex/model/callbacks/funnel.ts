@@ -1,4 +1,6 @@
-/** The callback funnel's counts from messages. Pure. */
+/** The callback funnel: messages taken, callbacks connected and the median wait, for messages taken in a range. */
+import type { Id } from "../../_generated/dataModel";
+import type { QueryCtx } from "../../_generated/server";
 
 /** Messages one funnel read takes (each small): well inside a query's read limits. */
 export const MAX_FUNNEL_MESSAGES = 4000;
@@ -20,4 +22,16 @@ export function callbackFunnel(messages: { _creationTime: number; status: string
     callbacksConnected: minutes.length,
     medianMinutesToConnection: middle === null ? null : Math.round(middle * 10) / 10,
   };
+}
+
+/**
+ * The callback counts for messages taken in [from, to): reads at most
+ * MAX_FUNNEL_MESSAGES messages (`truncated` says when the range held more).
+ */
+export async function readCallbackFunnel(db: QueryCtx["db"], agencyId: Id<"agencies">, from: number, to: number) {
+  const rows = await db
+    .query("staffMessages")
+    .withIndex("by_agency", (q) => q.eq("agencyId", agencyId).gte("_creationTime", from).lt("_creationTime", to))
+    .take(MAX_FUNNEL_MESSAGES + 1);
+  return { ...callbackFunnel(rows.slice(0, MAX_FUNNEL_MESSAGES)), truncated: rows.length > MAX_FUNNEL_MESSAGES };
 }

@@ -178,6 +178,9 @@ describe("a caller's message becomes a staff call that connects them", () => {
     expect(funnel).toMatchObject({ messagesTaken: 1, callbacksConnected: 1, truncated: false });
     expect(funnel.medianMinutesToConnection).toBeGreaterThanOrEqual(0);
     expect(funnel.medianMinutesToConnection).toBeLessThan(1);
+    // The agency's funnel carries the same counts beside the calls'.
+    const callsFunnel = await w.t.query(internal.calls.funnel, { agencyId: w.agencyId, from: 0, to: Date.now() + 1 });
+    expect(callsFunnel).toMatchObject({ messagesTaken: 1, callbacksConnected: 1, medianMinutesToConnection: funnel.medianMinutesToConnection, truncated: false });
     expect(await outboxRows(w.t)).toEqual([]);
   });
 });

@@ -52,6 +52,9 @@ describe("staff views", () => {
       noShow: 0,
       completionRate: 0,
       noShowRate: 0,
+      messagesTaken: 0,
+      callbacksConnected: 0,
+      medianMinutesToConnection: null,
       truncated: false,
     });
     await expect(t.query(internal.calls.funnel, { agencyId, from: NOW, to: NOW })).rejects.toThrow(/from/);
