@@ -17,6 +17,7 @@ import { openTask } from "./model/tasks";
 import { isRetryable } from "./model/retryPolicy";
 import { logEvent } from "./model/log";
 import { releaseLine, requeueDial, staleLines } from "./model/calls/dialGate";
+import { holderStatus } from "./model/calls/dialGrant";
 
 /** Vapi's default maxDurationSeconds; Atlas does not raise it. */
 export const MAX_CALL_MS = 600 * 1000;
@@ -122,11 +123,11 @@ export const releaseStuckLines = internalMutation({
   handler: async (ctx, { now, limit }) => {
     const stuck = await staleLines(ctx, now - LINE_STUCK_MS, limit);
     for (const line of stuck) {
-      const callId = ctx.db.normalizeId("calls", line.holder);
-      const call = callId && (await ctx.db.get("calls", callId));
-      if (call?.status === "scheduled") await requeueDial(ctx, line.holder, line.subject, now);
+      const status = await holderStatus(ctx, line.holder);
+      // Granted but never dialled: it waits for a line again; otherwise its end was lost.
+      if (status === "scheduled") await requeueDial(ctx, line.holder, line.subject, now);
       else await releaseLine(ctx, line.holder);
-      logEvent("reconcile.line_released", { holder: line.holder, status: call ? call.status : null, heldMs: now - line.heldSince });
+      logEvent("reconcile.line_released", { holder: line.holder, status, heldMs: now - line.heldSince });
     }
     return stuck.length;
   },

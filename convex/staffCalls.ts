@@ -8,7 +8,7 @@ import { VapiClient } from "@vapi-ai/server-sdk";
 import { internalAction, internalQuery } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { internal } from "./_generated/api";
-import { claimAttempt, settle, STAFF_CALL_MAX_SECONDS, staffCallDialPlan } from "./model/callbacks/flow";
+import { claimAttempt, requeueRefusedAttempt, settle, STAFF_CALL_MAX_SECONDS, staffCallDialPlan } from "./model/callbacks/flow";
 import { staffReportFields } from "./model/callbacks/webhook";
 import { vapiCallObject } from "./model/providers/vapiMessages";
 import { MINUTE } from "./model/scheduling/availability";
@@ -18,6 +18,7 @@ import { isNoAnswerEnding, LIVE, staffCallOutcome, transferResult } from "./mode
 import { CONNECT_TO_CUSTOMER } from "./model/calls/tools";
 import { requiredEnv, vapiFailure } from "./model/providers/vapiErrors";
 import { logEvent } from "./model/log";
+import { isConcurrencyRefusal } from "./model/calls/refusals";
 
 /** Vapi ends a staff call by STAFF_CALL_MAX_SECONDS and reports seconds later: after this the report is lost. */
 const REPORT_CHECK_AFTER_MS = STAFF_CALL_MAX_SECONDS * 1000 + 5 * MINUTE;
@@ -25,9 +26,10 @@ const REPORT_CHECK_AGAIN_MS = 5 * MINUTE;
 const MAX_REPORT_CHECKS = 3;
 
 /**
- * Places one staff call. Every staff call goes through here (a pacing gate wraps
- * this one function). Exactly once: claimStaffCall lets one run through per
- * attempt, and the SDK's own retries are off because a retried create can dial twice.
+ * Places one staff call. Every staff call goes through here, started by the pacing
+ * gate (model/calls/dialGate.ts): claimStaffCall refuses an attempt without a line.
+ * Exactly once: claimStaffCall lets one run through per attempt, and the SDK's own
+ * retries are off because a retried create can dial twice.
  */
 export const placeStaffCall = internalAction({
   args: { attemptId: v.id("callbackAttempts") },
@@ -114,13 +116,17 @@ export const checkStaffCall = internalAction({
   },
 });
 
-/** Vapi refused the staff call: the attempt failed, the message goes the fallback way. */
+/**
+ * Vapi refused the staff call: for concurrency it waits at the gate again;
+ * otherwise the attempt failed and the message goes the fallback way.
+ */
 export const recordStaffDialFailure = internalMutation({
   args: { attemptId: v.id("callbackAttempts"), statusCode: v.optional(v.number()), message: v.string() },
   returns: v.null(),
   handler: async (ctx, { attemptId, statusCode, message }) => {
     const attempt = await ctx.db.get("callbackAttempts", attemptId);
     if (!attempt) return null;
+    if (isConcurrencyRefusal({ statusCode, message }) && (await requeueRefusedAttempt(ctx, attempt))) return null;
     await settle(ctx, attempt, "failed", { failure: { statusCode, message: message.slice(0, 300) } });
     logEvent("callback.dial_failed", { attemptId, statusCode });
     return null;
@@ -148,6 +154,9 @@ export const applyStaffReport = internalMutation({
     if (!attempt) {
       logEvent("callback.report_unknown", { vapiCallId });
       return "unknown_call";
+    }
+    if (isConcurrencyRefusal({ endedReason }) && (await requeueRefusedAttempt(ctx, attempt, vapiCallId ?? attempt.vapiCallId))) {
+      return "applied";
     }
     const outcome = staffCallOutcome({ endedReason, transferStatuses, staffTurns, connectRequested: attempt.status === "connecting", declined });
     await settle(ctx, attempt, outcome, {

@@ -28,15 +28,22 @@ export type ConnectClaim =
   | { ok: true; result: string; destination: Destination; post: boolean; controlUrl?: string }
   | { ok: false; error: string };
 
-/** The attempt of a callback call, by our id in its metadata or by Vapi's id. */
+/**
+ * The attempt of a callback call, by our id in its metadata or by Vapi's id; none
+ * for a dial Vapi refused for concurrency (the attempt waits at the gate again).
+ */
 export async function findAttempt(ctx: MutationCtx, ref: { attemptId?: string; vapiCallId?: string }) {
   const id = ref.attemptId ? ctx.db.normalizeId("callbackAttempts", ref.attemptId) : null;
-  if (id) return await ctx.db.get("callbackAttempts", id);
-  if (!ref.vapiCallId) return null;
-  return await ctx.db
-    .query("callbackAttempts")
-    .withIndex("by_vapi_call_id", (q) => q.eq("vapiCallId", ref.vapiCallId))
-    .first();
+  const attempt = id
+    ? await ctx.db.get("callbackAttempts", id)
+    : ref.vapiCallId
+      ? await ctx.db
+          .query("callbackAttempts")
+          .withIndex("by_vapi_call_id", (q) => q.eq("vapiCallId", ref.vapiCallId))
+          .first()
+      : null;
+  if (attempt && ref.vapiCallId !== undefined && ref.vapiCallId === attempt.refusedVapiCallId) return null;
+  return attempt;
 }
 
 /**

@@ -2,12 +2,13 @@
  * The staff callback flow inside transactions: a message is taken (once per call),
  * a staff call scheduled inside the hours rules and the daily cap, each attempt
  * settled once, a retry or the fallback (email + open call_back task) after it.
- * The dial itself is staffCalls.placeStaffCall (one action, exactly once per attempt).
+ * The dial itself is staffCalls.placeStaffCall (one action, exactly once per attempt),
+ * started by the pacing gate (model/calls/dialGate.ts) once the attempt is due and a
+ * line is free; the line is given back when the attempt settles.
  */
 import { DateTime } from "luxon";
 import { v, type Infer } from "convex/values";
 import type { MutationCtx, QueryCtx } from "../../_generated/server";
-import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { rulesFor } from "../agency";
 import { MINUTE } from "../scheduling/availability";
@@ -20,6 +21,8 @@ import { agencySender, queueText, textKey } from "../texts/ledger";
 import { fallbackText } from "./fallback";
 import { staffCallDueAt } from "./timing";
 import { isRetryable, LIVE, needsFallback, SETTLED, type AttemptOutcome, type AttemptStatus } from "./outcomes";
+import { enqueueDial, holdsLine, releaseLine, requeueDial, withdrawDial, type DialSubject } from "../calls/dialGate";
+import { backoffMs, CONCURRENCY_REQUEUE } from "../retryPolicy";
 
 /** A dial job may fire a moment early (timer rounding): that is not a call outside the hours. */
 const DUE_TOLERANCE_MS = MINUTE;
@@ -141,11 +144,14 @@ async function scheduleAttempt(
     dueAt: due,
     updatedAt: now,
   });
-  const dialJobId = await ctx.scheduler.runAt(due, internal.staffCalls.placeStaffCall, { attemptId });
-  await ctx.db.patch("callbackAttempts", attemptId, { dialJobId });
+  await enqueueDial(ctx, gateSubject(attemptId), { dueAt: due });
   await ctx.db.patch("staffMessages", message._id, { status: "calling", updatedAt: now });
   logEvent("callback.scheduled", { staffMessageId: message._id, attemptId, attemptNumber, waits: due > now });
   return attemptId;
+}
+
+function gateSubject(attemptId: Id<"callbackAttempts">): DialSubject {
+  return { kind: "callbackAttempt", attemptId };
 }
 
 /** The agency's staff call on the line now (other than `except`), ignoring ones silent too long (lost reports). */
@@ -183,6 +189,11 @@ export type StaffCallPlan = Infer<typeof staffCallDialPlan>;
 export async function claimAttempt(ctx: MutationCtx, attemptId: Id<"callbackAttempts">): Promise<StaffCallPlan | null> {
   const attempt = await ctx.db.get("callbackAttempts", attemptId);
   if (attempt?.status !== "scheduled") return null;
+  // Every staff call goes through the pacing gate: one that arrives without a line (a job from before the gate) queues for one.
+  if (!(await holdsLine(ctx, attemptId))) {
+    await enqueueDial(ctx, gateSubject(attemptId), { dueAt: Date.now() });
+    return null;
+  }
   const message = await ctx.db.get("staffMessages", attempt.staffMessageId);
   const agency = await ctx.db.get("agencies", attempt.agencyId);
   const settings = await settingsOf(ctx, attempt.agencyId);
@@ -203,8 +214,8 @@ export async function claimAttempt(ctx: MutationCtx, attemptId: Id<"callbackAtte
   const live = due - now > DUE_TOLERANCE_MS ? null : await liveStaffCall(ctx, agency._id, attemptId, now);
   if (due - now > DUE_TOLERANCE_MS || live) {
     const next = live ? now + BUSY_WAIT_MS : due;
-    const dialJobId = await ctx.scheduler.runAt(next, internal.staffCalls.placeStaffCall, { attemptId });
-    await ctx.db.patch("callbackAttempts", attemptId, { dueAt: next, dialJobId, updatedAt: now });
+    await requeueDial(ctx, attemptId, gateSubject(attemptId), next);
+    await ctx.db.patch("callbackAttempts", attemptId, { dueAt: next, updatedAt: now });
     logEvent("callback.deferred", { attemptId, reason: live ? "another staff call is live" : "outside hours", otherAttemptId: live?._id });
     return null;
   }
@@ -222,6 +233,31 @@ export async function claimAttempt(ctx: MutationCtx, attemptId: Id<"callbackAtte
   };
 }
 
+/**
+ * Vapi refused the staff call for concurrency (a 429 on the create, or the call
+ * ended with the concurrency reason): it waits at the gate again after a backoff,
+ * never failed. The refused Vapi call id is kept so its late messages change nothing.
+ * False when there is nothing to requeue (a repeat, or the attempt moved on).
+ */
+export async function requeueRefusedAttempt(ctx: MutationCtx, attempt: Attempt, refusedVapiCallId?: string): Promise<boolean> {
+  if (attempt.status !== "dialing") return false;
+  const now = Date.now();
+  const refusals = (attempt.concurrencyRefusals ?? 0) + 1;
+  const due = now + (backoffMs(CONCURRENCY_REQUEUE, refusals) ?? CONCURRENCY_REQUEUE.maxDelayMs);
+  await ctx.db.patch("callbackAttempts", attempt._id, {
+    status: "scheduled",
+    vapiCallId: undefined,
+    controlUrl: undefined,
+    refusedVapiCallId: refusedVapiCallId ?? attempt.refusedVapiCallId,
+    concurrencyRefusals: refusals,
+    dueAt: due,
+    updatedAt: now,
+  });
+  await requeueDial(ctx, attempt._id, gateSubject(attempt._id), due);
+  logEvent("callback.requeued", { attemptId: attempt._id, reason: "vapi concurrency limit", refusals, dueAt: due });
+  return true;
+}
+
 type SettleFields = Partial<Pick<Attempt, "cost" | "endedReason" | "answeredAt" | "connectedAt" | "failure">>;
 
 /**
@@ -237,6 +273,9 @@ export async function settle(ctx: MutationCtx, attempt: Attempt, outcome: Attemp
   }
   const connectedAt = outcome === "connected" ? (fields.connectedAt ?? attempt.connectingAt ?? now) : undefined;
   await ctx.db.patch("callbackAttempts", attempt._id, { ...fields, status: outcome, connectedAt, updatedAt: now });
+  // The staff call is over (or never went out): its pacing line, or its place in the queue, goes to the next dial.
+  await withdrawDial(ctx, attempt._id);
+  await releaseLine(ctx, attempt._id);
   logEvent("callback.attempt_settled", { attemptId: attempt._id, attemptNumber: attempt.attemptNumber, outcome });
   const message = await ctx.db.get("staffMessages", attempt.staffMessageId);
   if (!message || message.status !== "calling") return;

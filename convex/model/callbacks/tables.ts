@@ -66,7 +66,7 @@ export const callbackTables = {
     .index("by_call", ["callId"])
     .index("by_agency", ["agencyId"]),
 
-  /** One staff call per row, placed exactly once (staffCalls.placeStaffCall). */
+  /** One staff call per row, placed exactly once (staffCalls.placeStaffCall) when the pacing gate gives it a line. */
   callbackAttempts: defineTable({
     agencyId: v.id("agencies"),
     staffMessageId: v.id("staffMessages"),
@@ -78,7 +78,12 @@ export const callbackTables = {
     status: callbackAttemptStatus,
     /** When it may ring (agency windows, staff calling hours). */
     dueAt: v.number(),
+    /** The dial job of attempts scheduled before the pacing gate (the gate starts the dial now). */
     dialJobId: v.optional(v.id("_scheduled_functions")),
+    /** Times Vapi refused this staff call for concurrency (each requeued it at the gate). */
+    concurrencyRefusals: v.optional(v.number()),
+    /** The Vapi call id of the last refused dial: its late messages change nothing. */
+    refusedVapiCallId: v.optional(v.string()),
     /** Vapi's live-control URL from the create reply (trusted over a webhook's copy). */
     controlUrl: v.optional(v.string()),
     endedReason: v.optional(v.string()),

@@ -1,13 +1,14 @@
 /**
- * The pacing gate: every outbound dial (first attempts, retries, campaign calls,
- * and calls to staff once they route here) waits in one queue for a line.
+ * The pacing gate: every outbound dial (first attempts, retries, campaign calls
+ * and staff callback calls) waits in one queue for a line.
  *
  * Vapi allows VAPI_MAX_CONCURRENT_CALLS live calls per organisation; Atlas keeps
  * VAPI_INBOUND_RESERVE of them free for inbound calls, so at most the difference
  * are held by outbound calls. A line is a row of `dialLines`, taken in the same
  * mutation that picks the dial from `dialQueue` and released when the call ends
  * (status `ended`, the report, a failure or a cancellation: the `calls` trigger in
- * convex/functions.ts), or by the reconciler when its end never arrives. Lines are
+ * convex/functions.ts; a staff call when its attempt settles: model/callbacks/flow.ts),
+ * or by the reconciler when its end never arrives. Lines are
  * counted by reading the ledger's whole (small) range, so two pumps that could
  * both take the last line conflict and Convex runs one after the other.
  *
@@ -27,10 +28,14 @@ import type { Doc } from "../../_generated/dataModel";
 import { logEvent } from "../log";
 import { isTerminalStatus } from "./outcomes";
 
-/** What waits at the gate: a call row ready to dial, or a campaign member whose call is created when a line frees. */
+/**
+ * What waits at the gate: a call row ready to dial, a campaign member whose call is
+ * created when a line frees, or a staff callback attempt (staffCalls.placeStaffCall).
+ */
 export const dialSubject = v.union(
   v.object({ kind: v.literal("call"), callId: v.id("calls") }),
   v.object({ kind: v.literal("campaignMember"), memberId: v.id("campaignMembers") }),
+  v.object({ kind: v.literal("callbackAttempt"), attemptId: v.id("callbackAttempts") }),
 );
 export type DialSubject = Infer<typeof dialSubject>;
 
@@ -62,7 +67,14 @@ export function outboundLines(env: Record<string, string | undefined> = process.
 
 /** The id a subject holds its queue row and line under (Convex ids are unique across tables). */
 export function holderOf(subject: DialSubject): string {
-  return subject.kind === "call" ? subject.callId : subject.memberId;
+  switch (subject.kind) {
+    case "call":
+      return subject.callId;
+    case "campaignMember":
+      return subject.memberId;
+    case "callbackAttempt":
+      return subject.attemptId;
+  }
 }
 
 /** Lines held now, read up to `cap` (the whole range while below it: the read set every claim conflicts on). */

@@ -16,5 +16,21 @@ export async function grantDial(ctx: MutationCtx, subject: DialSubject): Promise
     }
     case "campaignMember":
       return await grantMember(ctx, subject.memberId);
+    case "callbackAttempt": {
+      const attempt = await ctx.db.get("callbackAttempts", subject.attemptId);
+      // Settled while it waited (callbacks turned off, message settled): the line stays free.
+      if (attempt?.status !== "scheduled") return null;
+      await ctx.scheduler.runAfter(0, internal.staffCalls.placeStaffCall, { attemptId: attempt._id });
+      return attempt._id;
+    }
   }
+}
+
+/** The status of what holds a line (a call, or a staff callback attempt); null when it is gone. "scheduled": granted, never dialled. */
+export async function holderStatus(ctx: MutationCtx, holder: string): Promise<string | null> {
+  const callId = ctx.db.normalizeId("calls", holder);
+  if (callId) return (await ctx.db.get("calls", callId))?.status ?? null;
+  const attemptId = ctx.db.normalizeId("callbackAttempts", holder);
+  if (attemptId) return (await ctx.db.get("callbackAttempts", attemptId))?.status ?? null;
+  return null;
 }
