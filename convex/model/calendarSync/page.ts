@@ -13,7 +13,7 @@ import type { Doc, Id } from "../../_generated/dataModel";
 import { DAY, MAX_MEETING_MINUTES, MINUTE } from "../scheduling/availability";
 import { classifySchedulerLink } from "../providers/schedulerLink";
 import { backoffMs, RECONCILE_RETRY } from "../retryPolicy";
-import { applyMeetingChange, markVerified, meetingEnd } from "../meetings/lifecycle";
+import { applyMeetingChange, heldAtProvider, markVerified, meetingEnd } from "../meetings/lifecycle";
 import { recordMismatch, resolveMismatches } from "../meetings/mismatches";
 import { bookingProvider, keyedProvider, type KeyedProvider } from "../meetings/validators";
 import { connectionOf } from "../calendar/connection";
@@ -134,7 +134,8 @@ async function checkFor(
 ): Promise<Holder> {
   const opportunity = await ctx.db.get("opportunities", meeting.opportunityId);
   const email = opportunity?.email;
-  if (meeting.source === "prospect_link" && meeting.providerBookingId) {
+  const holder = heldAtProvider(meeting);
+  if (holder && meeting.source === "prospect_link") {
     const claim = await ctx.db
       .query("schedulerBookings")
       .withIndex("by_opportunity_and_link", (q) => q.eq("opportunityId", meeting.opportunityId))
@@ -144,9 +145,7 @@ async function checkFor(
     const apiBase = parsed?.provider === "calcom" ? parsed.event?.apiBase : undefined;
     return { check: { provider: "calcom", bookingId: meeting.providerBookingId, apiBase, keyed: false, role: "host" } };
   }
-  if ((meeting.bookingProvider === "calcom" || meeting.bookingProvider === "calendly") && meeting.providerBookingId) {
-    return { check: { provider: meeting.bookingProvider, bookingId: meeting.providerBookingId, email, keyed: true, role: "attendee" } };
-  }
+  if (holder) return { check: { provider: holder, bookingId: meeting.providerBookingId, email, keyed: true, role: "attendee" } };
   const aiBooked = meeting.source === "ai_call" || meeting.source === "ai_call_live";
   // Atlas writes every meeting to the agency's Google Calendar: the event there is the meeting as the owner sees it.
   if (google && (meeting.googleEventId || aiBooked)) {
