@@ -10,7 +10,8 @@ import { hearingZone } from "./model/scheduling/prospectZone";
 import { checkSlot } from "./model/booking/bookSlot";
 import { finalizeCallBooking, finalizeResult } from "./model/booking/finalizeCallBooking";
 import { listLimit } from "./model/paging";
-import { applyMeetingChange, meetingEnd } from "./model/meetings/lifecycle";
+import { applyMeetingChange, heldAtProvider, meetingEnd } from "./model/meetings/lifecycle";
+import { PROVIDER_NAMES } from "./model/providers/schedulerLink";
 import { mismatchReport as readMismatchReport } from "./model/meetings/mismatches";
 import { mismatchRow } from "./model/meetings/validators";
 
@@ -37,7 +38,8 @@ async function loadMeeting(ctx: MutationCtx, meetingId: Id<"meetings">) {
 /**
  * Staff move a booked meeting. The new time passes the same rule as a booking
  * (the meeting itself aside); a refused time throws naming why and writes nothing.
- * Both people get an updated invite: same UID, next SEQUENCE.
+ * Both people get an updated invite: same UID, next SEQUENCE. A meeting whose
+ * booking lives at Cal.com or Calendly is moved there, not here (refused).
  */
 export const reschedule = internalMutation({
   args: { meetingId: v.id("meetings"), newIsoTime: v.string() },
@@ -46,6 +48,12 @@ export const reschedule = internalMutation({
     const meeting = await loadMeeting(ctx, meetingId);
     if (meeting.status !== "booked") {
       throw new ConvexError(`meeting ${meetingId} is ${meeting.status}; only booked meetings can be rescheduled`);
+    }
+    const holder = heldAtProvider(meeting);
+    if (holder) {
+      // Moved only here, the booking there keeps the old time and reconciliation would move the meeting back.
+      const name = PROVIDER_NAMES[holder];
+      throw new ConvexError(`meeting ${meetingId} cannot be rescheduled in Atlas: the booking lives at ${name}: move it there; reconciliation brings the new time`);
     }
     const slotStart = parseIsoInstant(newIsoTime);
     if (slotStart === null) throw new ConvexError("newIsoTime is not an ISO time with an offset");

@@ -1,7 +1,8 @@
 /**
  * Usage for billing: per agency and UTC calendar month, counters raised in the same
  * mutation as what they count, so a month reads one document at any volume.
- * - bookedMeetings: bookSlot (the one way a meeting is written), when it books;
+ * - bookedMeetings: bookSlot (the one way Atlas books a meeting), when it books, and recordFoundBooking
+ *   (calendarSync/found.ts: the one way a booking made on the agency's own Cal.com or Calendly is recorded);
  * - connected seconds, billed minutes and Vapi cost: the `calls` trigger (convex/functions.ts),
  *   whenever a call's duration or cost changes, in the month the call was dialled;
  * - texts: the sender of a text calls recordUsage(ctx, agencyId, { texts: 1 }) when it is sent.

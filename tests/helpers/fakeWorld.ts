@@ -189,6 +189,8 @@ export class FakeWorld {
   controlReplies: Reply[] = [];
   /** Cal.com bookings and Calendly events as the agency's and prospects' accounts hold them (fakeBookingProviders.ts). */
   providers: FakeBookingProviders;
+  /** Runs as each request arrives, before it is answered: the world changing while a request is in flight. */
+  onRequest?: (req: RecordedRequest) => Promise<void> | void;
 
   constructor() {
     this.google = new FakeGoogle(
@@ -386,6 +388,7 @@ export class FakeWorld {
       at: Date.now(),
     };
     this.requests.push(recorded);
+    await this.onRequest?.(recorded);
     const route = this.routes.find((r) => r.method === request.method && r.match.test(request.url));
     if (!route) throw new Error(`test tried to reach the network: ${request.method} ${request.url}`);
     const reply = await route.handle(recorded);

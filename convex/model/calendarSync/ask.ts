@@ -50,7 +50,7 @@ export async function askProviders(plan: Plan, session?: GoogleSession): Promise
           ? await observeGoogle(item.check, google, session)
           : await observe(item.check, item.meetingTime, access)
         : (item.observed ?? { kind: "unchecked" as const });
-      result.observed.push({ meetingId: item.meetingId, observation: obs, at: item.at, provider: item.check?.provider });
+      result.observed.push({ meetingId: item.meetingId, sequence: item.sequence, status: item.status, observation: obs, at: item.at, provider: item.check?.provider });
     }
     for (const lookup of plan.lookups) {
       for (const [provider, a] of access) {

@@ -13,6 +13,7 @@ import { recordMeetingEvent } from "../meetings/events";
 import { standingMeeting } from "../meetings/lifecycle";
 import { recordMismatch } from "../meetings/mismatches";
 import type { KeyedProvider } from "../meetings/validators";
+import { recordUsage } from "../usage";
 import { logEvent } from "../log";
 import type { ProviderBooking } from "./providers";
 
@@ -46,6 +47,8 @@ export async function recordFoundBooking(
     verifiedAt: now,
     inHistory: true,
   });
+  // Billed like a meeting Atlas booked: the booking is the agency's and Atlas brought it in.
+  await recordUsage(ctx, agency._id, { bookedMeetings: 1 }, now);
   const meeting = { _id: meetingId, agencyId: agency._id };
   await recordMeetingEvent(ctx, meeting, { kind: "booked", to: booking.start, source: "provider" });
   await recordMeetingEvent(ctx, meeting, { kind: "verified", source: "provider" });

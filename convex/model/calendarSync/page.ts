@@ -13,10 +13,11 @@ import type { Doc, Id } from "../../_generated/dataModel";
 import { DAY, MAX_MEETING_MINUTES, MINUTE } from "../scheduling/availability";
 import { classifySchedulerLink } from "../providers/schedulerLink";
 import { backoffMs, RECONCILE_RETRY } from "../retryPolicy";
-import { applyMeetingChange, markVerified, meetingEnd } from "../meetings/lifecycle";
+import { applyMeetingChange, heldAtProvider, markVerified, meetingEnd } from "../meetings/lifecycle";
 import { recordMismatch, resolveMismatches } from "../meetings/mismatches";
 import { bookingProvider, keyedProvider, type KeyedProvider } from "../meetings/validators";
 import { connectionOf } from "../calendar/connection";
+import { meetingStatus } from "../../schema";
 import { outboxKey } from "../outbox/messages";
 import { logEvent } from "../log";
 import { decide, observation, providerBooking, type Observation } from "./decide";
@@ -43,11 +44,18 @@ export const connection = v.object({ provider: keyedProvider, apiKey: v.string()
 
 const watermark = v.object({ time: v.number(), creation: v.number() });
 
+/**
+ * The meeting as the page planned it. The providers are asked in between (seconds), so when apply finds the
+ * meeting changed since (a staff reschedule or cancel, a new booking), the answer is about an older meeting.
+ */
+const planned = { sequence: v.number(), status: meetingStatus };
+
 export const plan = v.object({
   meetings: v.array(
     v.object({
       meetingId: v.id("meetings"),
       meetingTime: v.number(),
+      ...planned,
       check: v.union(check, v.null()),
       /** Known without asking anyone (Google needs reconnecting, Atlas's event was never written). */
       observed: v.optional(observation),
@@ -66,7 +74,7 @@ export const plan = v.object({
 export type Plan = Infer<typeof plan>;
 
 export const pageResult = v.object({
-  observed: v.array(v.object({ meetingId: v.id("meetings"), observation, at: watermark, provider: v.optional(bookingProvider) })),
+  observed: v.array(v.object({ meetingId: v.id("meetings"), ...planned, observation, at: watermark, provider: v.optional(bookingProvider) })),
   found: v.array(v.object({ opportunityId: v.id("opportunities"), provider: keyedProvider, booking: v.union(providerBooking, v.null()) })),
   /** Every planned lookup answered: the lookup cursor may advance. */
   lookupsDone: v.boolean(),
@@ -134,7 +142,8 @@ async function checkFor(
 ): Promise<Holder> {
   const opportunity = await ctx.db.get("opportunities", meeting.opportunityId);
   const email = opportunity?.email;
-  if (meeting.source === "prospect_link" && meeting.providerBookingId) {
+  const holder = heldAtProvider(meeting);
+  if (holder && meeting.source === "prospect_link") {
     const claim = await ctx.db
       .query("schedulerBookings")
       .withIndex("by_opportunity_and_link", (q) => q.eq("opportunityId", meeting.opportunityId))
@@ -144,9 +153,7 @@ async function checkFor(
     const apiBase = parsed?.provider === "calcom" ? parsed.event?.apiBase : undefined;
     return { check: { provider: "calcom", bookingId: meeting.providerBookingId, apiBase, keyed: false, role: "host" } };
   }
-  if ((meeting.bookingProvider === "calcom" || meeting.bookingProvider === "calendly") && meeting.providerBookingId) {
-    return { check: { provider: meeting.bookingProvider, bookingId: meeting.providerBookingId, email, keyed: true, role: "attendee" } };
-  }
+  if (holder) return { check: { provider: holder, bookingId: meeting.providerBookingId, email, keyed: true, role: "attendee" } };
   const aiBooked = meeting.source === "ai_call" || meeting.source === "ai_call_live";
   // Atlas writes every meeting to the agency's Google Calendar: the event there is the meeting as the owner sees it.
   if (google && (meeting.googleEventId || aiBooked)) {
@@ -187,6 +194,8 @@ export async function planPage(ctx: QueryCtx, agencyId: Id<"agencies">, now: num
     meetings.push({
       meetingId: m._id,
       meetingTime: m.meetingTime,
+      sequence: m.sequence,
+      status: m.status,
       check: holder && "check" in holder ? holder.check : null,
       ...(holder && "observed" in holder ? { observed: holder.observed } : {}),
       at,
@@ -222,9 +231,11 @@ export async function planPage(ctx: QueryCtx, agencyId: Id<"agencies">, now: num
 /** Applies what the page learned, each change once, and moves the watermark past what was answered. */
 export async function applyPage(ctx: MutationCtx, agencyId: Id<"agencies">, result: PageResult, now: number) {
   let changed = 0;
-  for (const { meetingId, observation: obs, provider } of result.observed) {
+  for (const { meetingId, observation: obs, provider, sequence, status } of result.observed) {
     const meeting = await ctx.db.get("meetings", meetingId);
     if (!meeting || (meeting.status !== "booked" && meeting.status !== "completed")) continue;
+    // Changed while the providers were asked: the answer is about the meeting as it was; the next pass asks again.
+    if (meeting.sequence !== sequence || meeting.status !== status) continue;
     const verdict = decide(meeting, obs, now);
     if (verdict.mismatch) {
       await recordMismatch(

@@ -30,6 +30,18 @@ export function meetingEnd(meeting: Pick<Doc<"meetings">, "meetingTime" | "durat
   return meeting.meetingTime + meeting.durationMinutes * MINUTE;
 }
 
+/**
+ * The booking system that holds the meeting's booking (the prospect's Cal.com
+ * link, or the agency's own Cal.com or Calendly), or null when Atlas holds it
+ * (Atlas writes its own changes to a Google event). A change made only in Atlas
+ * to a meeting held elsewhere would be undone by the next reconciliation.
+ */
+export function heldAtProvider(meeting: Pick<Doc<"meetings">, "source" | "providerBookingId" | "bookingProvider">): "calcom" | "calendly" | null {
+  if (!meeting.providerBookingId) return null;
+  if (meeting.source === "prospect_link") return "calcom";
+  return meeting.bookingProvider === "calcom" || meeting.bookingProvider === "calendly" ? meeting.bookingProvider : null;
+}
+
 /** Whether the change would alter the meeting as it is now (a repeat of an applied change does not). */
 export function changes(meeting: Doc<"meetings">, change: MeetingChange, source: ChangeSource): boolean {
   switch (change.kind) {

@@ -80,6 +80,10 @@ describe("a prospect who booked on the agency's own page", () => {
     expect(lookup.searchParams.get("attendeeEmail")).toBe("dana@clinic.example");
     // The agency's Cal.com sends its own confirmations: Atlas sends no invite for this meeting.
     expect((await rows(t, "outbox")).filter((r) => r.message.kind === "invite")).toEqual([]);
+    // Billed once as a booked meeting, however often reconciliation finds the booking again.
+    await reconcile(t, 2);
+    const month = new Date().toISOString().slice(0, 7);
+    expect(await t.query(internal.usage.month, { agencyId, month })).toMatchObject({ bookedMeetings: 1 });
   });
 
   test("found in the agency's Calendly organisation by email, recorded with the event's uuid", { timeout: 60_000 }, async () => {

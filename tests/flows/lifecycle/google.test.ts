@@ -124,6 +124,29 @@ describe("a meeting in the agency's Google Calendar", () => {
     expect((await historyOf(t, meetingId)).filter((e) => e.kind === "rescheduled")).toHaveLength(1);
   });
 
+  test("moved by staff while the page was asking Google: the answer about the meeting as it was is not applied", async () => {
+    const { t, world, agencyId, meetingId, opportunityId, eventId } = await bookedInGoogle();
+    let movedMidPage = false;
+    world.onRequest = async (req) => {
+      if (movedMidPage || req.method !== "GET" || !req.url.includes(`/events/${eventId}`)) return;
+      movedMidPage = true;
+      await t.mutation(internal.meetings.reschedule, { meetingId, newIsoTime: MOVED.start });
+    };
+    // Planned at 14:00 (sequence 0); Google answers 14:00 after staff moved it: not a move back.
+    await syncNow(t, agencyId);
+    world.onRequest = undefined;
+    expect(movedMidPage).toBe(true);
+    expect(await meetingOf(t, meetingId)).toMatchObject({ meetingTime: Date.parse(MOVED.start), sequence: 1 });
+    expect((await historyOf(t, meetingId)).filter((e) => e.kind === "rescheduled").map((e) => e.source)).toEqual(["staff"]);
+    expect(await tasksOfType(t, opportunityId, "meeting_changed")).toHaveLength(0);
+
+    // Once Atlas's patch has landed, the next pass reads the moved event and agrees.
+    await runScheduled(t);
+    await reconcile(t, 2);
+    expect(await meetingOf(t, meetingId)).toMatchObject({ meetingTime: Date.parse(MOVED.start), sequence: 1, verifiedAt: expect.any(Number) });
+    expect(world.google.events.get(eventId)).toMatchObject({ start: { dateTime: MOVED.start } });
+  });
+
   test("moved by staff in Atlas: the event still at the old time is not read until Atlas's patch lands, so the move sticks", async () => {
     const { t, world, agencyId, meetingId, eventId } = await bookedInGoogle();
     await t.mutation(internal.meetings.reschedule, { meetingId, newIsoTime: MOVED.start });

@@ -93,6 +93,20 @@ describe("a meeting booked on the prospect's Cal.com link", () => {
     expect((await historyOf(t, meetingId)).filter((e) => e.kind === "rescheduled")).toHaveLength(1);
   });
 
+  test("staff cannot move it in Atlas (Cal.com would move it back): refused naming why, nothing written, reconciliation changes nothing", { timeout: 60_000 }, async () => {
+    const { t, world, opportunityId, meetingId } = await bookedOnLink();
+    const sentBefore = world.deliveredEmails.length;
+    await expect(t.mutation(internal.meetings.reschedule, { meetingId, newIsoTime: "2026-03-10T11:00:00-04:00" })).rejects.toThrow(
+      /the booking lives at Cal\.com: move it there; reconciliation brings the new time/,
+    );
+    await runScheduled(t);
+    await reconcile(t, 2);
+    expect(await meetingOf(t, meetingId)).toMatchObject({ status: "booked", meetingTime: tue(10, 30), sequence: 0 });
+    expect((await historyOf(t, meetingId)).map((e) => e.kind)).toEqual(["booked", "verified"]);
+    expect(world.deliveredEmails.length).toBe(sentBefore);
+    expect(await tasksOfType(t, opportunityId, "meeting_changed")).toHaveLength(0);
+  });
+
   test("the prospect (the link's host) absent at Cal.com: no_show once the meeting is over, and the opportunity reopens", { timeout: 60_000 }, async () => {
     const { t, opportunityId, meetingId, booking } = await bookedOnLink();
     booking.absentHost = true;

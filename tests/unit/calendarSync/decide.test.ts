@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { bookingAt, bookingToRecord, decide, type Observation } from "../../../convex/model/calendarSync/decide";
-import { changes } from "../../../convex/model/meetings/lifecycle";
+import { changes, heldAtProvider } from "../../../convex/model/meetings/lifecycle";
 import type { Doc } from "../../../convex/_generated/dataModel";
 
 const HOUR = 3_600_000;
@@ -70,5 +70,16 @@ describe("changes (what applyMeetingChange would alter)", () => {
     expect(changes(meeting({ status: "no_show" }), { kind: "completed" }, "reconcile")).toBe(false);
     expect(changes(meeting({ status: "no_show" }), { kind: "completed" }, "staff")).toBe(true);
     expect(changes(meeting({ status: "cancelled" }), { kind: "completed" }, "staff")).toBe(false);
+  });
+});
+
+describe("heldAtProvider", () => {
+  test("the prospect's Cal.com link and the agency's Cal.com or Calendly hold their bookings; Google and unbooked meetings are Atlas's", () => {
+    expect(heldAtProvider(meeting({ source: "prospect_link" }))).toBe("calcom");
+    expect(heldAtProvider(meeting({ source: "agency_link", bookingProvider: "calendly" }))).toBe("calendly");
+    // An AI booking the agency's Cal.com confirmed (its booking id recorded) lives there too.
+    expect(heldAtProvider(meeting({ source: "ai_call", bookingProvider: "calcom" }))).toBe("calcom");
+    expect(heldAtProvider(meeting({ source: "ai_call", bookingProvider: "google" }))).toBeNull();
+    expect(heldAtProvider(meeting({ source: "ai_call", providerBookingId: undefined, bookingProvider: "calcom" }))).toBeNull();
   });
 });
