@@ -75,5 +75,6 @@ export async function claimConnect(ctx: MutationCtx, attempt: Doc<"callbackAttem
 export async function recordTransferFailure(ctx: MutationCtx, attemptId: Id<"callbackAttempts">, reason: string): Promise<void> {
   const attempt = await ctx.db.get("callbackAttempts", attemptId);
   if (!attempt) return;
-  await settle(ctx, attempt, "connect_failed", { failure: { message: reason.slice(0, 300) } });
+  // Staff are still on the call: it keeps its line until it ends.
+  await settle(ctx, attempt, "connect_failed", { failure: { message: reason.slice(0, 300) } }, { callOver: false });
 }

@@ -22,7 +22,7 @@
  * - pumpDials(ctx, grant): hands free lines to the due dials (convex/dialGate.ts).
  */
 import { ConvexError, v, type Infer } from "convex/values";
-import type { MutationCtx } from "../../_generated/server";
+import type { MutationCtx, QueryCtx } from "../../_generated/server";
 import { internal } from "../../_generated/api";
 import type { Doc } from "../../_generated/dataModel";
 import { logEvent } from "../log";
@@ -86,11 +86,11 @@ async function queued(ctx: MutationCtx, holder: string) {
   return await ctx.db.query("dialQueue").withIndex("by_holder", (q) => q.eq("holder", holder)).first();
 }
 
-async function line(ctx: MutationCtx, holder: string) {
+async function line(ctx: QueryCtx, holder: string) {
   return await ctx.db.query("dialLines").withIndex("by_holder", (q) => q.eq("holder", holder)).first();
 }
 
-export async function holdsLine(ctx: MutationCtx, holder: string): Promise<boolean> {
+export async function holdsLine(ctx: QueryCtx, holder: string): Promise<boolean> {
   return (await line(ctx, holder)) !== null;
 }
 

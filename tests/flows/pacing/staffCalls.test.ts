@@ -9,7 +9,19 @@ import type { Doc } from "../../../convex/_generated/dataModel";
 import { LINE_STUCK_MS } from "../../../convex/reconcile";
 import { CONCURRENCY_ENDED_REASON } from "../../../convex/model/calls/refusals";
 import { endCall, liveAtVapi, prospects, runDueNow, startCalls, withOutboundLines } from "../../helpers/pacing";
-import { after, attempts, callbackWorld, callerLeavesMessage, fallbackEmails, runDue, staffCalls, staffReport } from "../../helpers/callbacks";
+import {
+  after,
+  attempts,
+  callbackWorld,
+  callerLeavesMessage,
+  fallbackEmails,
+  runDue,
+  staffCalls,
+  staffReport,
+  staffStatus,
+  staffToolCall,
+  staffTransferUpdate,
+} from "../../helpers/callbacks";
 import { type Backend, rows } from "../../helpers/world";
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -157,5 +169,26 @@ describe("a staff call at the pacing gate", () => {
     expect(staffCalls(w.world)).toHaveLength(1);
     expect((await attempts(w.t))[0].status).toBe("dialing");
     expect(await lineHolders(w.t)).toEqual([attempt._id]);
+  });
+
+  test("a transfer that connected settles the attempt but the call keeps its line until it ends (report, or status-update ended)", async () => {
+    const w = await callbackWorld();
+    for (let i = 0; i < 2; i++) await callerLeavesMessage(w, undefined, { number: `+1201555030${i}`, name: `Caller ${i}` });
+    const [first] = staffCalls(w.world);
+    await staffToolCall(w.t, first.vapiCallId, first.attemptId, "call_connect_1");
+    await staffTransferUpdate(w.t, first.vapiCallId, first.attemptId);
+    expect((await attempts(w.t))[0].status).toBe("connected");
+    // Staff and caller are talking on the Vapi call: it still counts against the limit.
+    expect(await lineHolders(w.t)).toContain(first.attemptId);
+    await staffReport(w.t, first.vapiCallId, first.attemptId, { transfers: ["connected"] });
+    expect(await lineHolders(w.t)).not.toContain(first.attemptId);
+
+    await after(w.t, 2 * 60_000);
+    const [, second] = staffCalls(w.world);
+    await staffToolCall(w.t, second.vapiCallId, second.attemptId, "call_connect_2");
+    await staffTransferUpdate(w.t, second.vapiCallId, second.attemptId);
+    expect(await lineHolders(w.t)).toContain(second.attemptId);
+    await staffStatus(w.t, second.vapiCallId, second.attemptId, "ended", "assistant-forwarded-call");
+    expect(await lineHolders(w.t)).not.toContain(second.attemptId);
   });
 });
