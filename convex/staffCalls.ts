@@ -65,6 +65,12 @@ export const recordStaffDialed = internalMutation({
   args: { attemptId: v.id("callbackAttempts"), vapiCallId: v.string(), controlUrl: v.optional(v.string()) },
   returns: v.null(),
   handler: async (ctx, { attemptId, vapiCallId, controlUrl }) => {
+    const attempt = await ctx.db.get("callbackAttempts", attemptId);
+    // Refused and queued again before the create returned: this Vapi call is not the attempt's.
+    if (!attempt || attempt.status === "scheduled" || attempt.refusedVapiCallId === vapiCallId || (attempt.vapiCallId ?? vapiCallId) !== vapiCallId) {
+      logEvent("callback.dialed_ignored", { attemptId, vapiCallId });
+      return null;
+    }
     await ctx.db.patch("callbackAttempts", attemptId, { vapiCallId, controlUrl, updatedAt: Date.now() });
     await ctx.scheduler.runAfter(REPORT_CHECK_AFTER_MS, internal.staffCalls.checkStaffCall, { attemptId, round: 1 });
     logEvent("callback.dialed", { attemptId, vapiCallId });

@@ -87,6 +87,17 @@ describe("a dial Vapi refuses for concurrency", () => {
     expect(world.vapiCreates).toHaveLength(2);
   });
 
+  test("the create's answer arriving after the refusal requeued the call does not tie the call to the refused Vapi call", async () => {
+    const { t, opportunityId } = await setupWorld();
+    const callId = await t.mutation(internal.calls.startCall, { opportunityId });
+    await runDueNow(t);
+    await postWebhook(t, statusUpdate("vapi-call-1", callId, "ended", CONCURRENCY_ENDED_REASON));
+    expect(await getCall(t, callId)).toMatchObject({ status: "scheduled", refusedVapiCallId: "vapi-call-1" });
+    // startPhoneCall's recordDialed for the refused call, late.
+    await t.mutation(internal.calls.recordDialed, { callId, vapiCallId: "vapi-call-1" });
+    expect((await getCall(t, callId)).vapiCallId).toBeUndefined();
+  });
+
   test("only the report says so (no status-update): the call waits again", async () => {
     const { t, world, opportunityId } = await setupWorld();
     const callId = await t.mutation(internal.calls.startCall, { opportunityId });

@@ -143,6 +143,24 @@ describe("a staff call at the pacing gate", () => {
     expect(await lineHolders(w.t)).toEqual([refusedCall.attemptId]);
   });
 
+  test("refused twice, dialled a third time: the first refused call's late report changes nothing (no second live staff call)", async () => {
+    const w = await callbackWorld();
+    await callerLeavesMessage(w);
+    for (let i = 0; i < 2; i++) {
+      const refused = staffCalls(w.world)[i];
+      await staffReport(w.t, refused.vapiCallId, refused.attemptId, { endedReason: CONCURRENCY_ENDED_REASON, lines: [] });
+      await after(w.t, 5 * 60_000);
+    }
+    const [first, , third] = staffCalls(w.world);
+    expect((await attempts(w.t))[0]).toMatchObject({ status: "dialing", vapiCallId: third.vapiCallId, concurrencyRefusals: 2 });
+    await staffStatus(w.t, first.vapiCallId, first.attemptId, "ended", CONCURRENCY_ENDED_REASON);
+    await staffReport(w.t, first.vapiCallId, first.attemptId, { endedReason: CONCURRENCY_ENDED_REASON, lines: [] });
+    await after(w.t, 5 * 60_000);
+    expect(staffCalls(w.world)).toHaveLength(3);
+    expect((await attempts(w.t))[0]).toMatchObject({ status: "dialing", vapiCallId: third.vapiCallId, concurrencyRefusals: 2 });
+    expect(await lineHolders(w.t)).toEqual([third.attemptId]);
+  });
+
   test("a staff call's line whose dial action was lost is released by the reconciler and the attempt queues again", async () => {
     withOutboundLines(1);
     const w = await callbackWorld();
