@@ -198,7 +198,12 @@ export async function claimAttempt(ctx: MutationCtx, attemptId: Id<"callbackAtte
   const agency = await ctx.db.get("agencies", attempt.agencyId);
   const settings = await settingsOf(ctx, attempt.agencyId);
   const now = Date.now();
-  if (!message || !agency) return null;
+  if (!message || !agency) {
+    // Nothing left to call about, or nobody to call for: the attempt ends here and gives its line back.
+    if (message) await leaveTaken(ctx, message, "agency not found");
+    await settle(ctx, attempt, "failed", { failure: { message: "the message or its agency is gone" } });
+    return null;
+  }
   const opportunity = await ctx.db.get("opportunities", message.opportunityId);
   if (message.status === "calling" && (!opportunity || opportunity.doNotCall)) {
     // Opted out since the message: nobody is put through to them, and no task asks a person to call.

@@ -161,6 +161,23 @@ describe("a staff call at the pacing gate", () => {
     expect(await lineHolders(w.t)).toEqual([third.attemptId]);
   });
 
+  test("an attempt whose message is gone by its dial fails and gives its line back (never requeued for ever)", async () => {
+    withOutboundLines(1);
+    const w = await callbackWorld();
+    await startCalls(w.t, await prospects(w.t, w.agencyId, 1));
+    await runDueNow(w.t);
+    await callerLeavesMessage(w);
+    const [attempt] = await attempts(w.t);
+    await w.t.run(async (ctx) => await ctx.db.delete("staffMessages", attempt.staffMessageId));
+    await endCall(w.t, (await liveAtVapi(w.t))[0]);
+    await runDue(w.t);
+    expect(staffCalls(w.world)).toEqual([]);
+    expect((await attempts(w.t))[0].status).toBe("failed");
+    expect(await lineHolders(w.t)).toEqual([]);
+    // Only the prospect's retry waits; the attempt is not queued again.
+    expect((await rows(w.t, "dialQueue")).map((q) => q.holder)).not.toContain(attempt._id);
+  });
+
   test("a staff call's line whose dial action was lost is released by the reconciler and the attempt queues again", async () => {
     withOutboundLines(1);
     const w = await callbackWorld();
