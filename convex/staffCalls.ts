@@ -20,6 +20,7 @@ import { requiredEnv, vapiFailure } from "./model/providers/vapiErrors";
 import { logEvent } from "./model/log";
 import { isConcurrencyRefusal } from "./model/calls/refusals";
 import { holdsLine, releaseLine } from "./model/calls/dialGate";
+import { recordStaffCallUsage } from "./model/usage";
 
 /** Vapi ends a staff call by STAFF_CALL_MAX_SECONDS and reports seconds later: after this the report is lost. */
 const REPORT_CHECK_AFTER_MS = STAFF_CALL_MAX_SECONDS * 1000 + 5 * MINUTE;
@@ -152,13 +153,14 @@ export const applyStaffReport = internalMutation({
     ...attemptRef,
     endedReason: v.optional(v.string()),
     cost: v.optional(v.number()),
+    durationSeconds: v.optional(v.number()),
     startedAt: v.optional(v.number()),
     transferStatuses: transferStatusList,
     staffTurns: v.number(),
     declined: v.boolean(),
   },
   returns: v.union(v.literal("applied"), v.literal("unknown_call")),
-  handler: async (ctx, { attemptId, vapiCallId, endedReason, cost, startedAt, transferStatuses, staffTurns, declined }) => {
+  handler: async (ctx, { attemptId, vapiCallId, endedReason, cost, durationSeconds, startedAt, transferStatuses, staffTurns, declined }) => {
     const attempt = await findAttempt(ctx, { attemptId, vapiCallId });
     if (!attempt) {
       logEvent("callback.report_unknown", { vapiCallId });
@@ -167,6 +169,8 @@ export const applyStaffReport = internalMutation({
     if (isConcurrencyRefusal({ endedReason }) && (await requeueRefusedAttempt(ctx, attempt, vapiCallId ?? attempt.vapiCallId))) {
       return "applied";
     }
+    // Billing: every connected minute of a staff call and its cost, once however often the report comes.
+    await recordStaffCallUsage(ctx.db, attempt, { durationSeconds, cost, startedAt });
     const outcome = staffCallOutcome({ endedReason, transferStatuses, staffTurns, connectRequested: attempt.status === "connecting", declined });
     await settle(ctx, attempt, outcome, {
       endedReason,

@@ -53,6 +53,7 @@ export function staffReportFields(data: z.infer<typeof reportFields>, analysis: 
   return {
     endedReason: report.endedReason,
     cost: report.cost,
+    durationSeconds: report.durationSeconds,
     startedAt: report.startedAt,
     transferStatuses: statusList(transfers),
     staffTurns: report.messages.filter((m) => m.role === "user").length,
