@@ -98,6 +98,19 @@ describe("a dial Vapi refuses for concurrency", () => {
     expect((await getCall(t, callId)).vapiCallId).toBeUndefined();
   });
 
+  test("a status-update ended without a reason, then the report with the concurrency reason: the call waits again and dials", async () => {
+    const { t, world, opportunityId } = await setupWorld();
+    const callId = await t.mutation(internal.calls.startCall, { opportunityId });
+    await runDueNow(t);
+    await postWebhook(t, statusUpdate("vapi-call-1", callId, "ended"));
+    expect((await getCall(t, callId)).status).toBe("ended");
+    await postWebhook(t, endOfCallReport("vapi-call-1", callId, [], { endedReason: CONCURRENCY_ENDED_REASON }));
+    expect(await getCall(t, callId)).toMatchObject({ status: "scheduled", concurrencyRefusals: 1, refusedVapiCallId: "vapi-call-1" });
+    await runScheduled(t);
+    expect(world.vapiCreates).toHaveLength(2);
+    expect(await getCall(t, callId)).toMatchObject({ status: "queued", vapiCallId: "vapi-call-2" });
+  });
+
   test("only the report says so (no status-update): the call waits again", async () => {
     const { t, world, opportunityId } = await setupWorld();
     const callId = await t.mutation(internal.calls.startCall, { opportunityId });
