@@ -142,6 +142,12 @@ export const recordDialed = internalMutation({
   args: { callId: v.id("calls"), vapiCallId: v.string() },
   returns: v.null(),
   handler: async (ctx, { callId, vapiCallId }) => {
+    const call = await ctx.db.get("calls", callId);
+    // Refused and queued again (or dialled anew) before the create returned: this Vapi call is not the call's.
+    if (!call || call.status === "scheduled" || call.refusedVapiCallId === vapiCallId || (call.vapiCallId ?? vapiCallId) !== vapiCallId) {
+      logEvent("call.dialed_ignored", { callId, vapiCallId });
+      return null;
+    }
     await ctx.db.patch("calls", callId, { vapiCallId, updatedAt: Date.now() });
     logEvent("call.dialed", { callId, vapiCallId });
     return null;

@@ -19,6 +19,8 @@ import { CONNECT_TO_CUSTOMER } from "./model/calls/tools";
 import { requiredEnv, vapiFailure } from "./model/providers/vapiErrors";
 import { logEvent } from "./model/log";
 import { isConcurrencyRefusal } from "./model/calls/refusals";
+import { holdsLine, releaseLine } from "./model/calls/dialGate";
+import { recordStaffCallUsage } from "./model/usage";
 
 /** Vapi ends a staff call by STAFF_CALL_MAX_SECONDS and reports seconds later: after this the report is lost. */
 const REPORT_CHECK_AFTER_MS = STAFF_CALL_MAX_SECONDS * 1000 + 5 * MINUTE;
@@ -64,6 +66,12 @@ export const recordStaffDialed = internalMutation({
   args: { attemptId: v.id("callbackAttempts"), vapiCallId: v.string(), controlUrl: v.optional(v.string()) },
   returns: v.null(),
   handler: async (ctx, { attemptId, vapiCallId, controlUrl }) => {
+    const attempt = await ctx.db.get("callbackAttempts", attemptId);
+    // Refused and queued again before the create returned: this Vapi call is not the attempt's.
+    if (!attempt || attempt.status === "scheduled" || attempt.refusedVapiCallId === vapiCallId || (attempt.vapiCallId ?? vapiCallId) !== vapiCallId) {
+      logEvent("callback.dialed_ignored", { attemptId, vapiCallId });
+      return null;
+    }
     await ctx.db.patch("callbackAttempts", attemptId, { vapiCallId, controlUrl, updatedAt: Date.now() });
     await ctx.scheduler.runAfter(REPORT_CHECK_AFTER_MS, internal.staffCalls.checkStaffCall, { attemptId, round: 1 });
     logEvent("callback.dialed", { attemptId, vapiCallId });
@@ -76,7 +84,9 @@ export const liveAttempt = internalQuery({
   returns: v.union(v.null(), v.object({ vapiCallId: v.string() })),
   handler: async (ctx, { attemptId }) => {
     const attempt = await ctx.db.get("callbackAttempts", attemptId);
-    if (!attempt?.vapiCallId || !(LIVE as readonly string[]).includes(attempt.status)) return null;
+    if (!attempt?.vapiCallId) return null;
+    // Settled while the call went on (a connected transfer): still live while it holds its line.
+    if (!(LIVE as readonly string[]).includes(attempt.status) && !(await holdsLine(ctx, attemptId))) return null;
     return { vapiCallId: attempt.vapiCallId };
   },
 });
@@ -143,13 +153,14 @@ export const applyStaffReport = internalMutation({
     ...attemptRef,
     endedReason: v.optional(v.string()),
     cost: v.optional(v.number()),
+    durationSeconds: v.optional(v.number()),
     startedAt: v.optional(v.number()),
     transferStatuses: transferStatusList,
     staffTurns: v.number(),
     declined: v.boolean(),
   },
   returns: v.union(v.literal("applied"), v.literal("unknown_call")),
-  handler: async (ctx, { attemptId, vapiCallId, endedReason, cost, startedAt, transferStatuses, staffTurns, declined }) => {
+  handler: async (ctx, { attemptId, vapiCallId, endedReason, cost, durationSeconds, startedAt, transferStatuses, staffTurns, declined }) => {
     const attempt = await findAttempt(ctx, { attemptId, vapiCallId });
     if (!attempt) {
       logEvent("callback.report_unknown", { vapiCallId });
@@ -158,6 +169,8 @@ export const applyStaffReport = internalMutation({
     if (isConcurrencyRefusal({ endedReason }) && (await requeueRefusedAttempt(ctx, attempt, vapiCallId ?? attempt.vapiCallId))) {
       return "applied";
     }
+    // Billing: every connected minute of a staff call and its cost, once however often the report comes.
+    await recordStaffCallUsage(ctx.db, attempt, { durationSeconds, cost, startedAt });
     const outcome = staffCallOutcome({ endedReason, transferStatuses, staffTurns, connectRequested: attempt.status === "connecting", declined });
     await settle(ctx, attempt, outcome, {
       endedReason,
@@ -169,14 +182,16 @@ export const applyStaffReport = internalMutation({
   },
 });
 
-/** A status-update: an unanswered ending settles the attempt at once (the report may never come); others wait for it. */
+/** A status-update `ended`: the line is free; an unanswered ending settles the attempt at once (the report may never come), others wait for it. */
 export const applyStaffStatus = internalMutation({
   args: { ...attemptRef, status: v.string(), endedReason: v.optional(v.string()) },
   returns: v.null(),
   handler: async (ctx, { attemptId, vapiCallId, status, endedReason }) => {
     const attempt = await findAttempt(ctx, { attemptId, vapiCallId });
-    if (!attempt || status !== "ended" || !isNoAnswerEnding(endedReason)) return null;
-    if (attempt.status === "dialing") await settle(ctx, attempt, "no_answer", { endedReason });
+    if (!attempt || status !== "ended") return null;
+    if (attempt.status === "dialing" && isNoAnswerEnding(endedReason)) await settle(ctx, attempt, "no_answer", { endedReason });
+    // The call is over whatever its outcome: its line goes to the next dial (a refused dial is queued again by its report).
+    else if (attempt.status !== "scheduled") await releaseLine(ctx, attempt._id);
     return null;
   },
 });
@@ -188,7 +203,8 @@ export const applyTransferUpdate = internalMutation({
   handler: async (ctx, { attemptId, vapiCallId, transferStatuses }) => {
     const attempt = await findAttempt(ctx, { attemptId, vapiCallId });
     if (!attempt) return null;
-    if (transferResult(transferStatuses) === "connected") await settle(ctx, attempt, "connected", { connectedAt: Date.now() });
+    // Staff and caller are still talking on the Vapi call: it keeps its line until it ends.
+    if (transferResult(transferStatuses) === "connected") await settle(ctx, attempt, "connected", { connectedAt: Date.now() }, { callOver: false });
     return null;
   },
 });

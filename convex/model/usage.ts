@@ -5,7 +5,8 @@
  *   (calendarSync/found.ts: the one way a booking made on the agency's own Cal.com or Calendly is recorded);
  * - connected seconds, billed minutes and Vapi cost: the `calls` trigger (convex/functions.ts),
  *   whenever a call's duration or cost changes, in the month the call was dialled;
- * - texts: the sender of a text calls recordUsage(ctx, agencyId, { texts: 1 }) when it is sent.
+ * - texts: the sender of a text calls recordUsage(ctx, agencyId, { texts: 1 }) when it is sent;
+ * - staff callback calls (not `calls` rows): their report's duration and cost, once (recordStaffCallUsage).
  */
 import { DateTime } from "luxon";
 import type { DatabaseWriter } from "../_generated/server";
@@ -77,4 +78,19 @@ export async function syncCallUsage(db: DatabaseWriter, before: Doc<"calls"> | n
     await recordUsage({ db }, before.agencyId, { connectedSeconds: -was.connectedSeconds, billedMinutes: -was.billedMinutes, callCostMicros: -was.callCostMicros }, before.dialAt);
   }
   if (after && now && !isEmpty(now)) await recordUsage({ db }, after.agencyId, now, after.dialAt);
+}
+
+/**
+ * A staff callback call's report: its connected time and cost count once, in the month
+ * the call started (the attempt remembers it was counted; a repeated report adds nothing).
+ */
+export async function recordStaffCallUsage(
+  db: DatabaseWriter,
+  attempt: Doc<"callbackAttempts">,
+  report: { durationSeconds?: number; cost?: number; startedAt?: number },
+): Promise<void> {
+  if (attempt.usageRecordedAt !== undefined || (report.durationSeconds === undefined && report.cost === undefined)) return;
+  const usage = callUsage(report);
+  if (!isEmpty(usage)) await recordUsage({ db }, attempt.agencyId, usage, report.startedAt ?? Date.now());
+  await db.patch("callbackAttempts", attempt._id, { durationSeconds: report.durationSeconds, usageRecordedAt: Date.now() });
 }

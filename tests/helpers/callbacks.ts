@@ -95,6 +95,21 @@ export async function staffToolCall(t: Backend, vapiCallId: string, attemptId: s
   return (await res.json()) as ToolReply;
 }
 
+/** A status-update of the staff call. */
+export async function staffStatus(t: Backend, vapiCallId: string, attemptId: string, status: string, endedReason?: string) {
+  const res = await postWebhook(t, { message: { type: "status-update", timestamp: Date.now(), status, endedReason, call: staffCall(vapiCallId, attemptId, status) } });
+  expect(res.status).toBe(200);
+}
+
+/** A transfer-update of the staff call: the transfer to the caller reached `status`. */
+export async function staffTransferUpdate(t: Backend, vapiCallId: string, attemptId: string, status = "connected") {
+  const destination = { type: "number", number: CALLER_PHONE };
+  const res = await postWebhook(t, {
+    message: { type: "transfer-update", destination, call: staffCall(vapiCallId, attemptId), artifact: { messages: [], transfers: [{ destination, status }] } },
+  });
+  expect(res.status).toBe(200);
+}
+
 export const STAFF_HEARD: Line[] = [
   ["AI", "Hi, this is Atlas for Brightline Growth. Sam Ortiz called: our clinic's booking system is down. Shall I connect you now?"],
   ["User", "Yes, put me through."],

@@ -30,7 +30,8 @@ export type ConnectClaim =
 
 /**
  * The attempt of a callback call, by our id in its metadata or by Vapi's id; none
- * for a dial Vapi refused for concurrency (the attempt waits at the gate again).
+ * for a message of another Vapi call than the attempt's (a dial Vapi refused for
+ * concurrency: the attempt waits at the gate again or dials anew).
  */
 export async function findAttempt(ctx: MutationCtx, ref: { attemptId?: string; vapiCallId?: string }) {
   const id = ref.attemptId ? ctx.db.normalizeId("callbackAttempts", ref.attemptId) : null;
@@ -42,7 +43,10 @@ export async function findAttempt(ctx: MutationCtx, ref: { attemptId?: string; v
           .withIndex("by_vapi_call_id", (q) => q.eq("vapiCallId", ref.vapiCallId))
           .first()
       : null;
-  if (attempt && ref.vapiCallId !== undefined && ref.vapiCallId === attempt.refusedVapiCallId) return null;
+  if (!attempt || ref.vapiCallId === undefined) return attempt;
+  // Another Vapi call of this attempt (an earlier dial Vapi refused): its late messages change nothing.
+  if (ref.vapiCallId === attempt.refusedVapiCallId) return null;
+  if (attempt.vapiCallId !== undefined && attempt.vapiCallId !== ref.vapiCallId) return null;
   return attempt;
 }
 
@@ -75,5 +79,6 @@ export async function claimConnect(ctx: MutationCtx, attempt: Doc<"callbackAttem
 export async function recordTransferFailure(ctx: MutationCtx, attemptId: Id<"callbackAttempts">, reason: string): Promise<void> {
   const attempt = await ctx.db.get("callbackAttempts", attemptId);
   if (!attempt) return;
-  await settle(ctx, attempt, "connect_failed", { failure: { message: reason.slice(0, 300) } });
+  // Staff are still on the call: it keeps its line until it ends.
+  await settle(ctx, attempt, "connect_failed", { failure: { message: reason.slice(0, 300) } }, { callOver: false });
 }

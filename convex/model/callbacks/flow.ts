@@ -4,7 +4,7 @@
  * settled once, a retry or the fallback (email + open call_back task) after it.
  * The dial itself is staffCalls.placeStaffCall (one action, exactly once per attempt),
  * started by the pacing gate (model/calls/dialGate.ts) once the attempt is due and a
- * line is free; the line is given back when the attempt settles.
+ * line is free; the line is given back when the staff call ends (settle).
  */
 import { DateTime } from "luxon";
 import { v, type Infer } from "convex/values";
@@ -198,7 +198,12 @@ export async function claimAttempt(ctx: MutationCtx, attemptId: Id<"callbackAtte
   const agency = await ctx.db.get("agencies", attempt.agencyId);
   const settings = await settingsOf(ctx, attempt.agencyId);
   const now = Date.now();
-  if (!message || !agency) return null;
+  if (!message || !agency) {
+    // Nothing left to call about, or nobody to call for: the attempt ends here and gives its line back.
+    if (message) await leaveTaken(ctx, message, "agency not found");
+    await settle(ctx, attempt, "failed", { failure: { message: "the message or its agency is gone" } });
+    return null;
+  }
   const opportunity = await ctx.db.get("opportunities", message.opportunityId);
   if (message.status === "calling" && (!opportunity || opportunity.doNotCall)) {
     // Opted out since the message: nobody is put through to them, and no task asks a person to call.
@@ -263,19 +268,29 @@ type SettleFields = Partial<Pick<Attempt, "cost" | "endedReason" | "answeredAt" 
 /**
  * Settles an attempt once: the first outcome stands (a later report only adds its
  * cost and reason), then the message moves on: connected, heard, retried, or the fallback.
+ * `callOver: false` when the outcome is known while the Vapi call goes on (a transfer
+ * that connected, or one that failed while staff are still on the line): the call keeps
+ * its pacing line until its end (the report, a status-update `ended`, checkStaffCall).
  */
-export async function settle(ctx: MutationCtx, attempt: Attempt, outcome: AttemptOutcome, fields: SettleFields = {}): Promise<void> {
+export async function settle(
+  ctx: MutationCtx,
+  attempt: Attempt,
+  outcome: AttemptOutcome,
+  fields: SettleFields = {},
+  { callOver = true }: { callOver?: boolean } = {},
+): Promise<void> {
   const now = Date.now();
   if (SETTLED.has(attempt.status as AttemptStatus)) {
     const { cost, endedReason } = fields;
     if (cost !== undefined || endedReason !== undefined) await ctx.db.patch("callbackAttempts", attempt._id, { cost, endedReason, updatedAt: now });
+    if (callOver) await releaseLine(ctx, attempt._id);
     return;
   }
   const connectedAt = outcome === "connected" ? (fields.connectedAt ?? attempt.connectingAt ?? now) : undefined;
   await ctx.db.patch("callbackAttempts", attempt._id, { ...fields, status: outcome, connectedAt, updatedAt: now });
-  // The staff call is over (or never went out): its pacing line, or its place in the queue, goes to the next dial.
+  // Settled: it no longer waits for a line; a call that is over gives its line to the next dial.
   await withdrawDial(ctx, attempt._id);
-  await releaseLine(ctx, attempt._id);
+  if (callOver) await releaseLine(ctx, attempt._id);
   logEvent("callback.attempt_settled", { attemptId: attempt._id, attemptNumber: attempt.attemptNumber, outcome });
   const message = await ctx.db.get("staffMessages", attempt.staffMessageId);
   if (!message || message.status !== "calling") return;

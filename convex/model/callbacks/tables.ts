@@ -89,6 +89,9 @@ export const callbackTables = {
     endedReason: v.optional(v.string()),
     /** Vapi's cost of the staff call, USD. */
     cost: v.optional(v.number()),
+    durationSeconds: v.optional(v.number()),
+    /** When its report's minutes and cost were counted in usageMonths (once). */
+    usageRecordedAt: v.optional(v.number()),
     answeredAt: v.optional(v.number()),
     connectingAt: v.optional(v.number()),
     connectedAt: v.optional(v.number()),

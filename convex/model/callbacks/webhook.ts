@@ -53,6 +53,7 @@ export function staffReportFields(data: z.infer<typeof reportFields>, analysis: 
   return {
     endedReason: report.endedReason,
     cost: report.cost,
+    durationSeconds: report.durationSeconds,
     startedAt: report.startedAt,
     transferStatuses: statusList(transfers),
     staffTurns: report.messages.filter((m) => m.role === "user").length,
@@ -88,18 +89,26 @@ async function onTransferUpdate(ctx: ActionCtx, message: Record<string, unknown>
   return json(200, {});
 }
 
-/** Posts the claimed transfer; a failure is recorded (connect_failed, the tool's answer) and said to the staff member. */
+/**
+ * Posts the claimed transfer; a refusal is recorded (connect_failed, the tool's answer) and said to the
+ * staff member. No answer at all (timed out): Vapi may have transferred, so the attempt stays
+ * `connecting` and the call's report (its transfer records) or checkStaffCall decides.
+ */
 async function carryOutTransfer(
   ctx: ActionCtx,
   transfer: { attemptId: Id<"callbackAttempts">; toolCallId: string; controlUrl?: string; number: string; callerId?: string },
 ): Promise<boolean> {
   const { attemptId, toolCallId, controlUrl, ...destination } = transfer;
-  const failure = controlUrl ? await postTransfer({ controlUrl, ...destination }) : CONTROL_URL_FAILED;
-  if (failure === null) {
+  const posted = controlUrl ? await postTransfer({ controlUrl, ...destination }) : { ok: false, answered: true, reason: CONTROL_URL_FAILED };
+  if (posted.ok) {
     logEvent("callback.transfer_posted", { attemptId });
     return true;
   }
-  await ctx.runMutation(internal.staffCalls.recordTransferFailed, { attemptId, toolCallId, reason: failure });
+  if (!posted.answered) {
+    logEvent("callback.transfer_unconfirmed", { attemptId, reason: posted.reason });
+    return true;
+  }
+  await ctx.runMutation(internal.staffCalls.recordTransferFailed, { attemptId, toolCallId, reason: posted.reason });
   return false;
 }
 

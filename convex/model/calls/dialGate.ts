@@ -22,7 +22,7 @@
  * - pumpDials(ctx, grant): hands free lines to the due dials (convex/dialGate.ts).
  */
 import { ConvexError, v, type Infer } from "convex/values";
-import type { MutationCtx } from "../../_generated/server";
+import type { MutationCtx, QueryCtx } from "../../_generated/server";
 import { internal } from "../../_generated/api";
 import type { Doc } from "../../_generated/dataModel";
 import { logEvent } from "../log";
@@ -86,11 +86,11 @@ async function queued(ctx: MutationCtx, holder: string) {
   return await ctx.db.query("dialQueue").withIndex("by_holder", (q) => q.eq("holder", holder)).first();
 }
 
-async function line(ctx: MutationCtx, holder: string) {
+async function line(ctx: QueryCtx, holder: string) {
   return await ctx.db.query("dialLines").withIndex("by_holder", (q) => q.eq("holder", holder)).first();
 }
 
-export async function holdsLine(ctx: MutationCtx, holder: string): Promise<boolean> {
+export async function holdsLine(ctx: QueryCtx, holder: string): Promise<boolean> {
   return (await line(ctx, holder)) !== null;
 }
 
@@ -201,10 +201,11 @@ async function nextDueTime(ctx: MutationCtx, now: number): Promise<number | null
 }
 
 /**
- * Starts what the subject dials, now that a line is free: returns the call id that
- * holds the line, or null when the subject no longer dials (the line stays free).
+ * Starts what the subject dials, now that a line is free: returns what holds the
+ * line (a campaign member's new call, so the reconciler can dial that call again if
+ * its dial is lost), or null when the subject no longer dials (the line stays free).
  */
-export type Grant = (ctx: MutationCtx, subject: DialSubject) => Promise<string | null>;
+export type Grant = (ctx: MutationCtx, subject: DialSubject) => Promise<DialSubject | null>;
 
 /** Hands every free line to a due dial, oldest first; then sleeps until the next one falls due. */
 export async function pumpDials(ctx: MutationCtx, grant: Grant): Promise<{ granted: number; dropped: number; free: number }> {
@@ -220,12 +221,12 @@ export async function pumpDials(ctx: MutationCtx, grant: Grant): Promise<{ grant
     const next = await nextDue(ctx, now);
     if (!next) break;
     await ctx.db.delete("dialQueue", next._id);
-    const holder = await grant(ctx, next.subject);
-    if (holder === null) {
+    const subject = await grant(ctx, next.subject);
+    if (subject === null) {
       dropped++;
       continue;
     }
-    await ctx.db.insert("dialLines", { holder, subject: next.subject, lane: next.lane, heldSince: now });
+    await ctx.db.insert("dialLines", { holder: holderOf(subject), subject, lane: next.lane, heldSince: now });
     free--;
     granted++;
   }

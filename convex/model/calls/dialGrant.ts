@@ -4,24 +4,27 @@ import { internal } from "../../_generated/api";
 import type { DialSubject } from "./dialGate";
 import { grantMember } from "../campaigns/members";
 
-/** Starts the subject's dial; returns the call holding the line, or null when there is nothing to dial any more. */
-export async function grantDial(ctx: MutationCtx, subject: DialSubject): Promise<string | null> {
+/** Starts the subject's dial; returns what holds the line, or null when there is nothing to dial any more. */
+export async function grantDial(ctx: MutationCtx, subject: DialSubject): Promise<DialSubject | null> {
   switch (subject.kind) {
     case "call": {
       const call = await ctx.db.get("calls", subject.callId);
       // Cancelled or already dialled since it queued: the line stays free.
       if (call?.status !== "scheduled") return null;
       await ctx.scheduler.runAfter(0, internal.vapi.startPhoneCall, { callId: call._id });
-      return call._id;
+      return subject;
     }
-    case "campaignMember":
-      return await grantMember(ctx, subject.memberId);
+    case "campaignMember": {
+      // The line is the new call's: a lost dial is requeued as that call (the member is already waiting on it).
+      const callId = await grantMember(ctx, subject.memberId);
+      return callId && { kind: "call", callId };
+    }
     case "callbackAttempt": {
       const attempt = await ctx.db.get("callbackAttempts", subject.attemptId);
       // Settled while it waited (callbacks turned off, message settled): the line stays free.
       if (attempt?.status !== "scheduled") return null;
       await ctx.scheduler.runAfter(0, internal.staffCalls.placeStaffCall, { attemptId: attempt._id });
-      return attempt._id;
+      return subject;
     }
   }
 }

@@ -23,13 +23,19 @@ export function isConcurrencyRefusal(f: { statusCode?: number; message?: string;
 /** Statuses a refused dial can be in: Vapi never connected it. */
 const REFUSABLE: Doc<"calls">["status"][] = ["queued", "ringing"];
 
+/** Still open to a refusal: not yet ended, or ended by a status-update that gave no reason (the report says why). */
+function refusable(call: Doc<"calls">): boolean {
+  if (REFUSABLE.includes(call.status)) return true;
+  return call.status === "ended" && call.endedReason === undefined && call.outcome === undefined && call.reportReceivedAt === undefined;
+}
+
 /**
  * The refused dial waits at the gate again, after a backoff, in its lane; the
  * refused Vapi call id is kept so its late messages change nothing. Returns
  * false when there is nothing to requeue (a repeat, or the call moved on).
  */
 export async function requeueAfterRefusal(ctx: MutationCtx, call: Doc<"calls">, refusedVapiCallId?: string): Promise<boolean> {
-  if (!REFUSABLE.includes(call.status)) return false;
+  if (!refusable(call)) return false;
   if (refusedVapiCallId !== undefined && refusedVapiCallId === call.refusedVapiCallId) return false;
   const now = Date.now();
   const refusals = (call.concurrencyRefusals ?? 0) + 1;

@@ -17,9 +17,15 @@ function usableControlUrl(url: string): boolean {
   }
 }
 
-/** Transfers the live call; null when Vapi accepted it, else a short reason (no number in it). Never throws. */
-export async function postTransfer(order: TransferOrder): Promise<string | null> {
-  if (!usableControlUrl(order.controlUrl)) return "control URL is not https";
+/**
+ * What became of a transfer order: accepted, refused (Vapi answered no, or it was
+ * never sent), or unanswered (timed out or cut off: Vapi may have transferred).
+ */
+export type TransferPosted = { ok: true } | { ok: false; answered: boolean; reason: string };
+
+/** Transfers the live call; the reason carries no number. Never throws. */
+export async function postTransfer(order: TransferOrder): Promise<TransferPosted> {
+  if (!usableControlUrl(order.controlUrl)) return { ok: false, answered: true, reason: "control URL is not https" };
   try {
     const res = await fetch(order.controlUrl, {
       method: "POST",
@@ -30,8 +36,8 @@ export async function postTransfer(order: TransferOrder): Promise<string | null>
       }),
       signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
     });
-    return res.ok ? null : `control URL answered HTTP ${res.status}`;
+    return res.ok ? { ok: true } : { ok: false, answered: true, reason: `control URL answered HTTP ${res.status}` };
   } catch (e) {
-    return `control URL unreachable (${e instanceof Error ? e.name : "error"})`;
+    return { ok: false, answered: false, reason: `control URL unreachable (${e instanceof Error ? e.name : "error"})` };
   }
 }

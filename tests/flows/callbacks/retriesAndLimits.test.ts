@@ -96,6 +96,23 @@ describe("staff not reached: retries, then one fallback", () => {
     expect(fallbackEmails(w.world)).toHaveLength(1);
   });
 
+  test("a transfer POST that gets no answer leaves the attempt connecting: the report's transfer record decides", async () => {
+    const w = await callbackWorld();
+    await callerLeavesMessage(w);
+    const [{ vapiCallId, attemptId }] = staffCalls(w.world);
+    w.world.controlReplies = [Object.assign(new Error("The operation was aborted due to timeout"), { name: "TimeoutError" })];
+    const reply = await staffToolCall(w.t, vapiCallId, attemptId, "call_connect_1");
+    expect(reply.results[0].error).toBeUndefined();
+    await runDue(w.t);
+    expect((await attempts(w.t))[0].status).toBe("connecting");
+    expect(fallbackEmails(w.world)).toEqual([]);
+    // Vapi did transfer: the report says the caller was reached.
+    await staffReport(w.t, vapiCallId, attemptId, { transfers: ["completed"] });
+    await runDue(w.t);
+    expect((await attempts(w.t))[0].status).toBe("connected");
+    expect(fallbackEmails(w.world)).toEqual([]);
+  });
+
   test("Vapi refusing the staff call falls back once", async () => {
     const w = await callbackWorld({ settings: { maxAttempts: 2 } });
     w.world.failVapiCreate(400, { message: ["assistantId must be a UUID"], error: "Bad Request", statusCode: 400 });

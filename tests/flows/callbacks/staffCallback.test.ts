@@ -95,6 +95,27 @@ describe("a caller's message becomes a staff call that connects them", () => {
     expect(await theMessage(w.t)).toMatchObject({ status: "connected" });
   });
 
+  test("the staff call's minutes and cost count in the agency's usage once, however often its report comes", async () => {
+    const w = await callbackWorld();
+    await callerLeavesMessage(w);
+    const [{ vapiCallId, attemptId }] = staffCalls(w.world);
+    const usage = async () => {
+      const [month] = (await rows(w.t, "usageMonths")).filter((u) => u.agencyId === w.agencyId);
+      return { connectedSeconds: month?.connectedSeconds ?? 0, billedMinutes: month?.billedMinutes ?? 0, callCostMicros: month?.callCostMicros ?? 0 };
+    };
+    const before = await usage();
+    // The helper's report: started 60 s before it ended.
+    await staffReport(w.t, vapiCallId, attemptId, { transfers: [], cost: 0.12 });
+    await staffReport(w.t, vapiCallId, attemptId, { transfers: [], cost: 0.12 });
+    const afterReports = await usage();
+    expect(afterReports).toEqual({
+      connectedSeconds: before.connectedSeconds + 60,
+      billedMinutes: before.billedMinutes + 1,
+      callCostMicros: before.callCostMicros + 120_000,
+    });
+    expect((await attempts(w.t))[0]).toMatchObject({ durationSeconds: 60, cost: 0.12 });
+  });
+
   test("a report as Vapi's SDK types it, nulls and all, with a connected transfer record settles the connection", async () => {
     const w = await callbackWorld();
     await callerLeavesMessage(w);

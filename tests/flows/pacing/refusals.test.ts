@@ -8,11 +8,20 @@ import { LINE_STUCK_MS } from "../../../convex/reconcile";
 import { CONCURRENCY_ENDED_REASON } from "../../../convex/model/calls/refusals";
 import { endOfCallReport, statusUpdate } from "../../helpers/vapiPayloads";
 import { prospects, runDueNow, startCalls, withOutboundLines } from "../../helpers/pacing";
-import { getCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
+import { type Backend, getCall, postWebhook, rows, runScheduled, setupWorld } from "../../helpers/world";
 
 vi.setConfig({ testTimeout: 60_000 });
 
 const VAPI_CREATE = /^https:\/\/api\.vapi\.ai\/call$/;
+
+/** The dial actions scheduled so far are lost (never run). */
+async function cancelDials(t: Backend) {
+  await t.run(async (ctx) => {
+    for (const job of await ctx.db.system.query("_scheduled_functions").collect()) {
+      if (job.name.includes("startPhoneCall") && job.state.kind === "pending") await ctx.scheduler.cancel(job._id);
+    }
+  });
+}
 
 describe("a dial Vapi refuses for concurrency", () => {
   test("HTTP 429 on create: the call waits again and dials once a retry is accepted; never failed", async () => {
@@ -78,6 +87,30 @@ describe("a dial Vapi refuses for concurrency", () => {
     expect(world.vapiCreates).toHaveLength(2);
   });
 
+  test("the create's answer arriving after the refusal requeued the call does not tie the call to the refused Vapi call", async () => {
+    const { t, opportunityId } = await setupWorld();
+    const callId = await t.mutation(internal.calls.startCall, { opportunityId });
+    await runDueNow(t);
+    await postWebhook(t, statusUpdate("vapi-call-1", callId, "ended", CONCURRENCY_ENDED_REASON));
+    expect(await getCall(t, callId)).toMatchObject({ status: "scheduled", refusedVapiCallId: "vapi-call-1" });
+    // startPhoneCall's recordDialed for the refused call, late.
+    await t.mutation(internal.calls.recordDialed, { callId, vapiCallId: "vapi-call-1" });
+    expect((await getCall(t, callId)).vapiCallId).toBeUndefined();
+  });
+
+  test("a status-update ended without a reason, then the report with the concurrency reason: the call waits again and dials", async () => {
+    const { t, world, opportunityId } = await setupWorld();
+    const callId = await t.mutation(internal.calls.startCall, { opportunityId });
+    await runDueNow(t);
+    await postWebhook(t, statusUpdate("vapi-call-1", callId, "ended"));
+    expect((await getCall(t, callId)).status).toBe("ended");
+    await postWebhook(t, endOfCallReport("vapi-call-1", callId, [], { endedReason: CONCURRENCY_ENDED_REASON }));
+    expect(await getCall(t, callId)).toMatchObject({ status: "scheduled", concurrencyRefusals: 1, refusedVapiCallId: "vapi-call-1" });
+    await runScheduled(t);
+    expect(world.vapiCreates).toHaveLength(2);
+    expect(await getCall(t, callId)).toMatchObject({ status: "queued", vapiCallId: "vapi-call-2" });
+  });
+
   test("only the report says so (no status-update): the call waits again", async () => {
     const { t, world, opportunityId } = await setupWorld();
     const callId = await t.mutation(internal.calls.startCall, { opportunityId });
@@ -122,16 +155,33 @@ describe("a line whose call never ends", () => {
     const callId = await t.mutation(internal.calls.startCall, { opportunityId });
     // The pump gives the line; the dial action it scheduled never runs.
     await t.mutation(internal.dialGate.pump, {});
-    await t.run(async (ctx) => {
-      for (const job of await ctx.db.system.query("_scheduled_functions").collect()) {
-        if (job.name.includes("startPhoneCall")) await ctx.scheduler.cancel(job._id);
-      }
-    });
+    await cancelDials(t);
     expect(await rows(t, "dialLines")).toHaveLength(1);
     vi.advanceTimersByTime(LINE_STUCK_MS + 60_000);
     await t.action(internal.reconcile.run, {});
     await runScheduled(t);
     expect(world.vapiCreates).toHaveLength(1);
     expect(await getCall(t, callId)).toMatchObject({ status: "queued", vapiCallId: "vapi-call-1" });
+  });
+
+  test("a campaign member's call whose dial action was lost is dialled again (the line is the call's, not the member's)", async () => {
+    const { t, world, agencyId } = await setupWorld();
+    const [opportunityId] = await prospects(t, agencyId, 1);
+    const campaignId = await t.mutation(internal.campaigns.create, { agencyId, name: "Lost dial", opportunityIds: [opportunityId] });
+    await t.mutation(internal.campaigns.start, { campaignId });
+    // The member is handed its line and its call created; the dial action scheduled for that call never runs.
+    for (let i = 0; i < 6; i++) {
+      await cancelDials(t);
+      vi.advanceTimersByTime(0);
+      await t.finishInProgressScheduledFunctions();
+    }
+    const [call] = await rows(t, "calls");
+    expect(call.status).toBe("scheduled");
+    expect(await rows(t, "dialLines")).toEqual([expect.objectContaining({ holder: call._id })]);
+    vi.advanceTimersByTime(LINE_STUCK_MS + 60_000);
+    await t.action(internal.reconcile.run, {});
+    await runScheduled(t);
+    expect(world.vapiCreates).toHaveLength(1);
+    expect(await getCall(t, call._id)).toMatchObject({ status: "queued", vapiCallId: "vapi-call-1" });
   });
 });

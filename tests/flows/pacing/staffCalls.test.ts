@@ -9,7 +9,19 @@ import type { Doc } from "../../../convex/_generated/dataModel";
 import { LINE_STUCK_MS } from "../../../convex/reconcile";
 import { CONCURRENCY_ENDED_REASON } from "../../../convex/model/calls/refusals";
 import { endCall, liveAtVapi, prospects, runDueNow, startCalls, withOutboundLines } from "../../helpers/pacing";
-import { after, attempts, callbackWorld, callerLeavesMessage, fallbackEmails, runDue, staffCalls, staffReport } from "../../helpers/callbacks";
+import {
+  after,
+  attempts,
+  callbackWorld,
+  callerLeavesMessage,
+  fallbackEmails,
+  runDue,
+  staffCalls,
+  staffReport,
+  staffStatus,
+  staffToolCall,
+  staffTransferUpdate,
+} from "../../helpers/callbacks";
 import { type Backend, rows } from "../../helpers/world";
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -131,6 +143,41 @@ describe("a staff call at the pacing gate", () => {
     expect(await lineHolders(w.t)).toEqual([refusedCall.attemptId]);
   });
 
+  test("refused twice, dialled a third time: the first refused call's late report changes nothing (no second live staff call)", async () => {
+    const w = await callbackWorld();
+    await callerLeavesMessage(w);
+    for (let i = 0; i < 2; i++) {
+      const refused = staffCalls(w.world)[i];
+      await staffReport(w.t, refused.vapiCallId, refused.attemptId, { endedReason: CONCURRENCY_ENDED_REASON, lines: [] });
+      await after(w.t, 5 * 60_000);
+    }
+    const [first, , third] = staffCalls(w.world);
+    expect((await attempts(w.t))[0]).toMatchObject({ status: "dialing", vapiCallId: third.vapiCallId, concurrencyRefusals: 2 });
+    await staffStatus(w.t, first.vapiCallId, first.attemptId, "ended", CONCURRENCY_ENDED_REASON);
+    await staffReport(w.t, first.vapiCallId, first.attemptId, { endedReason: CONCURRENCY_ENDED_REASON, lines: [] });
+    await after(w.t, 5 * 60_000);
+    expect(staffCalls(w.world)).toHaveLength(3);
+    expect((await attempts(w.t))[0]).toMatchObject({ status: "dialing", vapiCallId: third.vapiCallId, concurrencyRefusals: 2 });
+    expect(await lineHolders(w.t)).toEqual([third.attemptId]);
+  });
+
+  test("an attempt whose message is gone by its dial fails and gives its line back (never requeued for ever)", async () => {
+    withOutboundLines(1);
+    const w = await callbackWorld();
+    await startCalls(w.t, await prospects(w.t, w.agencyId, 1));
+    await runDueNow(w.t);
+    await callerLeavesMessage(w);
+    const [attempt] = await attempts(w.t);
+    await w.t.run(async (ctx) => await ctx.db.delete("staffMessages", attempt.staffMessageId));
+    await endCall(w.t, (await liveAtVapi(w.t))[0]);
+    await runDue(w.t);
+    expect(staffCalls(w.world)).toEqual([]);
+    expect((await attempts(w.t))[0].status).toBe("failed");
+    expect(await lineHolders(w.t)).toEqual([]);
+    // Only the prospect's retry waits; the attempt is not queued again.
+    expect((await rows(w.t, "dialQueue")).map((q) => q.holder)).not.toContain(attempt._id);
+  });
+
   test("a staff call's line whose dial action was lost is released by the reconciler and the attempt queues again", async () => {
     withOutboundLines(1);
     const w = await callbackWorld();
@@ -157,5 +204,26 @@ describe("a staff call at the pacing gate", () => {
     expect(staffCalls(w.world)).toHaveLength(1);
     expect((await attempts(w.t))[0].status).toBe("dialing");
     expect(await lineHolders(w.t)).toEqual([attempt._id]);
+  });
+
+  test("a transfer that connected settles the attempt but the call keeps its line until it ends (report, or status-update ended)", async () => {
+    const w = await callbackWorld();
+    for (let i = 0; i < 2; i++) await callerLeavesMessage(w, undefined, { number: `+1201555030${i}`, name: `Caller ${i}` });
+    const [first] = staffCalls(w.world);
+    await staffToolCall(w.t, first.vapiCallId, first.attemptId, "call_connect_1");
+    await staffTransferUpdate(w.t, first.vapiCallId, first.attemptId);
+    expect((await attempts(w.t))[0].status).toBe("connected");
+    // Staff and caller are talking on the Vapi call: it still counts against the limit.
+    expect(await lineHolders(w.t)).toContain(first.attemptId);
+    await staffReport(w.t, first.vapiCallId, first.attemptId, { transfers: ["connected"] });
+    expect(await lineHolders(w.t)).not.toContain(first.attemptId);
+
+    await after(w.t, 2 * 60_000);
+    const [, second] = staffCalls(w.world);
+    await staffToolCall(w.t, second.vapiCallId, second.attemptId, "call_connect_2");
+    await staffTransferUpdate(w.t, second.vapiCallId, second.attemptId);
+    expect(await lineHolders(w.t)).toContain(second.attemptId);
+    await staffStatus(w.t, second.vapiCallId, second.attemptId, "ended", "assistant-forwarded-call");
+    expect(await lineHolders(w.t)).not.toContain(second.attemptId);
   });
 });
