@@ -155,14 +155,22 @@ function gateSubject(attemptId: Id<"callbackAttempts">): DialSubject {
 }
 
 /** The agency's staff call on the line now (other than `except`), ignoring ones silent too long (lost reports). */
+/** Settled outcomes whose staff call may still be on the line (staff talking to the caller after a transfer). */
+const SETTLED_BUT_ON_THE_LINE: readonly AttemptStatus[] = ["connected", "connect_failed"];
+
 async function liveStaffCall(ctx: QueryCtx, agencyId: Id<"agencies">, except: Id<"callbackAttempts">, now: number) {
-  for (const status of LIVE) {
+  for (const status of [...LIVE, ...SETTLED_BUT_ON_THE_LINE]) {
     const rows = await ctx.db
       .query("callbackAttempts")
       .withIndex("by_agency_and_status", (q) => q.eq("agencyId", agencyId).eq("status", status))
+      // Newest first: settled statuses keep every past attempt, and a live one is among the latest.
+      .order("desc")
       .take(10);
-    const live = rows.find((a) => a._id !== except && now - a.updatedAt < STALE_LIVE_MS);
-    if (live) return live;
+    for (const a of rows) {
+      if (a._id === except || now - a.updatedAt >= STALE_LIVE_MS) continue;
+      // A settled attempt is live while its call still holds its pacing line (released when the call ends).
+      if (LIVE.includes(a.status) || (await holdsLine(ctx, a._id))) return a;
+    }
   }
   return null;
 }

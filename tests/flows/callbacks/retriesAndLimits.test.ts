@@ -14,6 +14,7 @@ import {
   staffCalls,
   staffReport,
   staffToolCall,
+  staffTransferUpdate,
   STAFF_PHONE,
   theMessage,
 } from "../../helpers/callbacks";
@@ -170,6 +171,22 @@ describe("hours, one call at a time, the daily cap", () => {
     const calls = staffCalls(w.world);
     expect(calls).toHaveLength(2);
     expect(calls[1].assistantOverrides.variableValues).toMatchObject({ customerName: "Lee Park", message: "Please send the invoice again." });
+  });
+
+  test("a connected staff call still on the line counts as live: the next message's call waits for its end", async () => {
+    const w = await callbackWorld();
+    await callerLeavesMessage(w);
+    const [first] = staffCalls(w.world);
+    await staffToolCall(w.t, first.vapiCallId, first.attemptId, "call_connect_1");
+    await staffTransferUpdate(w.t, first.vapiCallId, first.attemptId, "connected");
+    expect((await attempts(w.t))[0].status).toBe("connected");
+    await callerLeavesMessage(w, { messageForStaff: "Please send the invoice again." }, { number: "+12015550166", name: "Lee Park" });
+    await after(w.t, 3 * MINUTE);
+    // Staff are talking to the first caller: no second staff call rings.
+    expect(staffCalls(w.world)).toHaveLength(1);
+    await staffReport(w.t, first.vapiCallId, first.attemptId, { transfers: ["completed"] });
+    await after(w.t, MINUTE);
+    expect(staffCalls(w.world)).toHaveLength(2);
   });
 
   test("the daily cap: past maxCallbacksPerDay a message is not called about but emailed, with a task", async () => {
