@@ -86,6 +86,7 @@ export const saveConnection = internalMutation({
     sealedAccessToken: v.string(),
     sealedRefreshToken: v.optional(v.string()),
     accessTokenExpiresAt: v.number(),
+    accountId: v.string(),
   },
   returns: v.union(v.literal("saved"), v.literal("no_refresh_token")),
   handler: async (ctx, { agencyId, ...tokens }) => {

@@ -51,10 +51,10 @@ export const planPage = internalQuery({
 });
 
 export const applyPage = internalMutation({
-  args: { agencyId: v.id("agencies"), result: pageResult, now: v.number() },
+  args: { agencyId: v.id("agencies"), result: pageResult, now: v.number(), rewrite: v.optional(v.array(v.id("meetings"))) },
   returns: v.object({ changed: v.number(), recorded: v.number(), retryInMs: v.union(v.number(), v.null()) }),
-  handler: async (ctx, { agencyId, result, now }) => {
-    const applied = await applyReconcilePage(ctx, agencyId, result, now);
+  handler: async (ctx, { agencyId, result, now, rewrite }) => {
+    const applied = await applyReconcilePage(ctx, agencyId, result, now, rewrite);
     // Rate-limited: the rest of this page is asked again after the policy's wait.
     if (applied.retryInMs !== null) await ctx.scheduler.runAfter(applied.retryInMs, internal.calendarSync.syncAgency, { agencyId });
     return applied;
@@ -84,7 +84,7 @@ export const syncAgency = internalAction({
       },
     };
     const result = await askProviders(planned, google);
-    await ctx.runMutation(internal.calendarSync.applyPage, { agencyId, result, now });
+    await ctx.runMutation(internal.calendarSync.applyPage, { agencyId, result, now, rewrite: planned.rewrite });
     logEvent("reconcile.agency", { agencyId, meetings: planned.meetings.length, lookups: planned.lookups.length, rateLimited: result.rateLimited });
     return null;
   },

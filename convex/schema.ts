@@ -348,6 +348,8 @@ export default defineSchema({
     revisedAt: v.optional(v.number()),
     /** The event in the agency's connected Google Calendar, once created (derived from the meeting id). */
     googleEventId: v.optional(v.string()),
+    /** The Google account (calendarConnections.accountId) whose calendar googleEventId was written to. */
+    googleAccountId: v.optional(v.string()),
     /** The system holding providerBookingId (prospect_link: the prospect's Cal.com; agency_link: the agency's). */
     bookingProvider: v.optional(bookingProvider),
     /** When a provider first confirmed the booking (its "verified" meetingEvents row). */

@@ -2,7 +2,8 @@
  * Google as the fake outside world answers it (FakeWorld.google): the OAuth
  * token endpoint (codes, refresh tokens that can be revoked, access tokens
  * that expire), freeBusy.query and events insert/patch/delete/get on one
- * calendar, with the reply and error bodies Google documents. A test changes
+ * calendar, calendars.get("primary") naming the signed-in account, with the
+ * reply and error bodies Google documents. A test changes
  * an event "in Google" (the owner deletes, cancels or moves it) with
  * deleteInGoogle / cancelInGoogle / moveInGoogle.
  */
@@ -37,6 +38,10 @@ export interface FakeEvent {
 }
 
 export class FakeGoogle {
+  /** The Google account consenting now: its primary calendar's id. */
+  account = "team@brightline.example";
+  /** Each other account's events, kept while another account is signed in. */
+  private otherCalendars = new Map<string, Map<string, FakeEvent>>();
   /** The calendar's busy times as freeBusy reports them (transparent events are never here). */
   busy: { start: string; end: string }[] = [];
   /** When set, freeBusy answers these `errors` for the calendar instead of its busy times. */
@@ -63,6 +68,15 @@ export class FakeGoogle {
     on("PATCH", EVENTS, (req) => this.api(req, () => this.patch(req)));
     on("DELETE", EVENTS, (req) => this.api(req, () => this.remove(req)));
     on("GET", EVENTS, (req) => this.api(req, () => this.get(req)));
+    on("GET", /^https:\/\/www\.googleapis\.com\/calendar\/v3\/calendars\/primary$/, (req) => this.api(req, () => this.primary()));
+  }
+
+  /** The owner signs in with another Google account: its calendar (empty when new) is the one the API now reaches. */
+  switchAccount(account: string): void {
+    this.otherCalendars.set(this.account, this.events);
+    this.events = this.otherCalendars.get(account) ?? new Map();
+    this.otherCalendars.delete(account);
+    this.account = account;
   }
 
   /** The owner deletes the event and Google no longer has it: events.get answers 404. */
@@ -231,6 +245,20 @@ export class FakeGoogle {
     };
     this.events.set(body.id, event);
     return { json: this.resource(event) };
+  }
+
+  /** calendars.get("primary"): the primary calendar's id is the account's email. */
+  private primary(): Reply {
+    return {
+      json: {
+        kind: "calendar#calendar",
+        etag: '"p33c9fake"',
+        id: this.account,
+        summary: this.account,
+        timeZone: "America/New_York",
+        conferenceProperties: { allowedConferenceSolutionTypes: ["hangoutsMeet"] },
+      },
+    };
   }
 
   private get(req: RecordedRequest): Reply {

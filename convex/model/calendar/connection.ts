@@ -82,7 +82,7 @@ export async function consumeState(ctx: MutationCtx, state: string, now: number)
 export async function saveConnection(
   ctx: MutationCtx,
   agencyId: Id<"agencies">,
-  tokens: { sealedAccessToken: string; sealedRefreshToken?: string; accessTokenExpiresAt: number },
+  tokens: { sealedAccessToken: string; sealedRefreshToken?: string; accessTokenExpiresAt: number; accountId: string },
   now: number,
 ): Promise<"saved" | "no_refresh_token"> {
   const existing = await connectionOf(ctx, agencyId);
@@ -93,6 +93,7 @@ export async function saveConnection(
     sealedAccessToken: tokens.sealedAccessToken,
     sealedRefreshToken,
     accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+    accountId: tokens.accountId,
     lastError: undefined,
     refreshLease: undefined,
     connectedAt: now,

@@ -1,13 +1,13 @@
 /**
  * The OAuth callback's work: refuse a Google error or an unknown, expired or
  * spent `state` without writing anything; otherwise spend the state (the
- * agency comes from it alone), exchange the code, and store the tokens
- * encrypted. The page shown never echoes a parameter.
+ * agency comes from it alone), exchange the code, learn which Google account
+ * was connected, and store the tokens encrypted. The page shown never echoes a parameter.
  */
 import { internal } from "../../_generated/api";
 import type { ActionCtx } from "../../_generated/server";
 import { logEvent } from "../log";
-import { exchangeCode, GoogleConfigError, missingScopes, oauthClientFromEnv } from "../providers/googleCalendar";
+import { exchangeCode, GoogleConfigError, missingScopes, oauthClientFromEnv, primaryCalendarId } from "../providers/googleCalendar";
 import { encryptSecret, SecretError } from "../secrets";
 
 export type ConsentOutcome =
@@ -48,6 +48,12 @@ export async function completeConsent(
     logEvent("calendar.consent_failed", { agencyId, error: "scopes_missing", missing: missing.length });
     return refused("Atlas needs both calendar permissions (events, free/busy). Ask for a new link and leave both ticked.");
   }
+  // Which account was connected (the primary calendar's id, an email: stored, never logged).
+  const account = await primaryCalendarId(grant.value.accessToken);
+  if (!account.ok) {
+    logEvent("calendar.consent_failed", { agencyId, error: account.failure.error });
+    return { ok: false, status: 502, message: "Google did not say which calendar was connected. Ask for a new connect link and try again." };
+  }
   let sealed;
   try {
     sealed = {
@@ -58,7 +64,7 @@ export async function completeConsent(
     if (e instanceof SecretError) return { ok: false, status: 500, message: "Tokens cannot be stored encrypted on this deployment (ATLAS_ENCRYPTION_KEY)." };
     throw e;
   }
-  const saved = await ctx.runMutation(internal.calendar.saveConnection, { agencyId, ...sealed, accessTokenExpiresAt: grant.value.expiresAt });
+  const saved = await ctx.runMutation(internal.calendar.saveConnection, { agencyId, ...sealed, accessTokenExpiresAt: grant.value.expiresAt, accountId: account.value });
   if (saved === "no_refresh_token") {
     return refused("Google sent no long-lived access. Remove Atlas at myaccount.google.com/permissions, then use a new connect link.");
   }

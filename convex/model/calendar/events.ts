@@ -29,6 +29,30 @@ export async function queueCalendarEvent(ctx: MutationCtx, meeting: Doc<"meeting
   );
 }
 
+/** The meeting's event was written under another Google account than the one connected now: this calendar lacks it. */
+export function writtenElsewhere(meeting: Pick<Doc<"meetings">, "googleEventId" | "googleAccountId">, connection: Pick<Doc<"calendarConnections">, "accountId">): boolean {
+  return meeting.googleEventId !== undefined && meeting.googleAccountId !== connection.accountId;
+}
+
+/**
+ * A booked meeting whose event is in another account's calendar is written
+ * into the connected one, once per (meeting, sequence, connection): a later
+ * change of the meeting queues its own row as usual.
+ */
+export async function queueWriteInConnected(ctx: MutationCtx, meetingId: Id<"meetings">): Promise<boolean> {
+  const meeting = await ctx.db.get("meetings", meetingId);
+  if (!meeting || meeting.status !== "booked") return false;
+  const connection = await connectionOf(ctx, meeting.agencyId);
+  if (!connection || connection.status === "needs_reauth" || !writtenElsewhere(meeting, connection)) return false;
+  const { queued } = await enqueue(ctx, {
+    key: outboxKey.calendarEventIn(meeting._id, meeting.sequence, connection._id),
+    agencyId: meeting.agencyId,
+    channel: "google_calendar",
+    message: { kind: "calendar_event", meetingId: meeting._id, sequence: meeting.sequence },
+  });
+  return queued;
+}
+
 function wallTime(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true, includeOffset: true })!;
 }
@@ -72,12 +96,19 @@ export async function planCalendarWrite(ctx: QueryCtx, row: Doc<"outbox">): Prom
   const agency = await ctx.db.get("agencies", meeting.agencyId);
   const prospect = await ctx.db.get("opportunities", meeting.opportunityId);
   if (!agency || !prospect) return { skip: "agency or opportunity not found" };
-  return { job: { ...base, operation: meeting.googleEventId ? "patch" : "insert", event: eventBody(meeting, agency, prospect) } };
+  return { job: { ...base, operation: meeting.googleEventId && !writtenElsewhere(meeting, connection) ? "patch" : "insert", event: eventBody(meeting, agency, prospect) } };
 }
 
-/** A write that reached Google: the meeting records its event (the id is the same on every write). */
+/**
+ * A write that reached Google: the meeting records its event (the id is the
+ * same on every write) and the account whose calendar holds it.
+ */
 export async function recordEventWritten(ctx: MutationCtx, row: Doc<"outbox">, eventId: string | undefined): Promise<void> {
   if (row.message.kind !== "calendar_event" || !eventId) return;
   const meeting = await ctx.db.get("meetings", row.message.meetingId);
-  if (meeting && meeting.googleEventId !== eventId) await ctx.db.patch("meetings", meeting._id, { googleEventId: eventId });
+  if (!meeting) return;
+  const googleAccountId = (await connectionOf(ctx, meeting.agencyId))?.accountId;
+  if (meeting.googleEventId !== eventId || meeting.googleAccountId !== googleAccountId) {
+    await ctx.db.patch("meetings", meeting._id, { googleEventId: eventId, googleAccountId });
+  }
 }

@@ -22,6 +22,8 @@ export const calendarTables = {
     sealedAccessToken: v.string(),
     sealedRefreshToken: v.string(),
     accessTokenExpiresAt: v.number(),
+    /** The connected Google account (its primary calendar's id, an email; never logged). Absent on rows connected before it was stored. */
+    accountId: v.optional(v.string()),
     /** Last successful free/busy sync: the busy blocks are this old. */
     lastSyncedAt: v.optional(v.number()),
     /** Why the status is not connected: Google's status and code only. */

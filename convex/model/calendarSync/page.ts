@@ -19,6 +19,7 @@ import { bookingProvider, keyedProvider, type KeyedProvider } from "../meetings/
 import { connectionOf } from "../calendar/connection";
 import { meetingStatus } from "../../schema";
 import { outboxKey } from "../outbox/messages";
+import { queueWriteInConnected, writtenElsewhere } from "../calendar/events";
 import { logEvent } from "../log";
 import { decide, observation, providerBooking, type Observation } from "./decide";
 import { recordFoundBooking } from "./found";
@@ -69,6 +70,8 @@ export const plan = v.object({
   connections: v.array(connection),
   /** The agency's Google Calendar when it can be read: the zone its all-day events are taken in. */
   google: v.union(v.object({ calendarZone: v.string() }), v.null()),
+  /** Booked meetings whose Google event was written under another account: written into the connected calendar. */
+  rewrite: v.array(v.id("meetings")),
   scopeStart: v.number(),
 });
 export type Plan = Infer<typeof plan>;
@@ -131,7 +134,8 @@ async function calendarWrite(ctx: QueryCtx, meeting: Doc<"meetings">): Promise<"
   return row && ["failed", "unknown", "skipped"].includes(row.status) ? "given_up" : "on_its_way";
 }
 
-type Holder = { check: Check } | { observed: Observation } | null;
+/** elsewhere: Atlas's event is in another Google account's calendar; the connected one is to get it, not be asked for it. */
+type Holder = { check: Check } | { observed: Observation } | { elsewhere: true } | null;
 
 /** Which provider holds the meeting and how to ask it (or what is known without asking); null when none does. */
 async function checkFor(
@@ -158,6 +162,8 @@ async function checkFor(
   // Atlas writes every meeting to the agency's Google Calendar: the event there is the meeting as the owner sees it.
   if (google && (meeting.googleEventId || aiBooked)) {
     if (google.status === "needs_reauth") return { observed: { kind: "failed", message: "Google Calendar needs reconnecting: the event was not read" } };
+    // Reconnected with another account: its calendar answering 404 says nothing about the meeting.
+    if (writtenElsewhere(meeting, google)) return { elsewhere: true };
     const write = await calendarWrite(ctx, meeting);
     if (meeting.googleEventId) {
       // Until Atlas's own change reaches Google the event shows the meeting as it was: read, it would undo the change.
@@ -187,10 +193,12 @@ export async function planPage(ctx: QueryCtx, agencyId: Id<"agencies">, now: num
   const after = state?.afterTime !== undefined ? { time: state.afterTime, creation: state.afterCreation ?? 0 } : null;
   const page = await meetingsAfter(ctx, agencyId, scopeStart, after);
   const meetings = [];
+  const rewrite: Id<"meetings">[] = [];
   for (const m of page) {
     const inScope = (m.status === "booked" || m.status === "completed") && meetingEnd(m) >= now - SCOPE_MS;
     const at = { time: m.meetingTime, creation: m._creationTime };
     const holder = inScope ? await checkFor(ctx, m, providers, google) : null;
+    if (holder && "elsewhere" in holder) rewrite.push(m._id);
     meetings.push({
       meetingId: m._id,
       meetingTime: m.meetingTime,
@@ -224,13 +232,16 @@ export async function planPage(ctx: QueryCtx, agencyId: Id<"agencies">, now: num
     lookupNext,
     connections: connections.map((c) => ({ provider: c.provider, apiKey: c.apiKey, organizationUri: c.organizationUri })),
     google: google && google.status !== "needs_reauth" && agency ? { calendarZone: agency.timeZone } : null,
+    rewrite,
     scopeStart,
   };
 }
 
 /** Applies what the page learned, each change once, and moves the watermark past what was answered. */
-export async function applyPage(ctx: MutationCtx, agencyId: Id<"agencies">, result: PageResult, now: number) {
+export async function applyPage(ctx: MutationCtx, agencyId: Id<"agencies">, result: PageResult, now: number, rewrite: Id<"meetings">[] = []) {
   let changed = 0;
+  let rewritten = 0;
+  for (const meetingId of rewrite) if (await queueWriteInConnected(ctx, meetingId)) rewritten++;
   for (const { meetingId, observation: obs, provider, sequence, status } of result.observed) {
     const meeting = await ctx.db.get("meetings", meetingId);
     if (!meeting || (meeting.status !== "booked" && meeting.status !== "completed")) continue;
@@ -278,6 +289,6 @@ export async function applyPage(ctx: MutationCtx, agencyId: Id<"agencies">, resu
   };
   if (state) await ctx.db.replace("calendarSyncState", state._id, fields);
   else await ctx.db.insert("calendarSyncState", fields);
-  logEvent("reconcile.page", { agencyId, observed: result.observed.length, changed, recorded, rateLimited, wait });
+  logEvent("reconcile.page", { agencyId, observed: result.observed.length, changed, recorded, rewritten, rateLimited, wait });
   return { changed, recorded, retryInMs: wait };
 }

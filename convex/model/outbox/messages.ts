@@ -54,6 +54,8 @@ export const outboxKey = {
   /** A digest run that lapses and starts again keeps its date, so the time it was first composed tells runs apart. */
   digest: (destinationId: string, localDate: string, composedAt: number) => `digest:${destinationId}:${localDate}:${composedAt}`,
   calendarEvent: (meetingId: string, sequence: number) => `calendar_event:${meetingId}:${sequence}`,
+  /** The same sequence written again into a newly connected account's calendar (one per connection). */
+  calendarEventIn: (meetingId: string, sequence: number, connectionId: string) => `calendar_event:${meetingId}:${sequence}:${connectionId}`,
 };
 
 /** What a claim hands the sending action: the message built now, the secret still encrypted. */

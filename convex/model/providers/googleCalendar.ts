@@ -365,6 +365,22 @@ export function parseEventState(body: unknown, calendarZone: string): EventState
   return { id: e.id, cancelled: false, start };
 }
 
+/**
+ * calendars.get("primary"): the connected Google account, as the primary
+ * calendar's id (the account's email). Events Atlas wrote belong to the
+ * calendar of the account they were written under; a reconnect with another
+ * account does not hold them.
+ */
+export async function primaryCalendarId(accessToken: string): Promise<GoogleResult<string>> {
+  const res = await request(`${CALENDAR_API}/calendars/primary`, { method: "GET", headers: auth(accessToken, false) });
+  if (!res) return { ok: false, failure: failure("calendars.get", null) };
+  const body = await jsonOrNull(res);
+  if (!res.ok) return { ok: false, failure: failure("calendars.get", res.status, errorCode(body)) };
+  const id = z.object({ id: z.string().min(1) }).loose().safeParse(body);
+  if (!id.success) return { ok: false, failure: { ...failure("calendars.get", res.status, "unexpected_reply"), retryable: false, error: "Google calendars.get: reply without an id" } };
+  return { ok: true, value: id.data.id };
+}
+
 /** events.get: the event as it stands in the calendar now. */
 export async function getEvent(
   accessToken: string,
