@@ -8,7 +8,8 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import { eventIdFor } from "../../../convex/model/providers/googleCalendar";
-import { bookAt, connectCalendar, connectionOf } from "../../helpers/calendar";
+import { apiError } from "../../helpers/fakeGoogle";
+import { bookAt, callback, connectCalendar, connectionOf } from "../../helpers/calendar";
 import { deliveredMethods, meetingOf, reconcile, tasksOfType } from "../../helpers/lifecycle";
 import { runScheduled, setupWorld } from "../../helpers/world";
 
@@ -71,5 +72,17 @@ describe("reconnecting the agency's Google Calendar", () => {
     expect(await meetingOf(t, meetingId)).toMatchObject({ status: "cancelled", sequence: 1 });
     expect(deliveredMethods(world.deliveredEmails.slice(w.sentBefore))).toEqual(["METHOD:CANCEL", "METHOD:CANCEL"]);
     expect(await tasksOfType(t, opportunityId, "meeting_changed")).toHaveLength(1);
+  });
+
+  test("Google does not say which account was connected: the consent is refused and no connection is stored", async () => {
+    const { t, world, agencyId } = await setupWorld();
+    world.google.apiFailures = [apiError(403, "insufficientPermissions", "Request had insufficient authentication scopes.", "PERMISSION_DENIED")];
+    const url = new URL(await t.mutation(internal.calendar.connectUrl, { agencyId }));
+
+    const res = await callback(t, { state: url.searchParams.get("state")!, code: world.google.issueCode() });
+
+    expect(res.status).toBe(502);
+    expect(await res.text()).not.toContain(FIRST);
+    expect(await connectionOf(t, agencyId)).toBeNull();
   });
 });
