@@ -76,7 +76,7 @@ export const oauthCallback = httpAction(async (ctx, req) => {
 
 export const consumeState = internalMutation({
   args: { state: v.string() },
-  returns: v.union(v.object({ agencyId: v.id("agencies") }), v.object({ refused: v.string() })),
+  returns: v.union(v.object({ agencyId: v.id("agencies"), consentId: v.id("oauthStates") }), v.object({ refused: v.string() })),
   handler: async (ctx, { state }) => await consume(ctx, state, Date.now()),
 });
 

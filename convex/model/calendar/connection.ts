@@ -63,7 +63,11 @@ export function stateRefusal(row: Doc<"oauthStates"> | null, now: number): strin
  * Validates and spends a state in one transaction, so it works exactly once.
  * A refused state writes nothing. The agency comes from the stored row only.
  */
-export async function consumeState(ctx: MutationCtx, state: string, now: number): Promise<{ agencyId: Id<"agencies"> } | { refused: string }> {
+export async function consumeState(
+  ctx: MutationCtx,
+  state: string,
+  now: number,
+): Promise<{ agencyId: Id<"agencies">; consentId: Id<"oauthStates"> } | { refused: string }> {
   const row = await ctx.db
     .query("oauthStates")
     .withIndex("by_state", (q) => q.eq("state", state))
@@ -71,7 +75,7 @@ export async function consumeState(ctx: MutationCtx, state: string, now: number)
   const refused = stateRefusal(row, now);
   if (refused || !row) return { refused: refused ?? "unknown" };
   await ctx.db.patch("oauthStates", row._id, { usedAt: now });
-  return { agencyId: row.agencyId };
+  return { agencyId: row.agencyId, consentId: row._id };
 }
 
 /**

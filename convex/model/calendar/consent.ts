@@ -48,12 +48,13 @@ export async function completeConsent(
     logEvent("calendar.consent_failed", { agencyId, error: "scopes_missing", missing: missing.length });
     return refused("Atlas needs both calendar permissions (events, free/busy). Ask for a new link and leave both ticked.");
   }
-  // Which account was connected (the primary calendar's id, an email: stored, never logged).
+  // Which account was connected: the primary calendar's id (an email: stored, never logged) when Google
+  // says. When it does not (our two scopes may not cover calendars.get), this consent gets its own
+  // marker: it may be another account, so booked meetings' events are written into it once (a 409
+  // there means the event is already in it) instead of reading a 404 as "deleted".
   const account = await primaryCalendarId(grant.value.accessToken);
-  if (!account.ok) {
-    logEvent("calendar.consent_failed", { agencyId, error: account.failure.error });
-    return { ok: false, status: 502, message: "Google did not say which calendar was connected. Ask for a new connect link and try again." };
-  }
+  if (!account.ok) logEvent("calendar.account_unknown", { agencyId, error: account.failure.error });
+  const accountId = account.ok ? account.value : `consent:${spent.consentId}`;
   let sealed;
   try {
     sealed = {
@@ -64,7 +65,7 @@ export async function completeConsent(
     if (e instanceof SecretError) return { ok: false, status: 500, message: "Tokens cannot be stored encrypted on this deployment (ATLAS_ENCRYPTION_KEY)." };
     throw e;
   }
-  const saved = await ctx.runMutation(internal.calendar.saveConnection, { agencyId, ...sealed, accessTokenExpiresAt: grant.value.expiresAt, accountId: account.value });
+  const saved = await ctx.runMutation(internal.calendar.saveConnection, { agencyId, ...sealed, accessTokenExpiresAt: grant.value.expiresAt, accountId });
   if (saved === "no_refresh_token") {
     return refused("Google sent no long-lived access. Remove Atlas at myaccount.google.com/permissions, then use a new connect link.");
   }

@@ -74,15 +74,17 @@ describe("reconnecting the agency's Google Calendar", () => {
     expect(await tasksOfType(t, opportunityId, "meeting_changed")).toHaveLength(1);
   });
 
-  test("Google does not say which account was connected: the consent is refused and no connection is stored", async () => {
+  test("Google does not say which account was connected: the calendar connects under this consent's own marker", async () => {
     const { t, world, agencyId } = await setupWorld();
     world.google.apiFailures = [apiError(403, "insufficientPermissions", "Request had insufficient authentication scopes.", "PERMISSION_DENIED")];
     const url = new URL(await t.mutation(internal.calendar.connectUrl, { agencyId }));
 
     const res = await callback(t, { state: url.searchParams.get("state")!, code: world.google.issueCode() });
 
-    expect(res.status).toBe(502);
+    expect(res.status).toBe(200);
     expect(await res.text()).not.toContain(FIRST);
-    expect(await connectionOf(t, agencyId)).toBeNull();
+    const connection = await connectionOf(t, agencyId);
+    expect(connection).toMatchObject({ status: "connected" });
+    expect(connection?.accountId).toMatch(/^consent:/);
   });
 });
