@@ -51,17 +51,13 @@ import { drainScheduled, installClock } from "./clock";
 import { blocksBetween, busyBlocks } from "./busyCalendar";
 import { callHistory, funnelNodesFor } from "./funnelHistory";
 import { IndexedStore } from "./indexedStore";
+import { interleavedMedians, median } from "./interleave";
 import { CONVEX_LIMITS, TxStore, type Usage } from "./txStore";
 
 const NOW = Date.parse("2026-11-21T15:00:00Z");
 const DAY = 86_400_000;
 const quiet = console.log;
 const print = (name: string, value: number) => process.stdout.write(`${name}: ${value}\n`);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function round(x: number, digits = 3): number {
   return Number(x.toFixed(digits));
@@ -103,16 +99,8 @@ async function benchAvailability() {
   // The upcoming meetings and the calendar decide the listing, not the history: both list the same slots.
   const free = (await listing(empty)).total;
   if ((await listing(history)).total !== free) throw new Error("the agencies with and without history list different free slots");
-  for (let i = 0; i < 30; i++) await Promise.all([time(empty), time(history)]);
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < 200; i++) {
-    a.push(await time(empty));
-    b.push(await time(history));
-  }
+  const [emptyMs, historyMs] = await interleavedMedians(time, empty, history, { warmups: 30, runs: 200 });
   Date.now = realNow;
-  const emptyMs = median(a);
-  const historyMs = median(b);
   print("availability_busy_blocks", await blocksBetween(history.store, history.agencyId, NOW, NOW + 7 * DAY));
   print("availability_free_slots", free);
   print("availability_ms_empty", round(emptyMs));
@@ -143,14 +131,8 @@ async function benchFunnel() {
     if (result.placed !== s.placed) throw new Error(`funnel counted ${result.placed} placed calls, expected ${s.placed}`);
     return ms;
   };
-  for (let i = 0; i < 200; i++) await Promise.all([time(small), time(large)]);
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < 1000; i++) {
-    a.push(await time(small));
-    b.push(await time(large));
-  }
-  print("funnel_history_ratio", round(median(b) / median(a), 2));
+  const [smallMs, largeMs] = await interleavedMedians(time, small, large, { warmups: 200, runs: 1000 });
+  print("funnel_history_ratio", round(largeMs / smallMs, 2));
 }
 
 /** The call as the prospect hears it: `said` is the offered time they take, as a person says it ("Tuesday at 2:00 PM"). */
