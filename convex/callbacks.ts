@@ -3,7 +3,7 @@ import { internalQuery } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { callbackAttemptStatus, staffMessageStatus } from "./model/callbacks/tables";
 import { checkCallbackSettings } from "./model/callbacks/settings";
-import { readCallbackFunnel } from "./model/callbacks/funnel";
+import { callbackFunnelFields, readCallbackFunnel } from "./model/callbacks/funnel";
 import { listLimit } from "./model/paging";
 import { logEvent } from "./model/log";
 import { saveTextBackSettings } from "./model/texts/textBack";
@@ -118,12 +118,7 @@ export const list = internalQuery({
  */
 export const funnel = internalQuery({
   args: { agencyId: v.id("agencies"), from: v.number(), to: v.number() },
-  returns: v.object({
-    messagesTaken: v.number(),
-    callbacksConnected: v.number(),
-    medianMinutesToConnection: v.union(v.number(), v.null()),
-    truncated: v.boolean(),
-  }),
+  returns: v.object({ ...callbackFunnelFields, truncated: v.boolean() }),
   handler: async (ctx, { agencyId, from, to }) => {
     if (!(from < to)) throw new ConvexError("range is empty: from must be before to");
     return await readCallbackFunnel(ctx.db, agencyId, from, to);

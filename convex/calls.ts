@@ -9,7 +9,7 @@ import { nextCallingMoment } from "./model/scheduling/callingHours";
 import { isConnectedOutcome, nextStatus, outcomeForEndedReason } from "./model/calls/outcomes";
 import { readFunnel } from "./model/calls/funnelCounters";
 import { funnelValue } from "./model/calls/funnel";
-import { readCallbackFunnel } from "./model/callbacks/funnel";
+import { callbackFunnelFields, readCallbackFunnel } from "./model/callbacks/funnel";
 import { readOutcomes } from "./model/meetings/outcomeCounters";
 import { standingMeeting } from "./model/meetings/lifecycle";
 import { logEvent } from "./model/log";
@@ -364,10 +364,8 @@ export const funnel = internalQuery({
     /** completed / (completed + noShow), and noShow / (completed + noShow): 0 when no meeting has an outcome. */
     completionRate: v.number(),
     noShowRate: v.number(),
-    /** Callers' messages for staff taken in [from, to), those whose callback connected, and the median minutes to it. */
-    messagesTaken: v.number(),
-    callbacksConnected: v.number(),
-    medianMinutesToConnection: v.union(v.number(), v.null()),
+    /** Callers' messages for staff taken in [from, to), as callbacks.funnel counts them. */
+    ...callbackFunnelFields,
     truncated: v.boolean(),
   }),
   handler: async (ctx, { agencyId, from, to }) => {

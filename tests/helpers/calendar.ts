@@ -29,21 +29,3 @@ export async function busyBlocks(t: Backend, agencyId: Id<"agencies">) {
     .map((r) => ({ start: new Date(r.start).toISOString(), end: new Date(r.end).toISOString(), source: r.source }));
 }
 
-/** A meeting booked at `iso` through finalizeBooking, from an ended call that offered it. */
-export async function bookAt(t: Backend, agencyId: Id<"agencies">, opportunityId: Id<"opportunities">, iso: string) {
-  const callId = await t.run((ctx) =>
-    ctx.db.insert("calls", {
-      agencyId,
-      opportunityId,
-      direction: "outbound",
-      status: "ended",
-      attempt: 1,
-      dialAt: Date.now(),
-      offeredSlotsISO: [iso],
-      updatedAt: Date.now(),
-    }),
-  );
-  const result = await t.mutation(internal.meetings.finalizeBooking, { callId, isoTimestamp: iso });
-  expect(result.status).toBe("booked");
-  return result.meetingId!;
-}

@@ -119,6 +119,25 @@ export async function runScheduled(t: Backend, maxIterations?: number) {
 }
 
 /** startCall, then run the dial; returns our call id and Vapi's, the call and its prompt section. */
+/** A meeting booked at `iso` through finalizeBooking, from an ended call that offered it. */
+export async function bookAt(t: Backend, agencyId: Id<"agencies">, opportunityId: Id<"opportunities">, iso: string) {
+  const callId = await t.run((ctx) =>
+    ctx.db.insert("calls", {
+      agencyId,
+      opportunityId,
+      direction: "outbound",
+      status: "ended",
+      attempt: 1,
+      dialAt: Date.now(),
+      offeredSlotsISO: [iso],
+      updatedAt: Date.now(),
+    }),
+  );
+  const result = await t.mutation(internal.meetings.finalizeBooking, { callId, isoTimestamp: iso });
+  expect(result.status).toBe("booked");
+  return result.meetingId!;
+}
+
 export async function placeCall(t: Backend, opportunityId: Id<"opportunities">) {
   const callId = await t.mutation(internal.calls.startCall, { opportunityId });
   await runScheduled(t);

@@ -1,6 +1,14 @@
 /** The callback funnel: messages taken, callbacks connected and the median wait, for messages taken in a range. */
+import { v } from "convex/values";
 import type { Id } from "../../_generated/dataModel";
 import type { QueryCtx } from "../../_generated/server";
+
+/** What staff see of the callbacks in a range: callers' messages taken, those whose callback connected, the median minutes to it. */
+export const callbackFunnelFields = {
+  messagesTaken: v.number(),
+  callbacksConnected: v.number(),
+  medianMinutesToConnection: v.union(v.number(), v.null()),
+};
 
 /** Messages one funnel read takes (each small): well inside a query's read limits. */
 export const MAX_FUNNEL_MESSAGES = 4000;

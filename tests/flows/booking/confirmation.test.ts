@@ -3,7 +3,7 @@ import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import type { Email } from "../../helpers/fakeWorld";
 import { outboxRows } from "../../helpers/backend";
-import { addProspect, type Backend, DANA_PHONE, MARCH_EMAIL_WORLD, runScheduled, setupWorld, type WorldOptions } from "../../helpers/world";
+import { addProspect, type Backend, bookAt, DANA_PHONE, MARCH_EMAIL_WORLD, runScheduled, setupWorld, type WorldOptions } from "../../helpers/world";
 import { addresses, property } from "../../helpers/ics";
 
 const RESEND_URL = "https://api.resend.com/emails";
@@ -22,23 +22,7 @@ function seed(opts: { prospectEmail?: null; env?: WorldOptions["env"] } = {}) {
   });
 }
 
-async function book(t: Backend, agencyId: Id<"agencies">, opportunityId: Id<"opportunities">, iso = SLOT) {
-  const callId = await t.run((ctx) =>
-    ctx.db.insert("calls", {
-      agencyId,
-      opportunityId,
-      direction: "outbound",
-      status: "ended",
-      attempt: 1,
-      dialAt: Date.now(),
-      offeredSlotsISO: [iso],
-      updatedAt: Date.now(),
-    }),
-  );
-  const result = await t.mutation(internal.meetings.finalizeBooking, { callId, isoTimestamp: iso });
-  expect(result.status).toBe("booked");
-  return result.meetingId!;
-}
+const book = (t: Backend, agencyId: Id<"agencies">, opportunityId: Id<"opportunities">, iso = SLOT) => bookAt(t, agencyId, opportunityId, iso);
 
 const deliveries = outboxRows;
 

@@ -9,7 +9,8 @@ import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import { eventIdFor } from "../../../convex/model/providers/googleCalendar";
 import { apiError } from "../../helpers/fakeGoogle";
-import { bookAt, callback, connectCalendar, connectionOf } from "../../helpers/calendar";
+import { callback, connectCalendar, connectionOf } from "../../helpers/calendar";
+import { bookAt } from "../../helpers/world";
 import { deliveredMethods, meetingOf, reconcile, tasksOfType } from "../../helpers/lifecycle";
 import { runScheduled, setupWorld } from "../../helpers/world";
 

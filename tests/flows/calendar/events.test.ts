@@ -3,7 +3,8 @@ import { internal } from "../../../convex/_generated/api";
 import { eventIdFor } from "../../../convex/model/providers/googleCalendar";
 import { outboxRows } from "../../helpers/backend";
 import { apiError } from "../../helpers/fakeGoogle";
-import { bookAt, connectCalendar } from "../../helpers/calendar";
+import { connectCalendar } from "../../helpers/calendar";
+import { bookAt } from "../../helpers/world";
 import { runScheduled, setupWorld, type Backend } from "../../helpers/world";
 
 vi.setConfig({ testTimeout: 60_000 });

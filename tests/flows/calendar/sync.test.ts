@@ -2,7 +2,8 @@ import { describe, expect, test, vi } from "vitest";
 import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { notificationRows } from "../../helpers/backend";
-import { bookAt, busyBlocks, connectCalendar, connectionOf } from "../../helpers/calendar";
+import { busyBlocks, connectCalendar, connectionOf } from "../../helpers/calendar";
+import { bookAt } from "../../helpers/world";
 import { apiError } from "../../helpers/fakeGoogle";
 import { placeCall, runScheduled, setupWorld, slackOn, type Backend } from "../../helpers/world";
 

@@ -9,7 +9,8 @@ import { internal } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { eventIdFor } from "../../../convex/model/providers/googleCalendar";
 import { apiError } from "../../helpers/fakeGoogle";
-import { bookAt, connectCalendar, connectionOf } from "../../helpers/calendar";
+import { connectCalendar, connectionOf } from "../../helpers/calendar";
+import { bookAt } from "../../helpers/world";
 import { deliveredMethods, historyOf, invitesOf, meetingOf, reconcile, syncNow, tasksOfType } from "../../helpers/lifecycle";
 import { addProspect, type Backend, rows, runScheduled, setupWorld } from "../../helpers/world";
 
